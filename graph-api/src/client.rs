@@ -1,0 +1,315 @@
+//! `GraphClient` and its builder: service root, API version, national cloud, credentials.
+
+use crate::auth::Secret;
+use crate::meta::ActionInfo;
+use crate::path::PathBuilder;
+use crate::{ApiError, Error};
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// A Microsoft Graph API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ApiVersion {
+    /// `v1.0`, the stable version.
+    #[default]
+    V1,
+    /// `beta`, subject to change.
+    Beta,
+}
+
+impl ApiVersion {
+    /// The version as it appears in URLs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// A Microsoft Graph national cloud deployment.
+///
+/// Roots from <https://learn.microsoft.com/en-us/graph/deployments>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NationalCloud {
+    /// The global service.
+    #[default]
+    Global,
+    /// US Government L4.
+    UsGovL4,
+    /// US Government L5 (DOD).
+    UsGovL5Dod,
+    /// China operated by 21Vianet.
+    China21Vianet,
+}
+
+impl NationalCloud {
+    /// The Graph service root of the cloud.
+    pub const fn graph_root(self) -> &'static str {
+        match self {
+            NationalCloud::Global => "https://graph.microsoft.com",
+            NationalCloud::UsGovL4 => "https://graph.microsoft.us",
+            NationalCloud::UsGovL5Dod => "https://dod-graph.microsoft.us",
+            NationalCloud::China21Vianet => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    /// The cloud's name as the documentation writes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            NationalCloud::Global => "Global service",
+            NationalCloud::UsGovL4 => "US Government L4",
+            NationalCloud::UsGovL5Dod => "US Government L5 (DOD)",
+            NationalCloud::China21Vianet => "China operated by 21Vianet",
+        }
+    }
+}
+
+/// A Microsoft Graph client. Cheap to clone; clones share connections and credentials.
+///
+/// Actions are reached by path-shaped methods generated from the spec:
+/// `client.chat(id).installed_app(id).upgrade().send().await`.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// The versioned root without a trailing slash, such as `https://graph.microsoft.com/v1.0`.
+    root: String,
+    version: ApiVersion,
+    cloud: NationalCloud,
+    token: Secret,
+}
+
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("root", &self.inner.root)
+            .field("version", &self.inner.version)
+            .field("cloud", &self.inner.cloud)
+            .field("token", &self.inner.token)
+            .finish()
+    }
+}
+
+/// Configures a [`GraphClient`].
+#[derive(Debug, Default)]
+#[must_use]
+pub struct GraphClientBuilder {
+    base_url: Option<String>,
+    version: ApiVersion,
+    cloud: NationalCloud,
+    token: Option<Secret>,
+    http: Option<reqwest::Client>,
+}
+
+impl GraphClient {
+    /// Starts configuring a client.
+    pub fn builder() -> GraphClientBuilder {
+        GraphClientBuilder::default()
+    }
+
+    /// The versioned service root requests go to.
+    pub fn root(&self) -> &str {
+        &self.inner.root
+    }
+
+    /// The configured API version.
+    pub fn version(&self) -> ApiVersion {
+        self.inner.version
+    }
+
+    /// The configured national cloud.
+    pub fn cloud(&self) -> NationalCloud {
+        self.inner.cloud
+    }
+
+    /// Sends one action's request and reads the whole response.
+    pub(crate) async fn execute(
+        &self,
+        info: &'static ActionInfo,
+        path: PathBuilder,
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, Error> {
+        let path = path.finish()?;
+        if !info.versions.contains(&self.inner.version) {
+            return Err(Error::Unavailable {
+                action: info.id,
+                reason: format!("in API version {}", self.inner.version.as_str()),
+            });
+        }
+        if !info.clouds.contains(&self.inner.cloud) {
+            return Err(Error::Unavailable {
+                action: info.id,
+                reason: format!("in the national cloud {}", self.inner.cloud.name()),
+            });
+        }
+        let mut url = String::with_capacity(self.inner.root.len() + path.len());
+        url.push_str(&self.inner.root);
+        url.push_str(&path);
+        let span = tracing::debug_span!(
+            "graph",
+            otel.name = info.path,
+            http.method = info.method.as_str(),
+            http.status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        async move {
+            let method = match info.method {
+                crate::meta::HttpMethod::Get => reqwest::Method::GET,
+                crate::meta::HttpMethod::Post => reqwest::Method::POST,
+                crate::meta::HttpMethod::Put => reqwest::Method::PUT,
+                crate::meta::HttpMethod::Patch => reqwest::Method::PATCH,
+                crate::meta::HttpMethod::Delete => reqwest::Method::DELETE,
+            };
+            let mut req = self
+                .inner
+                .http
+                .request(method, url)
+                .bearer_auth(self.inner.token.expose());
+            for (name, value) in info.headers {
+                req = req.header(*name, *value);
+            }
+            if let Some(body) = body {
+                req = req.body(body);
+            }
+            let resp = req.send().await.map_err(|e| {
+                let maybe_sent = !(e.is_connect() || e.is_builder());
+                Error::Transport {
+                    source: e.without_url(),
+                    maybe_sent,
+                }
+            })?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            tracing::Span::current().record("http.status", status);
+            if let Some(id) = headers.get("request-id").and_then(|v| v.to_str().ok()) {
+                tracing::Span::current().record("request_id", id);
+            }
+            let bytes = resp.bytes().await.map_err(|e| Error::Transport {
+                source: e.without_url(),
+                maybe_sent: true,
+            })?;
+            if (200..300).contains(&status) {
+                Ok(Response {
+                    status,
+                    body: bytes,
+                })
+            } else {
+                Err(Error::Api(Box::new(ApiError::from_parts(
+                    status, &headers, &bytes,
+                ))))
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl GraphClientBuilder {
+    /// The service root, such as `https://graph.microsoft.com` or a proxy or test server; the API
+    /// version is appended. Overrides the national cloud's root.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API version (default `v1.0`).
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The national cloud (default global). Its root is used unless `base_url` is set; actions
+    /// the documentation does not list for this cloud fail before sending.
+    pub fn national_cloud(mut self, cloud: NationalCloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// A fixed access token, sent as `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<GraphClient, Error> {
+        let base = self.base_url.as_deref().unwrap_or(self.cloud.graph_root());
+        let parsed = url::Url::parse(base)
+            .map_err(|e| Error::Config(format!("base URL `{base}` is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(Error::Config(format!(
+                "base URL `{base}` must be an http or https URL with a host"
+            )));
+        }
+        if parsed.query().is_some()
+            || parsed.fragment().is_some()
+            || !parsed.username().is_empty()
+            || parsed.password().is_some()
+        {
+            return Err(Error::Config(format!(
+                "base URL `{base}` must not carry a query, fragment or user info"
+            )));
+        }
+        let token = self
+            .token
+            .ok_or_else(|| Error::Config("no credentials: call `bearer_token`".into()))?;
+        if token.expose().is_empty() || token.expose().chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::Config(
+                "the bearer token is empty or holds spaces or control characters".into(),
+            ));
+        }
+        let root = format!(
+            "{}/{}",
+            parsed.as_str().trim_end_matches('/'),
+            self.version.as_str()
+        );
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(GraphClient {
+            inner: Arc::new(Inner {
+                http,
+                root,
+                version: self.version,
+                cloud: self.cloud,
+                token,
+            }),
+        })
+    }
+}
+
+/// A successful answer, read whole.
+#[derive(Debug)]
+pub struct Response {
+    status: u16,
+    body: bytes::Bytes,
+}
+
+impl Response {
+    /// For actions that return no content: any body is ignored.
+    pub fn into_unit(self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// For actions that return a JSON body.
+    pub fn into_json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            status: self.status,
+            message: e.to_string(),
+            snippet: crate::error::snippet(&self.body),
+        })
+    }
+}

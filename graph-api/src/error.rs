@@ -1,0 +1,221 @@
+//! `graph_api::Error`: every way a call can fail, with what people need to get help.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The most bytes of a response body kept in an error.
+pub const SNIPPET_LIMIT: usize = 2048;
+
+/// Why a Graph call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied value was refused before anything was sent.
+    #[error("invalid `{name}`: {reason}; nothing was sent")]
+    InvalidArgument {
+        /// The parameter's name, as in the path template (`chat-id`).
+        name: &'static str,
+        /// What is wrong with the value.
+        reason: String,
+    },
+    /// The client was configured in a way that cannot work.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The action does not exist in the configured API version or national cloud.
+    #[error("`{action}` is not available {reason}; nothing was sent")]
+    Unavailable {
+        /// The action's id.
+        action: &'static str,
+        /// Where it is missing, such as `in API version beta`.
+        reason: String,
+    },
+    /// No access token could be had; nothing was sent.
+    #[error("cannot get an access token: {0}")]
+    Auth(String),
+    /// The request or its response did not make it across the network.
+    #[error("transport error ({}): {source}", if *.maybe_sent { "the request may have been sent" } else { "the request was not sent" })]
+    Transport {
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+        /// Whether the server may have received (and acted on) the request.
+        maybe_sent: bool,
+    },
+    /// Graph answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// Graph answered with success, but the body is not what the action returns.
+    #[error("cannot decode the {status} response: {message}")]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// What the decoder said.
+        message: String,
+        /// The start of the body, at most [`SNIPPET_LIMIT`] bytes.
+        snippet: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status, when Graph answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Graph's error code (`Forbidden`, `NotFound`, ...), when Graph answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `request-id` Graph gave the request, to quote when asking Microsoft for help.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The Graph error details, when Graph answered with an error status.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from Graph, with everything it said about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// `error.code`.
+    pub code: Option<String>,
+    /// `error.message`.
+    pub message: Option<String>,
+    /// Codes of the nested inner errors, outermost first.
+    pub inner_codes: Vec<String>,
+    /// The `request-id` header, or the one in the inner error.
+    pub request_id: Option<String>,
+    /// The `client-request-id` header, or the one in the inner error.
+    pub client_request_id: Option<String>,
+    /// The `date` in the inner error, or the `Date` header.
+    pub date: Option<String>,
+    /// How long Graph asked to wait (`Retry-After`), when it did.
+    pub retry_after: Option<Duration>,
+    /// The start of the raw body, at most [`SNIPPET_LIMIT`] bytes.
+    pub body_snippet: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason());
+        write!(f, "{}", self.status)?;
+        if let Some(r) = reason {
+            write!(f, " {r}")?;
+        }
+        match (&self.message, &self.code) {
+            (Some(m), _) if !m.is_empty() => write!(f, ": {m}")?,
+            (_, Some(c)) => write!(f, ": {c}")?,
+            _ if !self.body_snippet.trim().is_empty() => {
+                write!(f, ": {}", first_line(&self.body_snippet))?
+            }
+            _ => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request-id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    let line = s.trim().lines().next().unwrap_or("");
+    match line.char_indices().nth(200) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}
+
+/// The start of a body as text, cut at a character boundary at most `SNIPPET_LIMIT` bytes in.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(SNIPPET_LIMIT)];
+    let text = String::from_utf8_lossy(cut);
+    text.trim_end_matches('\u{fffd}').to_owned()
+}
+
+impl ApiError {
+    /// Reads an error answer: the Graph error JSON if the body holds one, headers otherwise.
+    pub(crate) fn from_parts(
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> ApiError {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let mut e = ApiError {
+            status,
+            code: None,
+            message: None,
+            inner_codes: Vec::new(),
+            request_id: header("request-id"),
+            client_request_id: header("client-request-id"),
+            date: None,
+            retry_after: header("retry-after").and_then(|v| crate::retry::parse_retry_after(&v)),
+            body_snippet: snippet(body),
+        };
+        if let Ok(serde_json::Value::Object(root)) =
+            serde_json::from_slice::<serde_json::Value>(body)
+        {
+            if let Some(serde_json::Value::Object(err)) = root.get("error") {
+                let text = |o: &serde_json::Map<String, serde_json::Value>, k: &str| {
+                    o.get(k).and_then(|v| v.as_str()).map(str::to_owned)
+                };
+                e.code = text(err, "code");
+                e.message = text(err, "message");
+                let mut inner = inner_of(err);
+                let mut depth = 0;
+                while let Some(i) = inner {
+                    if let Some(c) = text(i, "code") {
+                        e.inner_codes.push(c);
+                    }
+                    e.request_id = e.request_id.take().or_else(|| text(i, "request-id"));
+                    e.client_request_id = e
+                        .client_request_id
+                        .take()
+                        .or_else(|| text(i, "client-request-id"));
+                    e.date = e
+                        .date
+                        .take()
+                        .or_else(|| text(i, "date").or_else(|| text(i, "Date")));
+                    depth += 1;
+                    inner = if depth < 16 { inner_of(i) } else { None };
+                }
+            }
+        }
+        e.date = e.date.or_else(|| header("date"));
+        e
+    }
+}
+
+fn inner_of(
+    o: &serde_json::Map<String, serde_json::Value>,
+) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    o.get("innerError")
+        .or_else(|| o.get("innererror"))
+        .and_then(|v| v.as_object())
+}

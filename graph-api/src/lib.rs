@@ -1,0 +1,42 @@
+//! Typed Microsoft Graph actions, generated from declarative spec entries.
+//!
+//! Every action in the `spec/` folder becomes a path-shaped method on [`GraphClient`], a request
+//! builder in [`requests`], a metadata constant in [`actions`] and the model types it uses in
+//! [`models`]:
+//!
+//! ```no_run
+//! # async fn run(token: String) -> Result<(), graph_api::Error> {
+//! let client = graph_api::GraphClient::builder()
+//!     .base_url("https://graph.microsoft.com")
+//!     .bearer_token(token)
+//!     .build()?;
+//! client
+//!     .chat("19:ea28e88c00e94c7786b065394a61f296@thread.v2")
+//!     .installed_app("NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=")
+//!     .upgrade()
+//!     .send()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Crates with spec files of their own run the same generator with [`spec!`], naming an
+//! extension trait that carries their root methods.
+
+mod auth;
+mod client;
+mod error;
+pub mod meta;
+mod path;
+mod retry;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use auth::Secret;
+pub use client::{ApiVersion, GraphClient, GraphClientBuilder, NationalCloud};
+pub use error::{ApiError, Error, SNIPPET_LIMIT};
+pub use graph_macros::spec;
+pub use retry::parse_retry_after;
+
+graph_macros::spec!("spec", crate = crate);

@@ -1,0 +1,145 @@
+//! Action metadata as data: path, method, versions, clouds and the permissions table.
+
+use crate::{ApiVersion, NationalCloud};
+
+/// An HTTP method used by Graph actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as sent, `POST`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One Graph action as its documentation page states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ActionInfo {
+    /// The spec's id for the action, such as `upgrade_chat_app_installation`.
+    pub id: &'static str,
+    /// The page's one-line summary.
+    pub summary: &'static str,
+    /// The documentation page.
+    pub docs: &'static str,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The path template, relative to the versioned service root.
+    pub path: &'static str,
+    /// API versions that have the action.
+    pub versions: &'static [ApiVersion],
+    /// National clouds that have the action.
+    pub clouds: &'static [NationalCloud],
+    /// Whether the action may be sent again after it may have been processed.
+    pub idempotent: bool,
+    /// Fixed request headers the page requires, besides `Authorization`.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The status code of success.
+    pub success_status: u16,
+    /// The permissions table.
+    pub permissions: Permissions,
+}
+
+/// The kinds of permission a token can carry, as the permission tables name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PermissionType {
+    /// Delegated (work or school account).
+    Delegated,
+    /// Delegated (personal Microsoft account).
+    DelegatedPersonal,
+    /// Application.
+    Application,
+}
+
+/// One row of a permissions table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionScheme {
+    /// This permission type cannot call the action.
+    NotSupported,
+    /// The permissions that can, least privileged first.
+    Supported {
+        /// Least privileged permissions.
+        least: &'static [&'static str],
+        /// Higher privileged permissions.
+        higher: &'static [&'static str],
+    },
+}
+
+/// A note under a permissions table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionNote {
+    /// The note's words.
+    pub text: &'static str,
+    /// Permissions that cannot be used when the request consents to resource-specific permissions.
+    pub unusable_with_rsc_consent: &'static [&'static str],
+}
+
+/// A permissions table with its notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions {
+    /// Delegated (work or school account).
+    pub delegated: PermissionScheme,
+    /// Delegated (personal Microsoft account).
+    pub delegated_personal: PermissionScheme,
+    /// Application.
+    pub application: PermissionScheme,
+    /// Notes under the table.
+    pub notes: &'static [PermissionNote],
+}
+
+impl Permissions {
+    /// The row for one permission type.
+    pub fn scheme(&self, kind: PermissionType) -> &PermissionScheme {
+        match kind {
+            PermissionType::Delegated => &self.delegated,
+            PermissionType::DelegatedPersonal => &self.delegated_personal,
+            PermissionType::Application => &self.application,
+        }
+    }
+
+    /// The permissions of one type that can call the action, least privileged first, leaving out
+    /// those the notes rule out when the request consents to resource-specific permissions
+    /// (`rsc_consent`; see the request builder's `consents_to_rsc`). Empty when not supported.
+    pub fn usable(&self, kind: PermissionType, rsc_consent: bool) -> Vec<&'static str> {
+        let PermissionScheme::Supported { least, higher } = self.scheme(kind) else {
+            return Vec::new();
+        };
+        let ruled_out = |p: &&str| {
+            rsc_consent
+                && self
+                    .notes
+                    .iter()
+                    .any(|n| n.unusable_with_rsc_consent.contains(p))
+        };
+        least
+            .iter()
+            .chain(higher.iter())
+            .copied()
+            .filter(|p| !ruled_out(p))
+            .collect()
+    }
+}

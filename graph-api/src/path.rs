@@ -1,0 +1,183 @@
+//! Request paths: literal segments and caller ids, each id checked and percent-encoded once.
+
+use crate::Error;
+
+/// Builds the path of one request. A bad id is remembered and reported by `send`, so navigation
+/// methods stay infallible and nothing is sent.
+#[derive(Debug, Clone)]
+pub struct PathBuilder {
+    path: String,
+    /// The first refused id: its parameter name and why.
+    error: Option<(&'static str, &'static str)>,
+}
+
+impl PathBuilder {
+    /// An empty path.
+    pub fn root() -> Self {
+        PathBuilder {
+            path: String::with_capacity(128),
+            error: None,
+        }
+    }
+
+    /// Appends a literal segment from the spec.
+    #[must_use]
+    pub fn segment(mut self, literal: &'static str) -> Self {
+        self.path.push('/');
+        encode_into(&mut self.path, literal);
+        self
+    }
+
+    /// Appends a caller-supplied id as one segment (or several, when the spec allows `/`).
+    #[must_use]
+    pub fn param(mut self, name: &'static str, value: &str, allow_slash: bool) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        let check = if allow_slash {
+            value.split('/').try_for_each(check_segment)
+        } else if value.contains('/') {
+            Err("contains `/`, which would change the request's path")
+        } else {
+            check_segment(value)
+        };
+        match check {
+            Ok(()) => {
+                self.path.push('/');
+                if allow_slash {
+                    for (i, piece) in value.split('/').enumerate() {
+                        if i > 0 {
+                            self.path.push('/');
+                        }
+                        encode_into(&mut self.path, piece);
+                    }
+                } else {
+                    encode_into(&mut self.path, value);
+                }
+            }
+            Err(reason) => self.error = Some((name, reason)),
+        }
+        self
+    }
+
+    /// The encoded path, or the first invalid id.
+    pub fn finish(self) -> Result<String, Error> {
+        match self.error {
+            Some((name, reason)) => Err(Error::InvalidArgument {
+                name,
+                reason: reason.to_owned(),
+            }),
+            None => Ok(self.path),
+        }
+    }
+}
+
+/// Refuses ids that would change the route rather than name a resource.
+fn check_segment(value: &str) -> Result<(), &'static str> {
+    if value.is_empty() {
+        Err("is empty")
+    } else if value == "." || value == ".." {
+        Err("is `.` or `..`, which would change the request's path")
+    } else if value.contains('\\') {
+        Err("contains `\\`, which some servers read as `/`")
+    } else if value.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else {
+        Ok(())
+    }
+}
+
+/// Percent-encodes `value` as one RFC 3986 path segment: unreserved characters and the
+/// sub-delimiters that Graph ids use (`:` `@` `=` and friends) stay, everything else is `%XX`.
+fn encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b':'
+                    | b'@'
+                    | b'='
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b','
+            );
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(id: &str) -> Result<String, Error> {
+        PathBuilder::root()
+            .segment("chats")
+            .param("chat-id", id, false)
+            .finish()
+    }
+
+    #[test]
+    fn keeps_graph_ids_readable() {
+        assert_eq!(
+            path("19:ea28e88c00e94c7786b065394a61f296@thread.v2").unwrap(),
+            "/chats/19:ea28e88c00e94c7786b065394a61f296@thread.v2"
+        );
+        assert_eq!(path("NjRi=").unwrap(), "/chats/NjRi=");
+    }
+
+    #[test]
+    fn encodes_what_would_change_the_url() {
+        assert_eq!(
+            path("a b?c#d%e+f;g").unwrap(),
+            "/chats/a%20b%3Fc%23d%25e%2Bf%3Bg"
+        );
+        assert_eq!(path("ü").unwrap(), "/chats/%C3%BC");
+    }
+
+    #[test]
+    fn refuses_ids_that_change_the_route() {
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\nb", "\u{7f}"] {
+            match path(bad) {
+                Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, "chat-id"),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn allows_slashes_only_where_the_spec_does() {
+        let p = PathBuilder::root()
+            .segment("drive")
+            .param("item-path", "a b/c", true)
+            .finish()
+            .unwrap();
+        assert_eq!(p, "/drive/a%20b/c");
+        assert!(
+            PathBuilder::root()
+                .param("item-path", "a/../b", true)
+                .finish()
+                .is_err()
+        );
+        assert!(
+            PathBuilder::root()
+                .param("item-path", "a//b", true)
+                .finish()
+                .is_err()
+        );
+    }
+}

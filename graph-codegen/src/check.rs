@@ -1,0 +1,781 @@
+//! Lowering of raw spec files into the model, and the rules a spec must follow, one function each.
+
+use crate::diag::{Ctxt, Diagnostic, did_you_mean};
+use crate::model::*;
+use crate::naming;
+use crate::source::{FileId, Span};
+use crate::spec::{self, SString, Spanned};
+use crate::template::{PathTemplate, Segment};
+use std::collections::{HashMap, HashSet};
+
+fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
+    Span {
+        file,
+        range: s.span(),
+    }
+}
+
+/// Lowers parsed files into one model, recording every problem in `cx`.
+pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
+    let mut out = Spec::default();
+    for (file, f) in files {
+        let file = *file;
+        for (seg, s) in &f.segments {
+            check_accessor_name(file, &s.get_ref().item, cx);
+            out.segments.push((
+                seg.get_ref().clone(),
+                s.get_ref().item.get_ref().clone(),
+                span(file, &s.get_ref().item),
+            ));
+        }
+        for (name, t) in &f.types {
+            check_type_name(file, name, cx);
+            let t = t.get_ref();
+            out.types.push(TypeDef {
+                name: name.get_ref().clone(),
+                span: span(file, name),
+                doc: t.doc.get_ref().clone(),
+                docs: t.docs.as_ref().map(|d| d.get_ref().clone()),
+                fields: lower_fields(file, &t.fields, false, cx),
+            });
+        }
+        for (name, e) in &f.enums {
+            check_type_name(file, name, cx);
+            out.enums.push(lower_enum(file, name, e.get_ref(), cx));
+        }
+        for (id, a) in &f.actions {
+            if let Some(action) = lower_action(file, id, a.get_ref(), cx) {
+                out.actions.push(action);
+            }
+        }
+    }
+    check_unique_names(&out, cx);
+    check_type_refs(&out, cx);
+    check_recursion(&out, cx);
+    check_navigation(&out, cx);
+    out
+}
+
+fn lower_fields(
+    file: FileId,
+    fields: &spec::Table<spec::FieldSpec>,
+    in_body: bool,
+    cx: &mut Ctxt,
+) -> Vec<Field> {
+    let mut out = Vec::new();
+    let mut rust_names: HashMap<String, String> = HashMap::new();
+    for (wire, f) in fields {
+        let f = f.get_ref();
+        let Some(ty) = check_type_syntax(file, &f.ty, cx) else {
+            continue;
+        };
+        check_rsc_flag_in_body(file, f, in_body, cx);
+        // Two wire names may map to one Rust name (`displayName`, `display_name`).
+        let rust = naming::snake(wire.get_ref());
+        if let Some(prev) = rust_names.insert(rust.clone(), wire.get_ref().clone()) {
+            cx.push(
+                Diagnostic::new(span(file, wire), format!("field `{}` has the same Rust name `{rust}` as field `{prev}`", wire.get_ref()))
+                    .help("rename one of them; wire names differing only in case or separators cannot both be fields"),
+            );
+        }
+        out.push(Field {
+            wire: wire.get_ref().clone(),
+            span: span(file, wire),
+            ty,
+            ty_span: span(file, &f.ty),
+            optional: f.optional,
+            doc: f.doc.as_ref().map(|d| d.get_ref().clone()),
+            rsc_consent: f.rsc_consent,
+        });
+    }
+    out
+}
+
+fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -> EnumDef {
+    let mut members: Vec<Member> = Vec::new();
+    for m in &e.members {
+        let m = m.get_ref();
+        let wire = m.wire.get_ref();
+        // Enum members must be distinct ignoring case, since reading ignores case.
+        if members.iter().any(|p| {
+            p.wire.eq_ignore_ascii_case(wire) || naming::pascal(&p.wire) == naming::pascal(wire)
+        }) {
+            cx.error(
+                &span(file, &m.wire),
+                format!("enum member `{wire}` is listed twice (reading ignores case); remove one"),
+            );
+            continue;
+        }
+        if naming::pascal(wire).is_empty() || wire.starts_with(|c: char| c.is_ascii_digit()) {
+            cx.error(
+                &span(file, &m.wire),
+                format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+            );
+            continue;
+        }
+        if naming::pascal(wire) == "Other" {
+            cx.error(
+                &span(file, &m.wire),
+                "enum member `Other` is reserved for values Graph adds later; rename it",
+            );
+            continue;
+        }
+        members.push(Member {
+            wire: wire.clone(),
+            span: span(file, &m.wire),
+            doc: m.doc.as_ref().map(|d| d.get_ref().clone()),
+        });
+    }
+    if e.members.is_empty() {
+        cx.error(
+            &span(file, name),
+            format!(
+                "enum `{}` has no members; list them as members = [{{ wire = \"...\" }}]",
+                name.get_ref()
+            ),
+        );
+    }
+    EnumDef {
+        name: name.get_ref().clone(),
+        span: span(file, name),
+        doc: e.doc.get_ref().clone(),
+        docs: e.docs.as_ref().map(|d| d.get_ref().clone()),
+        members,
+    }
+}
+
+fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt) -> Option<Action> {
+    check_action_id(file, id, cx);
+    let method = check_method(file, &a.method, cx);
+    let path = check_template(file, &a.path, cx);
+    let versions = check_versions(file, &a.versions, cx);
+    let clouds = check_clouds(file, &a.clouds, cx);
+    let status = check_status(file, &a.response.get_ref().status, cx);
+    check_docs_link(file, &a.docs, cx);
+    let body = a
+        .body
+        .as_ref()
+        .map(|b| lower_fields(file, b.get_ref(), true, cx));
+    if let (Some(m), Some(b)) = (method, &a.body) {
+        check_body_allowed(file, m, b, cx);
+    }
+    let params: Vec<Param> = a
+        .params
+        .iter()
+        .map(|(name, p)| Param {
+            name: name.get_ref().clone(),
+            span: span(file, name),
+            doc: p.get_ref().doc.as_ref().map(|d| d.get_ref().clone()),
+            allow_slash: p.get_ref().allow_slash,
+        })
+        .collect();
+    if let Some(path) = &path {
+        check_params_match(file, id, &a.path, path, &params, cx);
+        check_call(file, &a.path, path, &a.call, cx);
+    }
+    let response = a
+        .response
+        .get_ref()
+        .ty
+        .as_ref()
+        .and_then(|t| check_type_syntax(file, t, cx));
+    if let Some(status) = status {
+        check_response_body(file, &a.response, status, cx);
+    }
+    let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
+    if let Some(call) = &a.call {
+        check_accessor_name(file, call, cx);
+    }
+    Some(Action {
+        id: id.get_ref().clone(),
+        span: span(file, id),
+        summary: a.summary.get_ref().clone(),
+        notes: a.notes.iter().map(|n| n.get_ref().clone()).collect(),
+        docs: a.docs.get_ref().clone(),
+        method: method?,
+        path: path?,
+        path_span: span(file, &a.path),
+        call: a.call.as_ref().map(|c| c.get_ref().clone()),
+        call_span: a.call.as_ref().map(|c| span(file, c)),
+        versions,
+        clouds,
+        idempotent: a.idempotent,
+        headers: a
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.get_ref().name.get_ref().clone(),
+                    h.get_ref().value.get_ref().clone(),
+                )
+            })
+            .collect(),
+        params,
+        permissions: permissions?,
+        body,
+        status: status?,
+        response,
+        response_span: span(file, &a.response),
+    })
+}
+
+fn lower_permissions(
+    file: FileId,
+    p: &spec::PermissionsSpec,
+    cx: &mut Ctxt,
+) -> Option<Permissions> {
+    let delegated = lower_scheme(file, &p.delegated, cx);
+    let delegated_personal = lower_scheme(file, &p.delegated_personal, cx);
+    let application = lower_scheme(file, &p.application, cx);
+    let all: Vec<&String> = [&delegated, &delegated_personal, &application]
+        .into_iter()
+        .flatten()
+        .flat_map(|s| match s {
+            Scheme::Supported { least, higher } => least.iter().chain(higher).collect(),
+            Scheme::NotSupported => Vec::new(),
+        })
+        .collect();
+    let notes = p
+        .notes
+        .iter()
+        .map(|n| {
+            let n = n.get_ref();
+            for name in &n.unusable_with_rsc_consent {
+                check_permission_name(file, name, cx);
+                check_note_names_listed(file, name, &all, cx);
+            }
+            Note {
+                text: n.text.get_ref().clone(),
+                unusable_with_rsc_consent: n
+                    .unusable_with_rsc_consent
+                    .iter()
+                    .map(|s| s.get_ref().clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    Some(Permissions {
+        delegated: delegated?,
+        delegated_personal: delegated_personal?,
+        application: application?,
+        notes,
+    })
+}
+
+fn lower_scheme(file: FileId, s: &Spanned<spec::SchemeSpec>, cx: &mut Ctxt) -> Option<Scheme> {
+    match s.get_ref() {
+        spec::SchemeSpec::Keyword(k) => {
+            check_not_supported_keyword(file, s, k, cx);
+            Some(Scheme::NotSupported)
+        }
+        spec::SchemeSpec::Lists(l) => {
+            check_least_not_empty(file, &l.least, cx);
+            for name in l.least.get_ref().iter().chain(&l.higher) {
+                check_permission_name(file, name, cx);
+            }
+            check_least_higher_disjoint(file, l, cx);
+            Some(Scheme::Supported {
+                least: l
+                    .least
+                    .get_ref()
+                    .iter()
+                    .map(|s| s.get_ref().clone())
+                    .collect(),
+                higher: l.higher.iter().map(|s| s.get_ref().clone()).collect(),
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules on single values
+// ---------------------------------------------------------------------------------------------
+
+/// Action ids are snake_case, since they name constants and request types.
+fn check_action_id(file: FileId, id: &SString, cx: &mut Ctxt) {
+    let s = id.get_ref();
+    let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        cx.push(
+            Diagnostic::new(
+                span(file, id),
+                format!("action id `{s}` must be snake_case"),
+            )
+            .help(format!("write `{}`", naming::snake(s))),
+        );
+    }
+}
+
+/// Type and enum names are PascalCase Rust identifiers.
+fn check_type_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+    if !is_type_name(name.get_ref()) {
+        cx.push(
+            Diagnostic::new(
+                span(file, name),
+                format!(
+                    "type name `{}` must be PascalCase letters and digits",
+                    name.get_ref()
+                ),
+            )
+            .help(format!("write `{}`", naming::pascal(name.get_ref()))),
+        );
+    }
+}
+
+/// Navigation and call names are snake_case method names.
+fn check_accessor_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+    let s = name.get_ref();
+    let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok || naming::is_keyword(s) {
+        cx.push(
+            Diagnostic::new(
+                span(file, name),
+                format!("`{s}` is not usable as a method name"),
+            )
+            .help("use a snake_case name that is not a Rust keyword"),
+        );
+    }
+}
+
+/// A field type is a primitive, a PascalCase name, or `[T]`.
+fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRef> {
+    let parsed = TypeRef::parse(ty.get_ref());
+    if parsed.is_none() {
+        let mut d = Diagnostic::new(span(file, ty), format!("`{}` is not a type", ty.get_ref()));
+        d = match did_you_mean(ty.get_ref(), TypeRef::PRIMITIVES.iter().copied()) {
+            Some(p) => d.help(format!("did you mean `{p}`?")),
+            None => d.help(format!(
+                "use one of {}, a type or enum name in PascalCase, or `[T]` for a collection",
+                TypeRef::PRIMITIVES.join(", ")
+            )),
+        };
+        cx.push(d);
+    }
+    parsed
+}
+
+/// `rsc_consent` only means something on a request body field.
+fn check_rsc_flag_in_body(file: FileId, f: &spec::FieldSpec, in_body: bool, cx: &mut Ctxt) {
+    if f.rsc_consent && !in_body {
+        cx.error(
+            &span(file, &f.ty),
+            "`rsc_consent` applies to request body fields only; remove it from the model type",
+        );
+    }
+}
+
+/// The HTTP method is one Graph uses.
+fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
+    let found = Method::ALL
+        .iter()
+        .find(|(s, _)| s == m.get_ref())
+        .map(|(_, m)| *m);
+    if found.is_none() {
+        let names = Method::ALL.iter().map(|(s, _)| *s);
+        let mut d = Diagnostic::new(
+            span(file, m),
+            format!("unknown HTTP method \"{}\"", m.get_ref()),
+        );
+        d = match did_you_mean(m.get_ref(), names.clone()) {
+            Some(s) => d.help(format!("did you mean \"{s}\"?")),
+            None => d.help(format!(
+                "expected one of: {}",
+                names.collect::<Vec<_>>().join(", ")
+            )),
+        };
+        cx.push(d);
+    }
+    found
+}
+
+/// The path template is well formed (see `template.rs`).
+fn check_template(file: FileId, path: &SString, cx: &mut Ctxt) -> Option<PathTemplate> {
+    match PathTemplate::parse(path.get_ref()) {
+        Ok(t) => Some(t),
+        Err(errors) => {
+            // The template sits inside quotes; offsets are relative to its first character.
+            let base = path.span().start + 1;
+            for e in errors {
+                cx.error(
+                    &Span {
+                        file,
+                        range: base + e.range.start..base + e.range.end.max(e.range.start + 1),
+                    },
+                    e.message,
+                );
+            }
+            None
+        }
+    }
+}
+
+fn check_known<T: Copy>(
+    file: FileId,
+    list: &Spanned<Vec<SString>>,
+    known: &[(&'static str, T)],
+    what: &str,
+    cx: &mut Ctxt,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for v in list.get_ref() {
+        match known.iter().find(|(s, _)| s == v.get_ref()) {
+            Some((_, t)) => out.push(*t),
+            None => {
+                let names: Vec<&str> = known.iter().map(|(s, _)| *s).collect();
+                let mut d = Diagnostic::new(
+                    span(file, v),
+                    format!(
+                        "unknown {what} \"{}\"; expected one of: {}",
+                        v.get_ref(),
+                        names.join(", ")
+                    ),
+                );
+                if let Some(s) = did_you_mean(v.get_ref(), names.iter().copied()) {
+                    d = d.help(format!("did you mean \"{s}\"?"));
+                }
+                cx.push(d);
+            }
+        }
+    }
+    if list.get_ref().is_empty() {
+        cx.error(&span(file, list), format!("list at least one {what}"));
+    }
+    out
+}
+
+/// API versions are `v1.0` or `beta`.
+fn check_versions(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Version> {
+    check_known(file, v, Version::ALL, "API version", cx)
+}
+
+/// Clouds are the four national cloud deployments Graph documents.
+fn check_clouds(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Cloud> {
+    check_known(file, v, Cloud::ALL, "cloud", cx)
+}
+
+/// A success status is a 2xx code.
+fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
+    match u16::try_from(*s.get_ref()) {
+        Ok(code @ 200..=299) => Some(code),
+        _ => {
+            cx.push(
+                Diagnostic::new(
+                    span(file, s),
+                    format!("success status {} is not a 2xx code", s.get_ref()),
+                )
+                .help("state the status the page gives for success, such as 200 or 204"),
+            );
+            None
+        }
+    }
+}
+
+/// A 204 response has no body to type; a 200 or 201 with a body names its type.
+fn check_response_body(file: FileId, r: &Spanned<spec::ResponseSpec>, status: u16, cx: &mut Ctxt) {
+    if status == 204 && r.get_ref().ty.is_some() {
+        cx.error(
+            &span(file, r),
+            "a 204 No Content response has no body; remove `type`",
+        );
+    }
+}
+
+/// The docs link is a learn.microsoft.com page, since facts come from Microsoft's documentation.
+fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
+    if !docs.get_ref().starts_with("https://learn.microsoft.com/") {
+        cx.push(
+            Diagnostic::new(
+                span(file, docs),
+                "`docs` must link the Microsoft Graph documentation page",
+            )
+            .help(
+                "use the https://learn.microsoft.com/... address of the page the entry comes from",
+            ),
+        );
+    }
+}
+
+/// GET and DELETE requests carry no body in Graph.
+fn check_body_allowed(
+    file: FileId,
+    m: Method,
+    body: &Spanned<spec::Table<spec::FieldSpec>>,
+    cx: &mut Ctxt,
+) {
+    if matches!(m, Method::Get | Method::Delete) {
+        cx.push(
+            Diagnostic::new(
+                span(file, body),
+                format!("a {} request has no body", m.as_str()),
+            )
+            .help("remove the `body` table, or use the method the page gives"),
+        );
+    }
+}
+
+/// Every `{param}` in the path is declared under `params`, and every declared one is used.
+fn check_params_match(
+    file: FileId,
+    id: &SString,
+    path_s: &SString,
+    path: &PathTemplate,
+    params: &[Param],
+    cx: &mut Ctxt,
+) {
+    for name in path.params() {
+        if !params.iter().any(|p| p.name == name) {
+            let offset = path_s.get_ref().find(&format!("{{{name}}}")).unwrap_or(0)
+                + path_s.span().start
+                + 1;
+            cx.push(
+                Diagnostic::new(
+                    Span {
+                        file,
+                        range: offset..offset + name.len() + 2,
+                    },
+                    format!("path parameter `{name}` is not declared"),
+                )
+                .help(format!(
+                    "add it under [actions.{}.params]: {name} = {{ doc = \"...\" }}",
+                    id.get_ref()
+                )),
+            );
+        }
+    }
+    for p in params {
+        if !path.params().any(|n| n == p.name) {
+            cx.push(
+                Diagnostic::new(
+                    p.span.clone(),
+                    format!("parameter `{}` is declared but not in the path", p.name),
+                )
+                .help("remove it, or add `{name}` to the path"),
+            );
+        }
+    }
+}
+
+/// A path that ends in a parameter needs `call` to name its method.
+fn check_call(
+    file: FileId,
+    path_s: &SString,
+    path: &PathTemplate,
+    call: &Option<SString>,
+    cx: &mut Ctxt,
+) {
+    if call.is_none() && matches!(path.segments.last(), Some(Segment::Param(_)) | None) {
+        cx.push(
+            Diagnostic::new(
+                span(file, path_s),
+                "this path ends in a parameter, so the method name cannot come from it",
+            )
+            .help(
+                "add `call = \"get\"` (or `delete`, `update`, ...) to name the method on the item",
+            ),
+        );
+    }
+}
+
+/// `"not_supported"` is the only bare word a permissions row accepts.
+fn check_not_supported_keyword(
+    file: FileId,
+    s: &Spanned<spec::SchemeSpec>,
+    k: &str,
+    cx: &mut Ctxt,
+) {
+    if k != "not_supported" {
+        cx.push(
+            Diagnostic::new(span(file, s), format!("\"{k}\" is not a permissions row")).help(
+                "write \"not_supported\", or a table { least = [\"...\"], higher = [\"...\"] }",
+            ),
+        );
+    }
+}
+
+/// A supported permission type has at least one least-privileged permission.
+fn check_least_not_empty(file: FileId, least: &Spanned<Vec<SString>>, cx: &mut Ctxt) {
+    if least.get_ref().is_empty() {
+        cx.push(
+            Diagnostic::new(
+                span(file, least),
+                "a supported permission type needs at least one least-privileged permission",
+            )
+            .help("copy it from the page, or write \"not_supported\" for the row"),
+        );
+    }
+}
+
+/// A permission is either least or higher privileged, not both.
+fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt) {
+    for h in &l.higher {
+        if l.least.get_ref().iter().any(|x| x.get_ref() == h.get_ref()) {
+            cx.push(
+                Diagnostic::new(
+                    span(file, h),
+                    format!(
+                        "`{}` is listed as both least and higher privileged",
+                        h.get_ref()
+                    ),
+                )
+                .help("keep it in one list, as the page does"),
+            );
+        }
+    }
+}
+
+/// Permission names are dot-separated words, such as `TeamsAppInstallation.ReadWriteForChat.All`.
+fn check_permission_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+    let s = name.get_ref();
+    let ok = !s.is_empty()
+        && s.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+    if !ok {
+        let help = if s.contains(',') {
+            "list each permission as its own string"
+        } else {
+            "a permission is dot-separated words, like `Chat.Read.All`"
+        };
+        cx.push(
+            Diagnostic::new(
+                span(file, name),
+                format!("malformed permission name \"{s}\""),
+            )
+            .help(help),
+        );
+    }
+}
+
+/// A note restricts permissions that the table lists.
+fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &mut Ctxt) {
+    if !all.iter().any(|p| *p == name.get_ref()) {
+        cx.error(
+            &span(file, name),
+            format!(
+                "`{}` is not in this action's permissions table",
+                name.get_ref()
+            ),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules across entries
+// ---------------------------------------------------------------------------------------------
+
+/// Action ids, and type and enum names, are each declared once across all files.
+fn check_unique_names(spec: &Spec, cx: &mut Ctxt) {
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for (name, sp, what) in spec
+        .types
+        .iter()
+        .map(|t| (&t.name, &t.span, "type"))
+        .chain(spec.enums.iter().map(|e| (&e.name, &e.span, "type")))
+        .chain(spec.actions.iter().map(|a| (&a.id, &a.span, "action")))
+    {
+        if !seen.insert((what, name.as_str())) {
+            cx.push(
+                Diagnostic::new(
+                    sp.clone(),
+                    format!("{what} `{name}` is declared more than once"),
+                )
+                .help("keep one declaration; spec files share one namespace"),
+            );
+        }
+    }
+}
+
+/// Every named field type is a declared type or enum.
+fn check_type_refs(spec: &Spec, cx: &mut Ctxt) {
+    let known: HashSet<&str> = spec
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(spec.enums.iter().map(|e| e.name.as_str()))
+        .collect();
+    let fields = spec
+        .types
+        .iter()
+        .flat_map(|t| &t.fields)
+        .chain(spec.actions.iter().flat_map(|a| a.body.iter().flatten()));
+    let mut refs: Vec<(&str, &Span)> = fields
+        .filter_map(|f| f.ty.named().map(|n| (n, &f.ty_span)))
+        .collect();
+    refs.extend(spec.actions.iter().filter_map(|a| {
+        a.response
+            .as_ref()
+            .and_then(|r| r.named())
+            .map(|n| (n, &a.response_span))
+    }));
+    for (name, sp) in refs {
+        if !known.contains(name) {
+            let mut d = Diagnostic::new(sp.clone(), format!("type `{name}` is not declared"));
+            if let Some(s) = did_you_mean(name, known.iter().copied()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            } else {
+                d = d.help(format!("declare it as [types.{name}] or [enums.{name}]"));
+            }
+            cx.push(d);
+        }
+    }
+}
+
+/// A type may not contain itself except through a collection, which gives indirection.
+fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
+    let by_name: HashMap<&str, &TypeDef> =
+        spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    for t in &spec.types {
+        let mut stack: Vec<&str> = vec![t.name.as_str()];
+        let mut seen = HashSet::new();
+        while let Some(cur) = stack.pop() {
+            let Some(def) = by_name.get(cur) else {
+                continue;
+            };
+            for f in &def.fields {
+                if let TypeRef::Named(n) = &f.ty {
+                    if n == &t.name {
+                        cx.push(
+                            Diagnostic::new(
+                                f.ty_span.clone(),
+                                format!(
+                                    "type `{}` contains itself through field `{}`",
+                                    t.name, f.wire
+                                ),
+                            )
+                            .help("make the field a collection `[T]`, or break the cycle"),
+                        );
+                    } else if seen.insert(n.as_str()) {
+                        stack.push(n);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Paths that share a prefix navigate through the same methods: one name per segment and node.
+fn check_navigation(spec: &Spec, cx: &mut Ctxt) {
+    let mut seg_names: HashMap<&str, (&str, &Span)> = HashMap::new();
+    for (seg, item, sp) in &spec.segments {
+        if let Some((prev, _)) = seg_names.insert(seg, (item, sp)) {
+            if prev != item {
+                cx.error(
+                    sp,
+                    format!("segment `{seg}` is given two item names, `{prev}` and `{item}`"),
+                );
+            }
+        }
+    }
+    if let Err(conflicts) = crate::nav::Tree::build(spec) {
+        for c in conflicts {
+            cx.push(c);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
+
+use super::Cx;
+use crate::model::{Action, Cloud, Method, Scheme, Version};
+use crate::naming;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub(super) fn expand(cx: &Cx) -> TokenStream {
+    let krate = cx.krate;
+    let statics = cx.spec.actions.iter().map(|a| info(cx, a));
+    let names = cx
+        .spec
+        .actions
+        .iter()
+        .map(|a| format_ident!("{}", naming::shouty(&a.id)));
+    quote! {
+        /// Metadata of every action: path, permissions, clouds and versions, as data.
+        pub mod actions {
+            #(#statics)*
+
+            /// Every action of this spec, in spec order.
+            pub static ALL: &[&#krate::meta::ActionInfo] = &[#(&#names),*];
+        }
+    }
+}
+
+fn info(cx: &Cx, a: &Action) -> TokenStream {
+    let krate = cx.krate;
+    let name = format_ident!("{}", naming::shouty(&a.id));
+    let request = naming::pascal(&a.id);
+    let d = format!(
+        " Metadata of [`{request}`](super::requests::{request}): {}",
+        a.summary
+    );
+    let id = &a.id;
+    let summary = &a.summary;
+    let docs = &a.docs;
+    let method = format_ident!(
+        "{}",
+        match a.method {
+            Method::Get => "Get",
+            Method::Post => "Post",
+            Method::Put => "Put",
+            Method::Patch => "Patch",
+            Method::Delete => "Delete",
+        }
+    );
+    let path = a.path.to_string();
+    let versions = a.versions.iter().map(|v| match v {
+        Version::V1 => quote!(#krate::ApiVersion::V1),
+        Version::Beta => quote!(#krate::ApiVersion::Beta),
+    });
+    let clouds = a.clouds.iter().map(|c| match c {
+        Cloud::Global => quote!(#krate::NationalCloud::Global),
+        Cloud::UsGovL4 => quote!(#krate::NationalCloud::UsGovL4),
+        Cloud::UsGovL5Dod => quote!(#krate::NationalCloud::UsGovL5Dod),
+        Cloud::China21Vianet => quote!(#krate::NationalCloud::China21Vianet),
+    });
+    let idempotent = a.idempotent;
+    let header_names = a.headers.iter().map(|(n, _)| n);
+    let header_values = a.headers.iter().map(|(_, v)| v);
+    let status = proc_macro2::Literal::u16_unsuffixed(a.status);
+    let p = &a.permissions;
+    let delegated = scheme(cx, &p.delegated);
+    let personal = scheme(cx, &p.delegated_personal);
+    let application = scheme(cx, &p.application);
+    let note_texts = p.notes.iter().map(|n| &n.text);
+    let note_lists = p.notes.iter().map(|n| {
+        let l = &n.unusable_with_rsc_consent;
+        quote!(&[#(#l),*])
+    });
+    quote! {
+        #[doc = #d]
+        pub static #name: #krate::meta::ActionInfo = #krate::meta::ActionInfo {
+            id: #id,
+            summary: #summary,
+            docs: #docs,
+            method: #krate::meta::HttpMethod::#method,
+            path: #path,
+            versions: &[#(#versions),*],
+            clouds: &[#(#clouds),*],
+            idempotent: #idempotent,
+            headers: &[#((#header_names, #header_values)),*],
+            success_status: #status,
+            permissions: #krate::meta::Permissions {
+                delegated: #delegated,
+                delegated_personal: #personal,
+                application: #application,
+                notes: &[#(#krate::meta::PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
+            },
+        };
+    }
+}
+
+fn scheme(cx: &Cx, s: &Scheme) -> TokenStream {
+    let krate = cx.krate;
+    match s {
+        Scheme::NotSupported => quote!(#krate::meta::PermissionScheme::NotSupported),
+        Scheme::Supported { least, higher } => quote! {
+            #krate::meta::PermissionScheme::Supported { least: &[#(#least),*], higher: &[#(#higher),*] }
+        },
+    }
+}

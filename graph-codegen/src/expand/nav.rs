@@ -1,0 +1,220 @@
+//! Navigation types and methods, from the client's root methods down to each action's method.
+
+use super::{Cx, doc, requests, rust_type};
+use crate::naming;
+use crate::nav::{Call, Edge, Step};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
+    let krate = cx.krate;
+    let nodes = cx.tree.nodes.iter().skip(1).enumerate().map(|(i, n)| {
+        let name = format_ident!("{}", n.type_name);
+        let d = format!(" A point on the way to an action: `{}`.", prefix_of(cx, i + 1));
+        let site = Site::node();
+        let edges = n.edges.iter().map(|e| edge(cx, e, &site));
+        let calls = n.calls.iter().map(|c| call(cx, c, &site));
+        quote! {
+            #[doc = #d]
+            #[derive(Debug, Clone)]
+            pub struct #name<'a> {
+                client: &'a #krate::GraphClient,
+                path: #krate::__private::PathBuilder,
+            }
+
+            impl<'a> #name<'a> {
+                #[doc(hidden)]
+                pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
+                    #name { client, path }
+                }
+                #(#edges)*
+                #(#calls)*
+            }
+        }
+    });
+    let root = &cx.tree.nodes[0];
+    let site = Site::root(krate);
+    let root_methods: Vec<TokenStream> = root
+        .edges
+        .iter()
+        .map(|e| edge(cx, e, &site))
+        .chain(root.calls.iter().map(|c| call(cx, c, &site)))
+        .collect();
+    let root_impl = match ext {
+        None => quote! {
+            /// Navigation from the client to each action.
+            impl #krate::GraphClient {
+                #(#root_methods)*
+            }
+        },
+        Some(trait_name) => {
+            let sigs = root_methods.iter().map(signature_of);
+            let d = " Navigation methods generated from this crate's spec, for `GraphClient`.";
+            quote! {
+                #[doc = #d]
+                pub trait #trait_name {
+                    #(#sigs)*
+                }
+
+                impl #trait_name for #krate::GraphClient {
+                    #(#root_methods)*
+                }
+            }
+        }
+    };
+    quote! {
+        /// Navigation types: each is a path prefix on the way to one or more actions.
+        pub mod nav {
+            #(#nodes)*
+        }
+
+        #root_impl
+    }
+}
+
+/// The path prefix a node stands for, in template form, from the first action that passes it.
+fn prefix_of(cx: &Cx, node: usize) -> String {
+    fn walk(cx: &Cx, at: usize, target: usize, acc: &mut Vec<String>) -> bool {
+        if at == target {
+            return true;
+        }
+        for e in &cx.tree.nodes[at].edges {
+            acc.push(match &e.step {
+                Step::Literal(l) => format!("/{l}"),
+                Step::Item { segment, param, .. } if segment.is_empty() => format!("/{{{param}}}"),
+                Step::Item { segment, param, .. } => format!("/{segment}/{{{param}}}"),
+            });
+            if walk(cx, e.target, target, acc) {
+                return true;
+            }
+            acc.pop();
+        }
+        false
+    }
+    let mut acc = Vec::new();
+    walk(cx, 0, node, &mut acc);
+    acc.concat()
+}
+
+/// Where a generated method sits: on a navigation node inside `nav`, or on the client at the
+/// invocation site. It decides the receiver, the start of the path and the paths to siblings.
+struct Site {
+    receiver: TokenStream,
+    client: TokenStream,
+    path: TokenStream,
+    lifetime: TokenStream,
+    nav: TokenStream,
+    requests: TokenStream,
+    models: TokenStream,
+}
+
+impl Site {
+    fn node() -> Site {
+        Site {
+            receiver: quote!(self),
+            client: quote!(self.client),
+            path: quote!(self.path),
+            lifetime: quote!('a),
+            nav: quote!(),
+            requests: quote!(super::requests::),
+            models: quote!(super::models::),
+        }
+    }
+
+    fn root(krate: &TokenStream) -> Site {
+        Site {
+            receiver: quote!(&self),
+            client: quote!(self),
+            path: quote!(#krate::__private::PathBuilder::root()),
+            lifetime: quote!('_),
+            nav: quote!(nav::),
+            requests: quote!(requests::),
+            models: quote!(models::),
+        }
+    }
+}
+
+/// A navigation method: adds its step to the path and returns the next node.
+fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
+    let krate = cx.krate;
+    let Site {
+        receiver,
+        client,
+        path,
+        lifetime,
+        nav,
+        ..
+    } = site;
+    let method = naming::ident(&e.accessor);
+    let target = format_ident!("{}", cx.tree.nodes[e.target].type_name);
+    match &e.step {
+        Step::Literal(l) => {
+            let d = format!(" Navigates to `/{l}`.");
+            quote! {
+                #[doc = #d]
+                pub fn #method(#receiver) -> #nav #target<#lifetime> {
+                    #nav #target::__new(#client, #path.segment(#l))
+                }
+            }
+        }
+        Step::Item {
+            segment,
+            param,
+            allow_slash,
+        } => {
+            let arg = naming::ident(param);
+            let d = format!(
+                " Selects one item by `{{{param}}}`. The id is percent-encoded as one path segment; an id that \
+                 would change the request's route (empty, `.`, `..`, {}`\\`, control characters) makes `send` fail \
+                 with [`Error::InvalidArgument`]({}::Error::InvalidArgument) before anything is sent.",
+                if *allow_slash { "" } else { "`/`, " },
+                krate.to_string().replace(' ', ""),
+            );
+            let seg = (!segment.is_empty()).then(|| quote!(.segment(#segment)));
+            quote! {
+                #[doc = #d]
+                pub fn #method(#receiver, #arg: impl ::std::convert::AsRef<str>) -> #nav #target<#lifetime> {
+                    #nav #target::__new(#client, #path #seg.param(#param, #arg.as_ref(), #allow_slash))
+                }
+            }
+        }
+    }
+}
+
+/// An action's method: adds the action's last segment, if any, and returns its request builder.
+fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
+    let Site {
+        receiver,
+        client,
+        path,
+        lifetime,
+        requests: module,
+        models,
+        ..
+    } = site;
+    let a = &cx.spec.actions[c.action];
+    let method = naming::ident(&c.name);
+    let request = format_ident!("{}", naming::pascal(&a.id));
+    let docs = doc(&requests::method_doc(a));
+    let tail = c.tail.as_ref().map(|t| quote!(.segment(#t)));
+    let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
+    let args: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
+    let tys = required.iter().map(|f| rust_type(&f.ty, models));
+    quote! {
+        #docs
+        pub fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
+            #module #request::__new(#client, #path #tail, #(#args),*)
+        }
+    }
+}
+
+/// The signature of a generated method, for the extension trait's declaration.
+fn signature_of(method: &TokenStream) -> TokenStream {
+    let f: syn::ImplItemFn = match syn::parse2(method.clone()) {
+        Ok(f) => f,
+        Err(e) => return e.to_compile_error(),
+    };
+    let attrs = &f.attrs;
+    let sig = &f.sig;
+    quote! { #(#attrs)* #sig; }
+}

@@ -1,0 +1,168 @@
+//! The graph-api code generator: spec files in, diagnostics or Rust tokens out.
+//!
+//! The pipeline is `read files -> parse TOML (spans kept) -> check (every error) -> model ->
+//! expand`. Each stage is a module whose output is a plain value; [`generate`] runs them all.
+//! `graph-macros` is a thin proc-macro over this crate, and the `graph-spec` binary runs the same
+//! pipeline from the command line.
+
+pub mod check;
+pub mod diag;
+pub mod expand;
+pub mod model;
+pub mod naming;
+pub mod nav;
+pub mod source;
+pub mod spec;
+pub mod template;
+
+pub use diag::Diagnostic;
+pub use expand::Options;
+pub use source::{SourceFile, SourceMap};
+
+use proc_macro2::TokenStream;
+use std::path::{Path, PathBuf};
+
+/// The outcome of one run of the pipeline.
+#[derive(Debug)]
+pub struct Generated {
+    /// Every file that was read, also when there were errors (for rebuild tracking).
+    pub sources: SourceMap,
+    /// The generated items, or every problem found.
+    pub result: Result<TokenStream, Vec<Diagnostic>>,
+}
+
+impl Generated {
+    /// Every diagnostic rendered like rustc does, separated by blank lines.
+    pub fn render_errors(&self) -> Option<String> {
+        let diags = self.result.as_ref().err()?;
+        Some(
+            diags
+                .iter()
+                .map(|d| d.render(&self.sources))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+        )
+    }
+}
+
+/// Reads every `.toml` file under `path` (a file or a folder, searched recursively, in name
+/// order). `display_base` is the folder that diagnostics show paths relative to.
+pub fn read_sources(path: &Path, display_base: &Path) -> Result<SourceMap, Diagnostic> {
+    let mut files = Vec::new();
+    collect(path, &mut files).map_err(|e| {
+        Diagnostic::global(format!(
+            "cannot read spec path `{}`: {e}",
+            shown(path, display_base)
+        ))
+    })?;
+    if files.is_empty() {
+        return Err(Diagnostic::global(format!(
+            "no .toml spec files under `{}`",
+            shown(path, display_base)
+        )));
+    }
+    let mut map = SourceMap::default();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| {
+            Diagnostic::global(format!("cannot read `{}`: {e}", shown(&f, display_base)))
+        })?;
+        map.add(SourceFile::new(shown(&f, display_base), f, text));
+    }
+    Ok(map)
+}
+
+fn shown(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_file() {
+        out.push(path.to_owned());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            collect(&e, out)?;
+        } else if e.extension().is_some_and(|x| x == "toml") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and checks every source, returning the validated model and its navigation tree.
+pub fn load(sources: &SourceMap) -> Result<(model::Spec, nav::Tree), Vec<Diagnostic>> {
+    let mut cx = diag::Ctxt::default();
+    let mut parsed = Vec::new();
+    for (id, file) in sources.files() {
+        match toml::from_str::<spec::SpecFile>(&file.text) {
+            Ok(f) => parsed.push((id, f)),
+            Err(e) => cx.push(toml_diagnostic(id, file, &e)),
+        }
+    }
+    let spec = check::lower(&parsed, &mut cx);
+    if !cx.is_clean() {
+        return Err(cx.finish());
+    }
+    // The checker already ran the navigation rules, so this only fails if they are incomplete.
+    let tree = nav::Tree::build(&spec)?;
+    Ok((spec, tree))
+}
+
+/// Turns a TOML or shape error into a diagnostic, with a did-you-mean for misspelt keys.
+fn toml_diagnostic(id: source::FileId, file: &SourceFile, e: &toml::de::Error) -> Diagnostic {
+    let range = e.span().unwrap_or(0..0);
+    let message = e.message().trim().to_owned();
+    let mut d = Diagnostic::new(
+        source::Span {
+            file: id,
+            range: range.clone(),
+        },
+        message.clone(),
+    );
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let word = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        if let Some(s) = diag::did_you_mean(word, expected.iter().copied()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else if !expected.is_empty() {
+            d = d.help(format!(
+                "remove it; this table takes {}",
+                expected.join(", ")
+            ));
+        }
+    } else if message.starts_with("missing field") {
+        d = d.help("add the key; spec/README.md lists what each table needs");
+    }
+    let _ = file;
+    d
+}
+
+/// Runs the whole pipeline over a spec file or folder.
+pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
+    let sources = match read_sources(path, display_base) {
+        Ok(s) => s,
+        Err(d) => {
+            return Generated {
+                sources: SourceMap::default(),
+                result: Err(vec![d]),
+            };
+        }
+    };
+    let result = load(&sources).map(|(spec, tree)| expand::expand(&spec, &tree, opts));
+    Generated { sources, result }
+}
+
+/// Formats generated tokens as Rust source with prettyplease.
+pub fn pretty(tokens: &TokenStream) -> Result<String, syn::Error> {
+    Ok(prettyplease::unparse(&syn::parse2::<syn::File>(
+        tokens.clone(),
+    )?))
+}

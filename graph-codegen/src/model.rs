@@ -1,0 +1,307 @@
+//! The validated model of a spec: what the generator expands, with spans kept for diagnostics.
+
+use crate::source::Span;
+use crate::template::PathTemplate;
+
+/// Every type, enum and action of one expansion, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    /// Model types.
+    pub types: Vec<TypeDef>,
+    /// Enumerations.
+    pub enums: Vec<EnumDef>,
+    /// Actions.
+    pub actions: Vec<Action>,
+    /// Item accessor names declared for collection segments: (segment, accessor, where declared).
+    pub segments: Vec<(String, String, Span)>,
+}
+
+/// A model type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Where the name is declared.
+    pub span: Span,
+    /// What the type is.
+    pub doc: String,
+    /// The documentation page.
+    pub docs: Option<String>,
+    /// The fields, in wire order.
+    pub fields: Vec<Field>,
+}
+
+/// A field of a model type or request body.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The JSON name.
+    pub wire: String,
+    /// Where the field is declared.
+    pub span: Span,
+    /// The field's type.
+    pub ty: TypeRef,
+    /// Where the type is written.
+    pub ty_span: Span,
+    /// Whether the field may be absent.
+    pub optional: bool,
+    /// What it holds.
+    pub doc: Option<String>,
+    /// Setting it makes the request consent to resource-specific permissions.
+    pub rsc_consent: bool,
+}
+
+/// A field type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A JSON string.
+    String,
+    /// A JSON boolean.
+    Bool,
+    /// A 32-bit integer.
+    Int32,
+    /// A 64-bit integer.
+    Int64,
+    /// A double.
+    Double,
+    /// An ISO 8601 date and time, kept as the string Graph sends.
+    DateTime,
+    /// A GUID, kept as the string Graph sends.
+    Guid,
+    /// A model type or enum by name.
+    Named(String),
+    /// A collection.
+    List(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The names of primitive types, as written in spec files.
+    pub const PRIMITIVES: &'static [&'static str] = &[
+        "string", "bool", "int32", "int64", "double", "datetime", "guid",
+    ];
+
+    /// Parses `string`, `Name` or `[T]`; `None` when the text is not of that shape.
+    pub fn parse(text: &str) -> Option<TypeRef> {
+        let text = text.trim();
+        if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            return TypeRef::parse(inner).map(|t| TypeRef::List(Box::new(t)));
+        }
+        Some(match text {
+            "string" => TypeRef::String,
+            "bool" => TypeRef::Bool,
+            "int32" => TypeRef::Int32,
+            "int64" => TypeRef::Int64,
+            "double" => TypeRef::Double,
+            "datetime" => TypeRef::DateTime,
+            "guid" => TypeRef::Guid,
+            name if is_type_name(name) => TypeRef::Named(name.to_owned()),
+            _ => return None,
+        })
+    }
+
+    /// The named type at the bottom of this reference, if any.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(n) => Some(n),
+            TypeRef::List(inner) => inner.named(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a name is a PascalCase Rust type name.
+pub fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// An enumeration.
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    /// The Rust name.
+    pub name: String,
+    /// Where the name is declared.
+    pub span: Span,
+    /// What it is.
+    pub doc: String,
+    /// The documentation page.
+    pub docs: Option<String>,
+    /// The members.
+    pub members: Vec<Member>,
+}
+
+/// An enum member.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// What is written on the wire.
+    pub wire: String,
+    /// Where it is declared.
+    pub span: Span,
+    /// What it means.
+    pub doc: Option<String>,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// Every method with its spelling.
+    pub const ALL: &'static [(&'static str, Method)] = &[
+        ("GET", Method::Get),
+        ("POST", Method::Post),
+        ("PUT", Method::Put),
+        ("PATCH", Method::Patch),
+        ("DELETE", Method::Delete),
+    ];
+
+    /// The spelling, `POST`.
+    pub fn as_str(self) -> &'static str {
+        Method::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("GET", |(s, _)| s)
+    }
+}
+
+/// A Graph API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// v1.0
+    V1,
+    /// beta
+    Beta,
+}
+
+impl Version {
+    /// Every version with its spelling.
+    pub const ALL: &'static [(&'static str, Version)] =
+        &[("v1.0", Version::V1), ("beta", Version::Beta)];
+}
+
+/// A national cloud deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    /// Global service.
+    Global,
+    /// US Government L4.
+    UsGovL4,
+    /// US Government L5 (DOD).
+    UsGovL5Dod,
+    /// China operated by 21Vianet.
+    China21Vianet,
+}
+
+impl Cloud {
+    /// Every cloud with its spelling in spec files.
+    pub const ALL: &'static [(&'static str, Cloud)] = &[
+        ("global", Cloud::Global),
+        ("us_gov_l4", Cloud::UsGovL4),
+        ("us_gov_l5_dod", Cloud::UsGovL5Dod),
+        ("china_21vianet", Cloud::China21Vianet),
+    ];
+}
+
+/// A path parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The name in the template.
+    pub name: String,
+    /// Where it is declared.
+    pub span: Span,
+    /// What it identifies.
+    pub doc: Option<String>,
+    /// Whether `/` is allowed in values.
+    pub allow_slash: bool,
+}
+
+/// One row of the permissions table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scheme {
+    /// The permission type cannot call this action.
+    NotSupported,
+    /// The permissions that can.
+    Supported {
+        /// Least privileged.
+        least: Vec<String>,
+        /// Higher privileged.
+        higher: Vec<String>,
+    },
+}
+
+/// A note under the permissions table.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// The note's words.
+    pub text: String,
+    /// Permissions that cannot be used when the request consents to resource-specific permissions.
+    pub unusable_with_rsc_consent: Vec<String>,
+}
+
+/// The permissions table.
+#[derive(Debug, Clone)]
+pub struct Permissions {
+    /// Delegated (work or school account).
+    pub delegated: Scheme,
+    /// Delegated (personal Microsoft account).
+    pub delegated_personal: Scheme,
+    /// Application.
+    pub application: Scheme,
+    /// Notes.
+    pub notes: Vec<Note>,
+}
+
+/// A Graph action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The snake_case id.
+    pub id: String,
+    /// Where the id is declared.
+    pub span: Span,
+    /// One-line summary.
+    pub summary: String,
+    /// Notes from the page.
+    pub notes: Vec<String>,
+    /// The documentation page.
+    pub docs: String,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template.
+    pub path: PathTemplate,
+    /// Where the path template is written.
+    pub path_span: Span,
+    /// The method name, when the path does not end in the action's name.
+    pub call: Option<String>,
+    /// Where `call` is written.
+    pub call_span: Option<Span>,
+    /// API versions.
+    pub versions: Vec<Version>,
+    /// National clouds.
+    pub clouds: Vec<Cloud>,
+    /// Whether it may be retried after it may have been processed.
+    pub idempotent: bool,
+    /// Fixed request headers.
+    pub headers: Vec<(String, String)>,
+    /// Path parameters, in declaration order.
+    pub params: Vec<Param>,
+    /// The permissions table.
+    pub permissions: Permissions,
+    /// The request body's fields; `None` when the action takes no body.
+    pub body: Option<Vec<Field>>,
+    /// The success status.
+    pub status: u16,
+    /// The success body's type; `None` for no content.
+    pub response: Option<TypeRef>,
+    /// Where the response type is written.
+    pub response_span: Span,
+}

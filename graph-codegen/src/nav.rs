@@ -1,0 +1,244 @@
+//! The navigation tree: path-shaped methods from the client down to each action.
+//!
+//! `/chats/{chat-id}/installedApps/{app-installation-id}/upgrade` becomes
+//! `client.chat(id).installed_app(id).upgrade()`: a collection segment followed by a parameter
+//! is one step named by the segment's item name, any other literal segment is a step named by the
+//! segment, and the last literal (or the entry's `call`) names the action's method.
+
+use crate::diag::Diagnostic;
+use crate::model::{Action, Spec};
+use crate::naming;
+use crate::template::Segment;
+use std::collections::HashMap;
+
+/// How an edge extends the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A literal segment, such as `teamwork`.
+    Literal(String),
+    /// A collection segment and a parameter, such as `chats/{chat-id}`.
+    Item {
+        /// The collection segment; empty when the parameter stands alone.
+        segment: String,
+        /// The parameter's name in the first action that uses this edge.
+        param: String,
+        /// Whether `/` is allowed in the parameter's values.
+        allow_slash: bool,
+    },
+}
+
+/// A navigation method from one node to another.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    /// The method name.
+    pub accessor: String,
+    /// What it adds to the path.
+    pub step: Step,
+    /// The node it leads to.
+    pub target: usize,
+}
+
+/// An action's method on a node.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The method name.
+    pub name: String,
+    /// The action's index in [`Spec::actions`].
+    pub action: usize,
+    /// The last literal segment, when the method name came from it (it is added to the path).
+    pub tail: Option<String>,
+}
+
+/// A point in the navigation: the client (node 0) or a path prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// The Rust type name; empty for the client.
+    pub type_name: String,
+    /// Navigation methods, in first-use order.
+    pub edges: Vec<Edge>,
+    /// Action methods, in first-use order.
+    pub calls: Vec<Call>,
+}
+
+/// The whole tree; node 0 is the client.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// All nodes.
+    pub nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// Builds the tree, or says which actions disagree about a method name.
+    pub fn build(spec: &Spec) -> Result<Tree, Vec<Diagnostic>> {
+        let items: HashMap<&str, &str> = spec
+            .segments
+            .iter()
+            .map(|(s, i, _)| (s.as_str(), i.as_str()))
+            .collect();
+        let mut tree = Tree {
+            nodes: vec![Node::default()],
+        };
+        let mut errors = Vec::new();
+        for (index, action) in spec.actions.iter().enumerate() {
+            if let Err(e) = tree.add(index, action, &items) {
+                errors.push(e);
+            }
+        }
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for (i, n) in tree.nodes.iter().enumerate().skip(1) {
+            if let Some(prev) = names.insert(&n.type_name, i) {
+                let _ = prev;
+                errors.push(Diagnostic::global(format!(
+                    "two navigation paths both produce the type name `{}`; give one collection a different item name under [segments]",
+                    n.type_name
+                )));
+            }
+        }
+        if errors.is_empty() {
+            Ok(tree)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn add(
+        &mut self,
+        index: usize,
+        action: &Action,
+        items: &HashMap<&str, &str>,
+    ) -> Result<(), Diagnostic> {
+        let segs = &action.path.segments;
+        let mut node = 0;
+        let mut i = 0;
+        let mut chain = Vec::new();
+        let conflict = |what: String| {
+            Diagnostic::new(action.path_span.clone(), what).help(
+                "rename the method with `call`, or the collection's item name under [segments]",
+            )
+        };
+        while i < segs.len() {
+            let last = i + 1 == segs.len();
+            let (accessor, step, width) = match (&segs[i], segs.get(i + 1)) {
+                (Segment::Literal(l), _) if last && action.call.is_none() => {
+                    let name = naming::snake(l.rsplit('.').next().unwrap_or(l));
+                    return self.add_call(
+                        node,
+                        Call {
+                            name,
+                            action: index,
+                            tail: Some(l.clone()),
+                        },
+                        &conflict,
+                    );
+                }
+                (Segment::Literal(l), Some(Segment::Param(p))) => {
+                    let accessor = items
+                        .get(l.as_str())
+                        .map_or_else(|| naming::singular(l), |s| s.to_string());
+                    (
+                        accessor,
+                        Step::Item {
+                            segment: l.clone(),
+                            param: p.clone(),
+                            allow_slash: allows_slash(action, p),
+                        },
+                        2,
+                    )
+                }
+                (Segment::Literal(l), _) => (naming::snake(l), Step::Literal(l.clone()), 1),
+                (Segment::Param(p), _) => (
+                    naming::snake(p),
+                    Step::Item {
+                        segment: String::new(),
+                        param: p.clone(),
+                        allow_slash: allows_slash(action, p),
+                    },
+                    1,
+                ),
+            };
+            chain.push(naming::pascal(&accessor));
+            node = self.edge(node, accessor, step, chain.concat(), &conflict)?;
+            i += width;
+        }
+        let name = action.call.clone().unwrap_or_default();
+        self.add_call(
+            node,
+            Call {
+                name,
+                action: index,
+                tail: None,
+            },
+            &conflict,
+        )
+    }
+
+    fn edge(
+        &mut self,
+        node: usize,
+        accessor: String,
+        step: Step,
+        type_name: String,
+        conflict: &dyn Fn(String) -> Diagnostic,
+    ) -> Result<usize, Diagnostic> {
+        if let Some(e) = self.nodes[node]
+            .edges
+            .iter()
+            .find(|e| e.accessor == accessor)
+        {
+            let same = match (&e.step, &step) {
+                (Step::Literal(a), Step::Literal(b)) => a == b,
+                (Step::Item { segment: a, .. }, Step::Item { segment: b, .. }) => a == b,
+                _ => false,
+            };
+            return if same {
+                Ok(e.target)
+            } else {
+                Err(conflict(format!(
+                    "method `{accessor}` already leads somewhere else from this point of the path"
+                )))
+            };
+        }
+        if self.nodes[node].calls.iter().any(|c| c.name == accessor) {
+            return Err(conflict(format!(
+                "`{accessor}` is already an action method at this point of the path"
+            )));
+        }
+        self.nodes.push(Node {
+            type_name,
+            ..Node::default()
+        });
+        let target = self.nodes.len() - 1;
+        self.nodes[node].edges.push(Edge {
+            accessor,
+            step,
+            target,
+        });
+        Ok(target)
+    }
+
+    fn add_call(
+        &mut self,
+        node: usize,
+        call: Call,
+        conflict: &dyn Fn(String) -> Diagnostic,
+    ) -> Result<(), Diagnostic> {
+        let n = &mut self.nodes[node];
+        if n.calls.iter().any(|c| c.name == call.name)
+            || n.edges.iter().any(|e| e.accessor == call.name)
+        {
+            return Err(conflict(format!(
+                "another action already has the method `{}` at this point of the path",
+                call.name
+            )));
+        }
+        n.calls.push(call);
+        Ok(())
+    }
+}
+
+fn allows_slash(action: &Action, param: &str) -> bool {
+    action
+        .params
+        .iter()
+        .any(|p| p.name == param && p.allow_slash)
+}

@@ -1,0 +1,233 @@
+//! Raw serde structs mirroring the TOML spec files, with every value's span kept.
+//!
+//! These types accept anything that is well-formed TOML of the right shape; the rules that
+//! relate values to each other live in `check.rs`, and the validated form in `model.rs`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use std::fmt;
+
+pub use toml::Spanned;
+
+/// A string with its span.
+pub type SString = Spanned<String>;
+
+/// A table keyed by spanned names, in file order.
+pub type Table<T> = IndexMap<SString, Spanned<T>>;
+
+/// One spec file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// Navigation names for collection segments of paths, keyed by the segment's wire name.
+    #[serde(default)]
+    pub segments: Table<SegmentSpec>,
+    /// Model types (structs), keyed by their Rust name.
+    #[serde(default)]
+    pub types: Table<TypeSpec>,
+    /// Enumerations, keyed by their Rust name.
+    #[serde(default)]
+    pub enums: Table<EnumSpec>,
+    /// Actions, keyed by their snake_case id.
+    #[serde(default)]
+    pub actions: Table<ActionSpec>,
+}
+
+/// How a collection segment is navigated.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// The method that selects one member, such as `chat` for `chats/{chat-id}`.
+    pub item: SString,
+}
+
+/// A model type: a JSON object with named fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSpec {
+    /// One sentence saying what the type is.
+    pub doc: SString,
+    /// The documentation page of the resource type.
+    pub docs: Option<SString>,
+    /// The fields, keyed by their wire (JSON) name, in wire order.
+    #[serde(default)]
+    pub fields: Table<FieldSpec>,
+}
+
+/// A field of a model type or of a request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// The type: `string`, `bool`, `int32`, `int64`, `double`, `datetime`, `guid`, a type or enum
+    /// name, or `[T]` for a collection.
+    #[serde(rename = "type")]
+    pub ty: SString,
+    /// Whether the field may be absent.
+    #[serde(default)]
+    pub optional: bool,
+    /// What the field holds.
+    pub doc: Option<SString>,
+    /// Body fields only: setting this field makes the request consent to resource-specific
+    /// permissions.
+    #[serde(default)]
+    pub rsc_consent: bool,
+}
+
+/// An enumeration serialized as a string.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumSpec {
+    /// One sentence saying what the enum is.
+    pub doc: SString,
+    /// The documentation page that lists the members.
+    pub docs: Option<SString>,
+    /// The members, in documentation order.
+    pub members: Vec<Spanned<MemberSpec>>,
+}
+
+/// One enum member.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    /// The value written on the wire; reading accepts it in any casing.
+    pub wire: SString,
+    /// What the member means.
+    pub doc: Option<SString>,
+}
+
+/// One Graph action, stated as its documentation page states it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    /// The page's one-line summary.
+    pub summary: SString,
+    /// The page's notes, one string each.
+    #[serde(default)]
+    pub notes: Vec<SString>,
+    /// The documentation page.
+    pub docs: SString,
+    /// The HTTP method.
+    pub method: SString,
+    /// The path template, relative to the versioned service root.
+    pub path: SString,
+    /// The method name on the node the path leads to, when the path does not end in an action name.
+    pub call: Option<SString>,
+    /// The API versions that have this action: `v1.0`, `beta`.
+    pub versions: Spanned<Vec<SString>>,
+    /// The national clouds that have this action.
+    pub clouds: Spanned<Vec<SString>>,
+    /// Whether sending the request twice has the same effect as once (so it may be retried).
+    #[serde(default)]
+    pub idempotent: bool,
+    /// Request headers with a fixed value that the page requires; `Authorization` is implied.
+    #[serde(default)]
+    pub headers: Vec<Spanned<HeaderSpec>>,
+    /// Path parameters, keyed by their name in the template.
+    #[serde(default)]
+    pub params: Table<ParamSpec>,
+    /// The permissions table.
+    pub permissions: Spanned<PermissionsSpec>,
+    /// The request body's fields, keyed by wire name, in wire order.
+    pub body: Option<Spanned<Table<FieldSpec>>>,
+    /// What a successful response carries.
+    pub response: Spanned<ResponseSpec>,
+}
+
+/// A required request header with a fixed value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSpec {
+    /// The header name.
+    pub name: SString,
+    /// The header value.
+    pub value: SString,
+}
+
+/// A path parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// What the parameter identifies.
+    pub doc: Option<SString>,
+    /// Whether the value may contain `/` (it is then sent as several path segments).
+    #[serde(default)]
+    pub allow_slash: bool,
+}
+
+/// The permissions table of a page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionsSpec {
+    /// Delegated (work or school account).
+    pub delegated: Spanned<SchemeSpec>,
+    /// Delegated (personal Microsoft account).
+    pub delegated_personal: Spanned<SchemeSpec>,
+    /// Application.
+    pub application: Spanned<SchemeSpec>,
+    /// Notes under the table.
+    #[serde(default)]
+    pub notes: Vec<Spanned<NoteSpec>>,
+}
+
+/// One row of the permissions table: `"not_supported"`, or the two lists.
+#[derive(Debug)]
+pub enum SchemeSpec {
+    /// A bare string; valid only as `"not_supported"`.
+    Keyword(String),
+    /// Least and higher privileged permissions.
+    Lists(ListsSpec),
+}
+
+/// The least and higher privileged permissions of one permission type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListsSpec {
+    /// Least privileged permissions.
+    pub least: Spanned<Vec<SString>>,
+    /// Higher privileged permissions.
+    #[serde(default)]
+    pub higher: Vec<SString>,
+}
+
+impl<'de> Deserialize<'de> for SchemeSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SchemeVisitor;
+        impl<'de> Visitor<'de> for SchemeVisitor {
+            type Value = SchemeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"not_supported\" or a table { least = [...], higher = [...] }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SchemeSpec, E> {
+                Ok(SchemeSpec::Keyword(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SchemeSpec, A::Error> {
+                ListsSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(SchemeSpec::Lists)
+            }
+        }
+        deserializer.deserialize_any(SchemeVisitor)
+    }
+}
+
+/// A note under the permissions table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteSpec {
+    /// The note as the page words it.
+    pub text: SString,
+    /// Permissions that cannot be used when the request consents to resource-specific permissions.
+    #[serde(default)]
+    pub unusable_with_rsc_consent: Vec<SString>,
+}
+
+/// What a successful response carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseSpec {
+    /// The success status code, such as 204.
+    pub status: Spanned<i64>,
+    /// The body's type, absent for no content.
+    #[serde(rename = "type")]
+    pub ty: Option<SString>,
+}
