@@ -1,1 +1,3 @@
-//! placeholder
+//! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback.
+
+pub mod standin;

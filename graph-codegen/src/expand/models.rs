@@ -111,8 +111,8 @@ pub(super) fn object(
         quote! {
             #[doc = #d]
             #[must_use]
-            pub fn #setter(mut self, value: #ty) -> Self {
-                self.#id = ::std::option::Option::Some(value);
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#id = ::std::option::Option::Some(value.into());
                 self
             }
         }

@@ -92,8 +92,8 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
         ));
         quote! {
             #d
-            pub fn #id(mut self, value: #ty) -> Self {
-                self.body.#id = ::std::option::Option::Some(value);
+            pub fn #id(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.body.#id = ::std::option::Option::Some(value.into());
                 self
             }
         }

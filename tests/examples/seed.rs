@@ -1,0 +1,116 @@
+//! Runs both examples of the seed page ("teamsAppInstallation in chat: upgrade") through the
+//! generated client against a Graph stand-in on loopback, printing each request and response.
+//!
+//! `cargo run -p graph-api-tests --example seed` needs no network and no credentials.
+
+use graph_api::models::{
+    TeamsAppPermissionSet, TeamsAppResourceSpecificPermission,
+    TeamsAppResourceSpecificPermissionType,
+};
+use graph_api_tests::standin::{Recorded, Reply, StandIn};
+
+// The ids of the seed page's examples.
+const CHAT_ID: &str = "19:ea28e88c00e94c7786b065394a61f296@thread.v2";
+const APP_INSTALLATION_ID: &str = "NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=";
+
+/// The stand-in's Graph: upgrade in any chat answers 204 to a bearer token, anything else 404.
+fn graph(req: &Recorded) -> Reply {
+    let segments: Vec<&str> = req.target.split('/').collect();
+    let is_upgrade = req.method == "POST"
+        && matches!(
+            segments.as_slice(),
+            ["", "v1.0", "chats", _, "installedApps", _, "upgrade"]
+        );
+    match (is_upgrade, req.header("authorization")) {
+        (true, Some(auth)) if auth.starts_with("Bearer ") => Reply::status(204),
+        (true, _) => {
+            Reply::graph_error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        }
+        (false, _) => Reply::graph_error(404, "UnknownError", "No such route on the stand-in."),
+    }
+}
+
+fn print_exchange(title: &str, standin: &StandIn) {
+    let Some((req, reply)) = standin.exchanges().pop() else {
+        return;
+    };
+    println!(
+        "== {title}\n-- request\n{} {} HTTP/1.1",
+        req.method, req.target
+    );
+    for (name, value) in &req.headers {
+        let value = if name == "authorization" {
+            "Bearer <redacted>"
+        } else {
+            value
+        };
+        println!("{name}: {value}");
+    }
+    println!(
+        "\n{}\n-- response\n{}{}",
+        String::from_utf8_lossy(&req.body),
+        reply.head(),
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let standin = StandIn::start(graph).await?;
+    let token = "stand-in-token";
+    let (chat_id, app_installation_id) = (CHAT_ID, APP_INSTALLATION_ID);
+
+    let client = graph_api::GraphClient::builder()
+        .base_url(standin.url()) // service root; the API version (default v1.0) is added
+        .bearer_token(token)
+        .build()?;
+
+    // Example 1: upgrade the app installed in a chat.
+    client
+        .chat(chat_id)
+        .installed_app(app_installation_id)
+        .upgrade()
+        .send()
+        .await?;
+    print_exchange(
+        "Example 1: upgrade the Teams app installed in a chat",
+        &standin,
+    );
+
+    // Example 2: upgrade and consent to the app's resource-specific permissions.
+    let set = TeamsAppPermissionSet::new().with_resource_specific_permissions(vec![
+        TeamsAppResourceSpecificPermission::new()
+            .with_permission_value("OnlineMeeting.ReadBasic.Chat")
+            .with_permission_type(TeamsAppResourceSpecificPermissionType::Delegated),
+        TeamsAppResourceSpecificPermission::new()
+            .with_permission_value("ChatMember.Read.Chat")
+            .with_permission_type(TeamsAppResourceSpecificPermissionType::Application),
+    ]);
+    client
+        .chat(chat_id)
+        .installed_app(app_installation_id)
+        .upgrade()
+        .consented_permission_set(set)
+        .send()
+        .await?;
+    print_exchange(
+        "Example 2: upgrade and consent to resource-specific permissions",
+        &standin,
+    );
+
+    let info = graph_api::requests::UpgradeChatAppInstallation::INFO;
+    println!(
+        "== Permissions that can call `{}` when consenting to resource-specific permissions",
+        info.id
+    );
+    for kind in [
+        graph_api::meta::PermissionType::Delegated,
+        graph_api::meta::PermissionType::Application,
+    ] {
+        println!(
+            "{kind:?}: {}",
+            info.permissions.usable(kind, true).join(", ")
+        );
+    }
+    Ok(())
+}

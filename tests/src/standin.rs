@@ -1,0 +1,198 @@
+//! A minimal HTTP/1.1 server on loopback that records every request byte for byte and answers
+//! with whatever the test or example decides.
+//!
+//! Unlike a mocking library it keeps the raw request line, so tests can assert the exact request
+//! target the client put on the wire.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The method, such as `POST`.
+    pub method: String,
+    /// The request target exactly as sent, such as `/v1.0/chats/...`.
+    pub target: String,
+    /// Header names (lowercased) and values, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    /// The value of the first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer: status, extra headers and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Headers besides `Content-Length`.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// An answer with no body.
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A Graph error answer: `{"error":{"code":...,"message":...}}` with a `request-id`.
+    pub fn graph_error(status: u16, code: &str, message: &str) -> Reply {
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        Reply {
+            status,
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                (
+                    "request-id".into(),
+                    "00000000-0000-0000-0000-00000000beef".into(),
+                ),
+            ],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// The status line and headers as sent.
+    pub fn head(&self) -> String {
+        let reason = match self.status {
+            200 => "OK",
+            204 => "No Content",
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            503 => "Service Unavailable",
+            _ => "Status",
+        };
+        let mut head = format!("HTTP/1.1 {} {reason}\r\n", self.status);
+        for (n, v) in &self.headers {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
+        head
+    }
+}
+
+type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
+
+/// A running stand-in. It stops when dropped.
+pub struct StandIn {
+    url: String,
+    log: Arc<Mutex<Vec<(Recorded, Reply)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StandIn {
+    /// Starts a server on `127.0.0.1` with a free port; `handler` decides every answer.
+    pub async fn start(
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<StandIn> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let task_log = Arc::clone(&log);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let log = Arc::clone(&task_log);
+                let handler = Arc::clone(&handler);
+                tokio::spawn(async move {
+                    let _ = serve(stream, log, handler).await;
+                });
+            }
+        });
+        Ok(StandIn { url, log, task })
+    }
+
+    /// The service root to give the client, such as `http://127.0.0.1:41234`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.exchanges().into_iter().map(|(req, _)| req).collect()
+    }
+
+    /// Every request received so far, with the answer it got.
+    pub fn exchanges(&self) -> Vec<(Recorded, Reply)> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    stream: TcpStream,
+    log: Arc<Mutex<Vec<(Recorded, Reply)>>>,
+    handler: Arc<Handler>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let mut parts = line.trim_end().splitn(3, ' ');
+        let method = parts.next().unwrap_or("").to_owned();
+        let target = parts.next().unwrap_or("").to_owned();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).await? == 0 {
+                return Ok(());
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = h.split_once(':') {
+                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let len = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).await?;
+        let req = Recorded {
+            method,
+            target,
+            headers,
+            body,
+        };
+        let reply = handler(&req);
+        let stream = reader.get_mut();
+        stream.write_all(reply.head().as_bytes()).await?;
+        stream.write_all(&reply.body).await?;
+        if let Ok(mut l) = log.lock() {
+            l.push((req, reply));
+        }
+        stream.flush().await?;
+    }
+}
