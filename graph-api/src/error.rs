@@ -178,33 +178,34 @@ impl ApiError {
             retry_after: header("retry-after").and_then(|v| crate::retry::parse_retry_after(&v)),
             body_snippet: snippet(body),
         };
-        if let Ok(serde_json::Value::Object(root)) =
-            serde_json::from_slice::<serde_json::Value>(body)
+        let root: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        if let Some(err) = root
+            .as_ref()
+            .and_then(|r| r.get("error"))
+            .and_then(|v| v.as_object())
         {
-            if let Some(serde_json::Value::Object(err)) = root.get("error") {
-                let text = |o: &serde_json::Map<String, serde_json::Value>, k: &str| {
-                    o.get(k).and_then(|v| v.as_str()).map(str::to_owned)
-                };
-                e.code = text(err, "code");
-                e.message = text(err, "message");
-                let mut inner = inner_of(err);
-                let mut depth = 0;
-                while let Some(i) = inner {
-                    if let Some(c) = text(i, "code") {
-                        e.inner_codes.push(c);
-                    }
-                    e.request_id = e.request_id.take().or_else(|| text(i, "request-id"));
-                    e.client_request_id = e
-                        .client_request_id
-                        .take()
-                        .or_else(|| text(i, "client-request-id"));
-                    e.date = e
-                        .date
-                        .take()
-                        .or_else(|| text(i, "date").or_else(|| text(i, "Date")));
-                    depth += 1;
-                    inner = if depth < 16 { inner_of(i) } else { None };
+            let text = |o: &serde_json::Map<String, serde_json::Value>, k: &str| {
+                o.get(k).and_then(|v| v.as_str()).map(str::to_owned)
+            };
+            e.code = text(err, "code");
+            e.message = text(err, "message");
+            let mut inner = inner_of(err);
+            let mut depth = 0;
+            while let Some(i) = inner {
+                if let Some(c) = text(i, "code") {
+                    e.inner_codes.push(c);
                 }
+                e.request_id = e.request_id.take().or_else(|| text(i, "request-id"));
+                e.client_request_id = e
+                    .client_request_id
+                    .take()
+                    .or_else(|| text(i, "client-request-id"));
+                e.date = e
+                    .date
+                    .take()
+                    .or_else(|| text(i, "date").or_else(|| text(i, "Date")));
+                depth += 1;
+                inner = if depth < 16 { inner_of(i) } else { None };
             }
         }
         e.date = e.date.or_else(|| header("date"));

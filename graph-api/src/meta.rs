@@ -37,8 +37,10 @@ impl std::fmt::Display for HttpMethod {
 }
 
 /// One Graph action as its documentation page states it.
+///
+/// Values are written by the generated code (including that of downstream crates), so the fields
+/// are public; read them, and expect new fields as the spec schema grows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ActionInfo {
     /// The spec's id for the action, such as `upgrade_chat_app_installation`.
     pub id: &'static str,

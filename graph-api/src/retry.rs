@@ -20,11 +20,12 @@ fn httpdate(s: &str) -> Option<SystemTime> {
     let mut parts = s.split_whitespace();
     let _weekday = parts.next()?;
     let day: u64 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
     .iter()
-    .position(|m| *m == parts.next().unwrap_or(""))? as u64
+    .position(|m| *m == month_name)? as u64
         + 1;
     let year: u64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());

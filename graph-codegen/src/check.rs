@@ -764,8 +764,10 @@ fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
 fn check_navigation(spec: &Spec, cx: &mut Ctxt) {
     let mut seg_names: HashMap<&str, (&str, &Span)> = HashMap::new();
     for (seg, item, sp) in &spec.segments {
-        if let Some((prev, _)) = seg_names.insert(seg, (item, sp)) {
-            if prev != item {
+        if let Some((prev, _)) = seg_names.insert(seg, (item, sp))
+            && prev != item
+        {
+            {
                 cx.error(
                     sp,
                     format!("segment `{seg}` is given two item names, `{prev}` and `{item}`"),

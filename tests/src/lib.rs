@@ -1,3 +1,15 @@
-//! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback.
+//! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback,
+//! and a downstream spec expanded both by the macro and from its committed snapshot.
 
 pub mod standin;
+
+/// The fixture spec `fixtures/contoso`, expanded by `graph_api::spec!` as a downstream crate would.
+pub mod contoso {
+    graph_api::spec!("fixtures/contoso", trait = ContosoGraph);
+}
+
+/// The committed snapshot of the same expansion, compiled to prove the snapshot is valid Rust.
+#[allow(missing_docs)]
+pub mod contoso_snapshot {
+    include!("../snapshots/contoso.rs");
+}

@@ -94,13 +94,16 @@ pub(super) fn object(
     });
     let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
     let req_ids: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
-    let req_tys = required.iter().map(|f| rust_type(&f.ty, models));
+    let req_tys = required.iter().map(|f| {
+        let ty = rust_type(&f.ty, models);
+        quote!(impl ::std::convert::Into<#ty>)
+    });
     let inits = fields.iter().map(|f| {
         let id = naming::ident(&f.wire);
         if f.optional {
             quote!(#id: ::std::option::Option::None)
         } else {
-            quote!(#id)
+            quote!(#id: #id.into())
         }
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
@@ -162,9 +165,7 @@ fn open_enum(cx: &Cx, e: &EnumDef) -> TokenStream {
     let wires: Vec<&str> = e.members.iter().map(|m| m.wire.as_str()).collect();
     let member_docs = e.members.iter().map(|m| {
         let d = m.doc.clone().unwrap_or_default();
-        doc(&format!("{d}\n\nWire value `{}`.", m.wire)
-            .trim_start()
-            .to_owned())
+        doc(format!("{d}\n\nWire value `{}`.", m.wire).trim_start())
     });
     quote! {
         #docs

@@ -22,6 +22,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
                 path: #krate::__private::PathBuilder,
             }
 
+            #[allow(clippy::should_implement_trait)]
             impl<'a> #name<'a> {
                 #[doc(hidden)]
                 pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
@@ -33,7 +34,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
         }
     });
     let root = &cx.tree.nodes[0];
-    let site = Site::root(krate);
+    let site = Site::root(krate, ext.is_some());
     let root_methods: Vec<TokenStream> = root
         .edges
         .iter()
@@ -99,6 +100,7 @@ fn prefix_of(cx: &Cx, node: usize) -> String {
 /// Where a generated method sits: on a navigation node inside `nav`, or on the client at the
 /// invocation site. It decides the receiver, the start of the path and the paths to siblings.
 struct Site {
+    vis: TokenStream,
     receiver: TokenStream,
     client: TokenStream,
     path: TokenStream,
@@ -111,6 +113,7 @@ struct Site {
 impl Site {
     fn node() -> Site {
         Site {
+            vis: quote!(pub),
             receiver: quote!(self),
             client: quote!(self.client),
             path: quote!(self.path),
@@ -121,8 +124,9 @@ impl Site {
         }
     }
 
-    fn root(krate: &TokenStream) -> Site {
+    fn root(krate: &TokenStream, in_trait: bool) -> Site {
         Site {
+            vis: if in_trait { quote!() } else { quote!(pub) },
             receiver: quote!(&self),
             client: quote!(self),
             path: quote!(#krate::__private::PathBuilder::root()),
@@ -138,6 +142,7 @@ impl Site {
 fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
     let krate = cx.krate;
     let Site {
+        vis,
         receiver,
         client,
         path,
@@ -152,7 +157,7 @@ fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
             let d = format!(" Navigates to `/{l}`.");
             quote! {
                 #[doc = #d]
-                pub fn #method(#receiver) -> #nav #target<#lifetime> {
+                #vis fn #method(#receiver) -> #nav #target<#lifetime> {
                     #nav #target::__new(#client, #path.segment(#l))
                 }
             }
@@ -173,7 +178,7 @@ fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
             let seg = (!segment.is_empty()).then(|| quote!(.segment(#segment)));
             quote! {
                 #[doc = #d]
-                pub fn #method(#receiver, #arg: impl ::std::convert::AsRef<str>) -> #nav #target<#lifetime> {
+                #vis fn #method(#receiver, #arg: impl ::std::convert::AsRef<str>) -> #nav #target<#lifetime> {
                     #nav #target::__new(#client, #path #seg.param(#param, #arg.as_ref(), #allow_slash))
                 }
             }
@@ -184,6 +189,7 @@ fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
 /// An action's method: adds the action's last segment, if any, and returns its request builder.
 fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let Site {
+        vis,
         receiver,
         client,
         path,
@@ -199,11 +205,14 @@ fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let tail = c.tail.as_ref().map(|t| quote!(.segment(#t)));
     let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
     let args: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
-    let tys = required.iter().map(|f| rust_type(&f.ty, models));
+    let tys = required.iter().map(|f| {
+        let ty = rust_type(&f.ty, models);
+        quote!(impl ::std::convert::Into<#ty>)
+    });
     quote! {
         #docs
-        pub fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
-            #module #request::__new(#client, #path #tail, #(#args),*)
+        #vis fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
+            #module #request::__new(#client, #path #tail, #(#args.into()),*)
         }
     }
 }

@@ -1,0 +1,8 @@
+//! graph-api's cross-crate test suite, one binary: wire tests against a loopback server,
+//! permission metadata, snapshots of generated code, and compile-time UI cases.
+
+mod metadata;
+mod models;
+mod snapshots;
+mod ui;
+mod wire;
