@@ -16,43 +16,66 @@ fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
 }
 
 /// Lowers parsed files into one model, recording every problem in `cx`.
+///
+/// The model holds only what is sound: an entry with a problem is left out (and whatever refers
+/// to it), so that the generator can still emit the rest and a user sees the spec's errors rather
+/// than a cascade of unresolved names.
 pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
     let mut out = Spec::default();
+    // Names declared with a problem: references to them are not reported again.
+    let mut poisoned: HashSet<String> = HashSet::new();
     for (file, f) in files {
         let file = *file;
         for (seg, s) in &f.segments {
+            let before = cx.len();
             check_accessor_name(file, &s.get_ref().item, cx);
-            out.segments.push((
-                seg.get_ref().clone(),
-                s.get_ref().item.get_ref().clone(),
-                span(file, &s.get_ref().item),
-            ));
+            if cx.len() == before {
+                out.segments.push((
+                    seg.get_ref().clone(),
+                    s.get_ref().item.get_ref().clone(),
+                    span(file, &s.get_ref().item),
+                ));
+            }
         }
         for (name, t) in &f.types {
+            let before = cx.len();
             check_type_name(file, name, cx);
             let t = t.get_ref();
-            out.types.push(TypeDef {
+            let def = TypeDef {
                 name: name.get_ref().clone(),
                 span: span(file, name),
                 doc: t.doc.get_ref().clone(),
                 docs: t.docs.as_ref().map(|d| d.get_ref().clone()),
                 fields: lower_fields(file, &t.fields, false, cx),
-            });
+            };
+            if cx.len() == before {
+                out.types.push(def);
+            } else {
+                poisoned.insert(def.name);
+            }
         }
         for (name, e) in &f.enums {
+            let before = cx.len();
             check_type_name(file, name, cx);
-            out.enums.push(lower_enum(file, name, e.get_ref(), cx));
+            let def = lower_enum(file, name, e.get_ref(), cx);
+            if cx.len() == before {
+                out.enums.push(def);
+            } else {
+                poisoned.insert(def.name);
+            }
         }
         for (id, a) in &f.actions {
-            if let Some(action) = lower_action(file, id, a.get_ref(), cx) {
+            let before = cx.len();
+            let action = lower_action(file, id, a.get_ref(), cx);
+            if let Some(action) = action.filter(|_| cx.len() == before) {
                 out.actions.push(action);
             }
         }
     }
-    check_unique_names(&out, cx);
-    check_type_refs(&out, cx);
-    check_recursion(&out, cx);
-    check_navigation(&out, cx);
+    check_unique_names(&mut out, cx);
+    check_type_refs(&mut out, &poisoned, cx);
+    check_recursion(&mut out, cx);
+    check_navigation(&mut out, cx);
     out
 }
 
@@ -671,66 +694,71 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 // ---------------------------------------------------------------------------------------------
 
 /// Action ids, and type and enum names, are each declared once across all files.
-fn check_unique_names(spec: &Spec, cx: &mut Ctxt) {
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    for (name, sp, what) in spec
-        .types
-        .iter()
-        .map(|t| (&t.name, &t.span, "type"))
-        .chain(spec.enums.iter().map(|e| (&e.name, &e.span, "type")))
-        .chain(spec.actions.iter().map(|a| (&a.id, &a.span, "action")))
-    {
-        if !seen.insert((what, name.as_str())) {
+fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut first = |name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
+        let fresh = seen.insert(format!("{what} {name}"));
+        if !fresh {
             cx.push(
                 Diagnostic::new(
                     sp.clone(),
                     format!("{what} `{name}` is declared more than once"),
                 )
-                .help("keep one declaration; spec files share one namespace"),
+                .help("keep one declaration; all spec files share one namespace"),
             );
         }
-    }
+        fresh
+    };
+    spec.types.retain(|t| first(&t.name, &t.span, "type", cx));
+    spec.enums.retain(|e| first(&e.name, &e.span, "type", cx));
+    spec.actions.retain(|a| first(&a.id, &a.span, "action", cx));
 }
 
 /// Every named field type is a declared type or enum.
-fn check_type_refs(spec: &Spec, cx: &mut Ctxt) {
-    let known: HashSet<&str> = spec
+fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
+    let known: HashSet<String> = spec
         .types
         .iter()
-        .map(|t| t.name.as_str())
-        .chain(spec.enums.iter().map(|e| e.name.as_str()))
+        .map(|t| t.name.clone())
+        .chain(spec.enums.iter().map(|e| e.name.clone()))
         .collect();
-    let fields = spec
-        .types
-        .iter()
-        .flat_map(|t| &t.fields)
-        .chain(spec.actions.iter().flat_map(|a| a.body.iter().flatten()));
-    let mut refs: Vec<(&str, &Span)> = fields
-        .filter_map(|f| f.ty.named().map(|n| (n, &f.ty_span)))
-        .collect();
-    refs.extend(spec.actions.iter().filter_map(|a| {
-        a.response
-            .as_ref()
-            .and_then(|r| r.named())
-            .map(|n| (n, &a.response_span))
-    }));
-    for (name, sp) in refs {
-        if !known.contains(name) {
+    let resolves = |name: Option<&str>, sp: &Span, cx: &mut Ctxt| -> bool {
+        let Some(name) = name else { return true };
+        if known.contains(name) {
+            return true;
+        }
+        if !poisoned.contains(name) {
             let mut d = Diagnostic::new(sp.clone(), format!("type `{name}` is not declared"));
-            if let Some(s) = did_you_mean(name, known.iter().copied()) {
-                d = d.help(format!("did you mean `{s}`?"));
-            } else {
-                d = d.help(format!("declare it as [types.{name}] or [enums.{name}]"));
-            }
+            d = match did_you_mean(name, known.iter().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!("declare it as [types.{name}] or [enums.{name}]")),
+            };
             cx.push(d);
         }
+        false
+    };
+    for t in &mut spec.types {
+        t.fields.retain(|f| resolves(f.ty.named(), &f.ty_span, cx));
     }
+    spec.actions.retain_mut(|a| {
+        let before = cx.len();
+        if let Some(body) = &mut a.body {
+            body.retain(|f| resolves(f.ty.named(), &f.ty_span, cx));
+        }
+        let response_ok = resolves(
+            a.response.as_ref().and_then(TypeRef::named),
+            &a.response_span,
+            cx,
+        );
+        response_ok && cx.len() == before
+    });
 }
 
 /// A type may not contain itself except through a collection, which gives indirection.
-fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
+fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
     let by_name: HashMap<&str, &TypeDef> =
         spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut recursive: HashSet<String> = HashSet::new();
     for t in &spec.types {
         let mut stack: Vec<&str> = vec![t.name.as_str()];
         let mut seen = HashSet::new();
@@ -739,8 +767,10 @@ fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
                 continue;
             };
             for f in &def.fields {
-                if let TypeRef::Named(n) = &f.ty {
-                    if n == &t.name {
+                let TypeRef::Named(n) = &f.ty else { continue };
+                if n == &t.name {
+                    recursive.insert(t.name.clone());
+                    if cur == t.name {
                         cx.push(
                             Diagnostic::new(
                                 f.ty_span.clone(),
@@ -751,33 +781,62 @@ fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
                             )
                             .help("make the field a collection `[T]`, or break the cycle"),
                         );
-                    } else if seen.insert(n.as_str()) {
-                        stack.push(n);
                     }
+                } else if seen.insert(n.as_str()) {
+                    stack.push(n);
                 }
             }
         }
     }
+    // A cycle through several types is reported at each type's declaration.
+    for t in &spec.types {
+        if recursive.contains(&t.name)
+            && !t
+                .fields
+                .iter()
+                .any(|f| f.ty == TypeRef::Named(t.name.clone()))
+        {
+            cx.push(
+                Diagnostic::new(
+                    t.span.clone(),
+                    format!("type `{}` contains itself through other types", t.name),
+                )
+                .help("make one field of the cycle a collection `[T]`"),
+            );
+        }
+    }
+    if !recursive.is_empty() {
+        spec.types.retain(|t| !recursive.contains(&t.name));
+        // Drop the fields that referred to them; they were reported above.
+        check_type_refs(spec, &recursive, &mut Ctxt::default());
+    }
 }
 
 /// Paths that share a prefix navigate through the same methods: one name per segment and node.
-fn check_navigation(spec: &Spec, cx: &mut Ctxt) {
-    let mut seg_names: HashMap<&str, (&str, &Span)> = HashMap::new();
-    for (seg, item, sp) in &spec.segments {
-        if let Some((prev, _)) = seg_names.insert(seg, (item, sp))
-            && prev != item
-        {
-            {
+fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) {
+    let mut seg_names: HashMap<String, String> = HashMap::new();
+    spec.segments
+        .retain(|(seg, item, sp)| match seg_names.get(seg) {
+            Some(prev) if prev != item => {
                 cx.error(
                     sp,
                     format!("segment `{seg}` is given two item names, `{prev}` and `{item}`"),
                 );
+                false
             }
-        }
+            _ => {
+                seg_names.insert(seg.clone(), item.clone());
+                true
+            }
+        });
+    let (_, conflicts) = crate::nav::Tree::build(spec);
+    let dropped: HashSet<usize> = conflicts.iter().map(|(i, _)| *i).collect();
+    for (_, d) in conflicts {
+        cx.push(d);
     }
-    if let Err(conflicts) = crate::nav::Tree::build(spec) {
-        for c in conflicts {
-            cx.push(c);
-        }
-    }
+    let mut index = 0;
+    spec.actions.retain(|_| {
+        index += 1;
+        !dropped.contains(&(index - 1))
+    });
 }

@@ -99,6 +99,11 @@ impl Ctxt {
         self.push(Diagnostic::new(span.clone(), message));
     }
 
+    /// How many diagnostics have been recorded.
+    pub fn len(&self) -> usize {
+        self.diags.len()
+    }
+
     /// Whether nothing has been recorded.
     pub fn is_clean(&self) -> bool {
         self.diags.is_empty()

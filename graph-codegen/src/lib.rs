@@ -27,16 +27,20 @@ use std::path::{Path, PathBuf};
 pub struct Generated {
     /// Every file that was read, also when there were errors (for rebuild tracking).
     pub sources: SourceMap,
-    /// The generated items, or every problem found.
-    pub result: Result<TokenStream, Vec<Diagnostic>>,
+    /// The generated items: everything sound in the spec, also when other entries have errors.
+    pub tokens: TokenStream,
+    /// Every problem found; the spec is correct when this is empty.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Generated {
-    /// Every diagnostic rendered like rustc does, separated by blank lines.
+    /// Every diagnostic rendered like rustc does, separated by blank lines; `None` when clean.
     pub fn render_errors(&self) -> Option<String> {
-        let diags = self.result.as_ref().err()?;
+        if self.diagnostics.is_empty() {
+            return None;
+        }
         Some(
-            diags
+            self.diagnostics
                 .iter()
                 .map(|d| d.render(&self.sources))
                 .collect::<Vec<_>>()
@@ -97,27 +101,25 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Parses and checks every source, returning the validated model and its navigation tree.
-pub fn load(sources: &SourceMap) -> Result<(model::Spec, nav::Tree), Vec<Diagnostic>> {
+/// Parses and checks every source: the sound part of the spec with its navigation tree, and
+/// every problem found.
+pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
     let mut cx = diag::Ctxt::default();
     let mut parsed = Vec::new();
     for (id, file) in sources.files() {
         match toml::from_str::<spec::SpecFile>(&file.text) {
             Ok(f) => parsed.push((id, f)),
-            Err(e) => cx.push(toml_diagnostic(id, file, &e)),
+            Err(e) => cx.push(toml_diagnostic(id, &e)),
         }
     }
     let spec = check::lower(&parsed, &mut cx);
-    if !cx.is_clean() {
-        return Err(cx.finish());
-    }
-    // The checker already ran the navigation rules, so this only fails if they are incomplete.
-    let tree = nav::Tree::build(&spec)?;
-    Ok((spec, tree))
+    // The checker left out every action whose navigation clashed, so this build is clean.
+    let (tree, _) = nav::Tree::build(&spec);
+    (spec, tree, cx.finish())
 }
 
 /// Turns a TOML or shape error into a diagnostic, with a did-you-mean for misspelt keys.
-fn toml_diagnostic(id: source::FileId, file: &SourceFile, e: &toml::de::Error) -> Diagnostic {
+fn toml_diagnostic(id: source::FileId, e: &toml::de::Error) -> Diagnostic {
     let range = e.span().unwrap_or(0..0);
     let message = e.message().trim().to_owned();
     let mut d = Diagnostic::new(
@@ -130,7 +132,9 @@ fn toml_diagnostic(id: source::FileId, file: &SourceFile, e: &toml::de::Error) -
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let word = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-        if let Some(s) = diag::did_you_mean(word, expected.iter().copied()) {
+        if word == "not_supported" {
+            d = d.help("a permissions row is either \"not_supported\" or { least = [...], higher = [...] }, not both");
+        } else if let Some(s) = diag::did_you_mean(word, expected.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if !expected.is_empty() {
             d = d.help(format!(
@@ -141,7 +145,6 @@ fn toml_diagnostic(id: source::FileId, file: &SourceFile, e: &toml::de::Error) -
     } else if message.starts_with("missing field") {
         d = d.help("add the key; spec/README.md lists what each table needs");
     }
-    let _ = file;
     d
 }
 
@@ -150,14 +153,25 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
     let sources = match read_sources(path, display_base) {
         Ok(s) => s,
         Err(d) => {
+            let (spec, tree) = (
+                model::Spec::default(),
+                nav::Tree::build(&model::Spec::default()).0,
+            );
+            let tokens = expand::expand(&spec, &tree, opts);
             return Generated {
                 sources: SourceMap::default(),
-                result: Err(vec![d]),
+                tokens,
+                diagnostics: vec![d],
             };
         }
     };
-    let result = load(&sources).map(|(spec, tree)| expand::expand(&spec, &tree, opts));
-    Generated { sources, result }
+    let (spec, tree, diagnostics) = load(&sources);
+    let tokens = expand::expand(&spec, &tree, opts);
+    Generated {
+        sources,
+        tokens,
+        diagnostics,
+    }
 }
 
 /// Formats generated tokens as Rust source with prettyplease.

@@ -68,8 +68,9 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Builds the tree, or says which actions disagree about a method name.
-    pub fn build(spec: &Spec) -> Result<Tree, Vec<Diagnostic>> {
+    /// Builds the tree. An action whose methods clash with an earlier one's is left out and
+    /// reported with its index in [`Spec::actions`].
+    pub fn build(spec: &Spec) -> (Tree, Vec<(usize, Diagnostic)>) {
         let items: HashMap<&str, &str> = spec
             .segments
             .iter()
@@ -81,24 +82,10 @@ impl Tree {
         let mut errors = Vec::new();
         for (index, action) in spec.actions.iter().enumerate() {
             if let Err(e) = tree.add(index, action, &items) {
-                errors.push(e);
+                errors.push((index, e));
             }
         }
-        let mut names: HashMap<&str, usize> = HashMap::new();
-        for (i, n) in tree.nodes.iter().enumerate().skip(1) {
-            if let Some(prev) = names.insert(&n.type_name, i) {
-                let _ = prev;
-                errors.push(Diagnostic::global(format!(
-                    "two navigation paths both produce the type name `{}`; give one collection a different item name under [segments]",
-                    n.type_name
-                )));
-            }
-        }
-        if errors.is_empty() {
-            Ok(tree)
-        } else {
-            Err(errors)
-        }
+        (tree, errors)
     }
 
     fn add(

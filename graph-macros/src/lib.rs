@@ -88,16 +88,13 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
         .into_iter()
         .map(|p| p.display().to_string());
     let track = quote! { #( const _: &[u8] = include_bytes!(#tracked); )* };
-    match generated.result {
-        Ok(tokens) => quote! { #track #tokens },
-        Err(ref diags) => {
-            let errors = diags.iter().map(|d| {
-                let msg = d.render(&generated.sources);
-                quote_spanned!(span=> ::core::compile_error!(#msg);)
-            });
-            quote! { #track #(#errors)* }
-        }
-    }
+    let errors = generated.diagnostics.iter().map(|d| {
+        let msg = d.render(&generated.sources);
+        quote_spanned!(span=> ::core::compile_error!(#msg);)
+    });
+    // On errors the sound part of the spec is still emitted, so code using it does not fail too.
+    let tokens = generated.tokens;
+    quote! { #track #(#errors)* #tokens }
 }
 
 /// Resolves the spec path against the crate folder, refusing absolute and escaping paths.
@@ -119,8 +116,7 @@ fn resolve(manifest: &Path, rel: &str) -> Result<PathBuf, String> {
     let full = manifest.join(p);
     if !full.exists() {
         return Err(format!(
-            "spec path `{rel}` does not exist under {}",
-            manifest.display()
+            "spec path `{rel}` does not exist; it is resolved from the folder of the crate's Cargo.toml"
         ));
     }
     Ok(full)

@@ -1,7 +1,53 @@
-//! Compile-time behaviour, checked against the real compiler with trybuild.
+//! Compile-time behaviour, checked against the real compiler with trybuild: the README call
+//! compiles, and every spec mistake in `tests/ui/<category>/` fails with the committed `.stderr`.
+//!
+//! To accept new output: `TRYBUILD=overwrite cargo test -p graph-api-tests ui`, then read the diff.
+
+use std::path::{Path, PathBuf};
 
 #[test]
 fn ui() {
+    stage_case_specs();
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
+    for category in [
+        "toml",
+        "paths",
+        "actions",
+        "types",
+        "permissions",
+        "multi",
+        "macro",
+    ] {
+        t.compile_fail(format!("tests/ui/{category}/*.rs"));
+    }
+}
+
+/// trybuild compiles each case in its own project folder, which is the `CARGO_MANIFEST_DIR` the
+/// macro resolves spec paths against; the cases' spec files are copied there under `ui/`.
+fn stage_case_specs() {
+    let exe = std::env::current_exe().expect("test binary path");
+    // <target>/debug/deps/suite-<hash>
+    let target = exe.ancestors().nth(3).expect("target folder");
+    let project = target.join("tests/trybuild").join(env!("CARGO_PKG_NAME"));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
+    let dest = project.join("ui");
+    let _ = std::fs::remove_dir_all(&dest);
+    copy_specs(&source, &dest);
+}
+
+fn copy_specs(from: &Path, to: &Path) {
+    let entries: Vec<PathBuf> = std::fs::read_dir(from)
+        .expect("ui folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    for path in entries {
+        let name = path.file_name().expect("file name");
+        if path.is_dir() {
+            copy_specs(&path, &to.join(name));
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::create_dir_all(to).expect("create staging folder");
+            std::fs::copy(&path, to.join(name)).expect("copy case spec");
+        }
+    }
 }

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/actions/body_on_get.toml", trait = Spec);
+
+fn main() {}

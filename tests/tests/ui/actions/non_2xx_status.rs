@@ -1,0 +1,3 @@
+graph_api::spec!("ui/actions/non_2xx_status.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/actions/unknown_version.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("/etc/spec", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/macro/x.toml", krate = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("../../spec", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/macro/nowhere", trait = Spec);
+
+fn main() {}

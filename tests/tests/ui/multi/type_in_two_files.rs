@@ -1,0 +1,3 @@
+graph_api::spec!("ui/multi/type_in_two_files", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/duplicate_param.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/empty_segment.toml", trait = Spec);
+
+fn main() {}

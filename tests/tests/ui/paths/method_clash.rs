@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/method_clash.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/missing_call.toml", trait = Spec);
+
+fn main() {}

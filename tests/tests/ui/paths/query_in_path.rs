@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/query_in_path.toml", trait = Spec);
+
+fn main() {}

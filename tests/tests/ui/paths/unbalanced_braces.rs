@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/unbalanced_braces.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/permissions/no_least.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/toml/missing_key.toml", trait = Spec);
+
+fn main() {}

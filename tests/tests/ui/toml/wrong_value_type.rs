@@ -1,0 +1,3 @@
+graph_api::spec!("ui/toml/wrong_value_type.toml", trait = Spec);
+
+fn main() {}

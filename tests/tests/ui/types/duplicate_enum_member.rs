@@ -1,0 +1,3 @@
+graph_api::spec!("ui/types/duplicate_enum_member.toml", trait = Spec);
+
+fn main() {}

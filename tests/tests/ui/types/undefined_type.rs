@@ -1,0 +1,3 @@
+graph_api::spec!("ui/types/undefined_type.toml", trait = Spec);
+
+fn main() {}

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/types/unknown_primitive.toml", trait = Spec);
+
+fn main() {}
