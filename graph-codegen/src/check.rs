@@ -238,7 +238,12 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         body,
         status: status?,
         response,
-        response_span: span(file, &a.response),
+        response_span: a
+            .response
+            .get_ref()
+            .ty
+            .as_ref()
+            .map_or_else(|| span(file, &a.response), |t| span(file, t)),
     })
 }
 

@@ -104,8 +104,8 @@ impl Ctxt {
         self.diags.len()
     }
 
-    /// Whether nothing has been recorded.
-    pub fn is_clean(&self) -> bool {
+    /// Whether nothing has been recorded (the spec is clean so far).
+    pub fn is_empty(&self) -> bool {
         self.diags.is_empty()
     }
 

@@ -1,0 +1,444 @@
+//! The checker's rules one by one, a property test that no input makes the pipeline panic, and
+//! the `graph-spec` tool's exit codes.
+
+use graph_codegen::{SourceFile, SourceMap};
+use proptest::prelude::*;
+use std::path::Path;
+
+const BASE: &str = r#"[actions.get_thing]
+summary = "Get a thing."
+docs = "https://learn.microsoft.com/en-us/graph/overview"
+method = "GET"
+path = "/things/{thing-id}"
+call = "get"
+versions = ["v1.0"]
+clouds = ["global"]
+response = { status = 200, type = "Thing" }
+params = { thing-id = {} }
+
+[actions.get_thing.permissions]
+delegated = { least = ["Thing.Read"], higher = ["Thing.ReadWrite"] }
+delegated_personal = "not_supported"
+application = { least = ["Thing.Read.All"] }
+
+[types.Thing]
+doc = "A thing."
+[types.Thing.fields.id]
+type = "string"
+"#;
+
+fn sources(files: &[(&str, &str)]) -> SourceMap {
+    let mut map = SourceMap::default();
+    for (name, text) in files {
+        map.add(SourceFile::new(*name, *name, *text));
+    }
+    map
+}
+
+/// Every problem in the files, rendered, in order.
+fn problems_in(files: &[(&str, &str)]) -> Vec<String> {
+    let map = sources(files);
+    let (_, _, diags) = graph_codegen::load(&map);
+    diags.iter().map(|d| d.render(&map)).collect()
+}
+
+fn problems(text: &str) -> Vec<String> {
+    problems_in(&[("spec/t.toml", text)])
+}
+
+fn with(old: &str, new: &str) -> String {
+    assert!(BASE.contains(old), "{old}");
+    BASE.replacen(old, new, 1)
+}
+
+#[track_caller]
+fn assert_one(text: &str, location: &str, message: &str) {
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "expected one problem, got {found:#?}");
+    assert!(
+        found[0].starts_with(&format!("--> spec/t.toml:{location}")),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains(message),
+        "expected {message:?} in\n{}",
+        found[0]
+    );
+}
+
+#[test]
+fn the_base_fixture_is_clean() {
+    assert_eq!(problems(BASE), Vec::<String>::new());
+}
+
+#[test]
+fn toml_and_shape_errors() {
+    assert_one(&with("\"Get a thing.\"", "\"Get a thing."), "2:", "");
+    assert_one(
+        &with("summary =", "sumary ="),
+        "2:1",
+        "did you mean `summary`?",
+    );
+    assert_one(
+        &with("delegated = {", "delgated = {"),
+        "13:1",
+        "did you mean `delegated`?",
+    );
+    assert_one(
+        &with("call = \"get\"\n", "call = \"get\"\ncall = \"get\"\n"),
+        "7:",
+        "duplicate key",
+    );
+    assert_one(
+        &with(
+            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"\n",
+            "",
+        ),
+        "1:1",
+        "missing field `docs`",
+    );
+    assert_one(
+        &with(
+            "{ least = [\"Thing.Read\"], higher = [\"Thing.ReadWrite\"] }",
+            "{ least = [\"Thing.Read\"], not_supported = true }",
+        ),
+        "13:",
+        "not both",
+    );
+}
+
+#[test]
+fn action_rules() {
+    assert_one(
+        &with("method = \"GET\"", "method = \"GETT\""),
+        "4:10",
+        "did you mean \"GET\"?",
+    );
+    assert_one(
+        &with("status = 200", "status = 302"),
+        "9:23",
+        "not a 2xx code",
+    );
+    assert_one(
+        &with("clouds = [\"global\"]", "clouds = [\"globl\"]"),
+        "8:11",
+        "did you mean \"global\"?",
+    );
+    assert_one(
+        &with("versions = [\"v1.0\"]", "versions = [\"v2\"]"),
+        "7:13",
+        "unknown API version",
+    );
+    assert_one(
+        &with("versions = [\"v1.0\"]", "versions = []"),
+        "7:12",
+        "at least one API version",
+    );
+    assert_one(
+        &BASE.replace("get_thing", "GetThing"),
+        "1:10",
+        "must be snake_case",
+    );
+    assert_one(
+        &with(
+            "https://learn.microsoft.com/en-us/graph/overview",
+            "https://example.com",
+        ),
+        "3:8",
+        "documentation page",
+    );
+    assert_one(
+        &format!("{BASE}[actions.get_thing.body.name]\ntype = \"string\"\n"),
+        "21:",
+        "a GET request has no body",
+    );
+    assert_one(
+        &with(
+            "response = { status = 200, type = \"Thing\" }",
+            "response = { status = 204, type = \"Thing\" }",
+        ),
+        "9:",
+        "204 No Content",
+    );
+}
+
+#[test]
+fn path_rules() {
+    assert_one(
+        &with("params = { thing-id = {} }", "params = {}"),
+        "5:17",
+        "`thing-id` is not declared",
+    );
+    assert_one(
+        &with(
+            "params = { thing-id = {} }",
+            "params = { thing-id = {}, x = {} }",
+        ),
+        "10:27",
+        "declared but not in the path",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/things/{thing-id\""),
+        "5:17",
+        "unbalanced braces",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/things//{thing-id}\""),
+        "5:16",
+        "doubled `/`",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/things/{thing-id}?$top=1\""),
+        "5:27",
+        "query or fragment",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/things/{thing-id}/x/{thing-id}\""),
+        "5:30",
+        "appears twice",
+    );
+    assert_one(&with("call = \"get\"\n", ""), "5:8", "ends in a parameter");
+    assert_one(
+        &with("call = \"get\"", "call = \"Get\""),
+        "6:8",
+        "not usable as a method name",
+    );
+}
+
+#[test]
+fn type_rules() {
+    assert_one(
+        &with("type = \"Thing\" }", "type = \"Thng\" }"),
+        "9:35",
+        "did you mean `Thing`?",
+    );
+    assert_one(
+        &with("type = \"string\"", "type = \"strng\""),
+        "20:8",
+        "did you mean `string`?",
+    );
+    assert_one(
+        &format!("{BASE}[types.Thing.fields.parent]\ntype = \"Thing\"\noptional = true\n"),
+        "22:8",
+        "contains itself",
+    );
+}
+
+#[test]
+fn a_collection_gives_recursion_its_indirection() {
+    assert_eq!(
+        problems(&format!(
+            "{BASE}[types.Thing.fields.kids]\ntype = \"[Thing]\"\noptional = true\n"
+        )),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn more_type_rules() {
+    let cycle = format!(
+        "{BASE}[types.Thing.fields.part]\ntype = \"Part\"\n[types.Part]\ndoc = \"p\"\n[types.Part.fields.whole]\ntype = \"Thing\"\n"
+    );
+    let found = problems(&cycle);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("contains itself through other types")),
+        "{found:#?}"
+    );
+    assert_one(
+        &format!(
+            "{BASE}[enums.Kind]\ndoc = \"k\"\nmembers = [{{ wire = \"small\" }}, {{ wire = \"SMALL\" }}]\n"
+        ),
+        "23:",
+        "listed twice",
+    );
+    assert_one(
+        &format!("{BASE}[enums.Kind]\ndoc = \"k\"\nmembers = [{{ wire = \"other\" }}]\n"),
+        "23:",
+        "reserved",
+    );
+    assert_one(
+        &format!("{BASE}[types.thing_part]\ndoc = \"p\"\n"),
+        "21:8",
+        "PascalCase",
+    );
+    assert_one(
+        &format!(
+            "{BASE}[types.Thing.fields.display_name]\ntype = \"string\"\n[types.Thing.fields.displayName]\ntype = \"string\"\n"
+        ),
+        "23:",
+        "same Rust name",
+    );
+    // Keywords are handled, not rejected.
+    assert_eq!(
+        problems(&format!(
+            "{BASE}[types.Thing.fields.type]\ntype = \"string\"\n"
+        )),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn permission_rules() {
+    assert_one(
+        &with(
+            "least = [\"Thing.Read\"]",
+            "least = [\"Thing.Read, Thing.Write\"]",
+        ),
+        "13:24",
+        "each permission as its own string",
+    );
+    assert_one(
+        &with(
+            "higher = [\"Thing.ReadWrite\"]",
+            "higher = [\"Thing.Read\"]",
+        ),
+        "13:49",
+        "both least and higher",
+    );
+    assert_one(
+        &with("least = [\"Thing.Read.All\"]", "least = []"),
+        "15:",
+        "at least one least-privileged",
+    );
+    assert_one(
+        &with(
+            "delegated_personal = \"not_supported\"",
+            "delegated_personal = \"none\"",
+        ),
+        "14:22",
+        "not a permissions row",
+    );
+    let note = "\n[[actions.get_thing.permissions.notes]]\ntext = \"n\"\nunusable_with_rsc_consent = [\"Thing.Nope\"]\n";
+    let found = problems(&format!("{BASE}{note}"));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("not in this action's permissions table")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn cross_file_rules_report_every_file() {
+    let found = problems_in(&[
+        ("spec/a.toml", BASE),
+        ("spec/b.toml", "[types.Thing]\ndoc = \"again\"\n"),
+    ]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("--> spec/b.toml:1:8") && found[0].contains("declared more than once"),
+        "{}",
+        found[0]
+    );
+    let found = problems_in(&[
+        ("spec/a.toml", &with("GET", "FETCH")),
+        ("spec/b.toml", "[types.Other]\ndoc = 1\n"),
+    ]);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].starts_with("--> spec/a.toml") && found[1].starts_with("--> spec/b.toml"));
+}
+
+#[test]
+fn sound_entries_are_still_expanded_beside_broken_ones() {
+    let text =
+        format!("{BASE}[types.Broken]\ndoc = \"b\"\n[types.Broken.fields.x]\ntype = \"Nope\"\n");
+    let map = sources(&[("spec/t.toml", &text)]);
+    let (spec, _, diags) = graph_codegen::load(&map);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(spec.actions.len(), 1);
+    assert!(spec.types.iter().any(|t| t.name == "Thing"));
+}
+
+fn pipeline_survives(text: &str) {
+    let map = sources(&[("spec/x.toml", text)]);
+    let (spec, tree, diags) = graph_codegen::load(&map);
+    for d in &diags {
+        let rendered = d.render(&map);
+        assert!(
+            rendered.starts_with("--> spec/x.toml:") || d.span.is_none(),
+            "{rendered}"
+        );
+    }
+    let tokens = graph_codegen::expand::expand(&spec, &tree, &graph_codegen::Options::default());
+    graph_codegen::pretty(&tokens).expect("the sound part always expands to valid Rust");
+}
+
+const SEED: &str = include_str!("../../spec/teams-app-installation.toml");
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "(?s).{0,400}") {
+        pipeline_survives(&text);
+    }
+
+    #[test]
+    fn mutated_specs_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), 0..3u8, "[\\[\\]{}\"=,.#\n a-zA-Z0-9_/ü-]{0,3}"), 1..6)) {
+        let mut text = format!("{SEED}\n{BASE}");
+        for (at, kind, insert) in edits {
+            let mut pos = at.index(text.len() + 1);
+            while !text.is_char_boundary(pos) {
+                pos -= 1;
+            }
+            let end = text[pos..].char_indices().nth(3).map_or(text.len(), |(i, _)| pos + i);
+            match kind {
+                0 => text.insert_str(pos, &insert),
+                1 => text.replace_range(pos..end, ""),
+                _ => text.replace_range(pos..end, &insert),
+            }
+        }
+        pipeline_survives(&text);
+    }
+}
+
+#[test]
+fn graph_spec_exit_codes() {
+    let bin = env!("CARGO_BIN_EXE_graph-spec");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let ok = std::process::Command::new(bin)
+        .arg("check")
+        .arg(&spec)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    let dir = std::env::temp_dir().join(format!("graph-spec-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("a.toml"), with("GET", "GETT")).expect("write");
+    std::fs::write(dir.join("b.toml"), "not toml [[[").expect("write");
+    let bad = std::process::Command::new(bin)
+        .arg("check")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("a.toml:4:10") && err.contains("b.toml:1:"),
+        "{err}"
+    );
+
+    let expanded = std::process::Command::new(bin)
+        .arg("expand")
+        .arg(&spec)
+        .output()
+        .expect("runs");
+    assert_eq!(expanded.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&expanded.stdout)
+            .contains("pub struct UpgradeChatAppInstallation<'a>")
+    );
+
+    let usage = std::process::Command::new(bin).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
