@@ -1,6 +1,6 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
-pub use crate::client::Response;
+pub use crate::client::{CallOptions, Response};
 pub use crate::path::PathBuilder;
 pub use serde;
 
@@ -13,8 +13,9 @@ pub async fn execute(
     info: &'static ActionInfo,
     path: PathBuilder,
     body: Option<Vec<u8>>,
+    options: &CallOptions,
 ) -> Result<Response, Error> {
-    client.execute(info, path, body).await
+    client.execute(info, path, body, options).await
 }
 
 /// Serializes a request body once, so every attempt sends the same bytes.

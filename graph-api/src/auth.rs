@@ -1,17 +1,26 @@
-//! Credentials: access tokens kept out of every `Debug`, `Display` and log line.
+//! Credentials: token providers, a cache that refreshes once for all callers, and secrets kept
+//! out of every `Debug`, `Display`, error and log line.
 
-/// A secret string. Its `Debug` shows only that it is there.
-#[derive(Clone)]
-pub struct Secret(String);
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// A boxed future, as token providers return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A secret string. `Debug` shows only that it is there; nothing in graph-api displays it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a secret.
-    pub fn new(value: String) -> Self {
-        Secret(value)
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Arc::from(value.into()))
     }
 
-    /// The secret itself, for the one place that sends it.
-    pub(crate) fn expose(&self) -> &str {
+    /// The secret itself. Call it only where the value must leave the program.
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -19,5 +28,101 @@ impl Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// An access token and when it stops working.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    /// The bearer token.
+    pub token: Secret,
+    /// When it expires; `None` for a token that does not (or whose expiry is unknown).
+    pub expires_at: Option<SystemTime>,
+}
+
+/// Why a token provider could not give a token. Its message must not contain secrets.
+pub type AuthError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Gets access tokens for Microsoft Graph. The client caches what it returns and asks again
+/// shortly before expiry, once for all concurrent callers.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// Gets a fresh token.
+    fn fetch_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
+}
+
+/// A token that never changes, as given to [`GraphClientBuilder::bearer_token`](crate::GraphClientBuilder::bearer_token).
+#[derive(Debug, Clone)]
+pub struct StaticToken(pub Secret);
+
+impl TokenProvider for StaticToken {
+    fn fetch_token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
+        let token = AccessToken {
+            token: self.0.clone(),
+            expires_at: None,
+        };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// How long before expiry a cached token is replaced (at most half its lifetime).
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// A token provider behind a cache with single-flight refresh.
+pub(crate) struct TokenCache {
+    provider: Box<dyn TokenProvider>,
+    /// The current token and when it was fetched.
+    current: Mutex<Option<(AccessToken, SystemTime)>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCache")
+    }
+}
+
+impl TokenCache {
+    pub(crate) fn new(provider: Box<dyn TokenProvider>) -> Self {
+        TokenCache {
+            provider,
+            current: Mutex::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn fresh(&self) -> Option<Secret> {
+        let guard = self.current.lock().ok()?;
+        let (t, fetched) = guard.as_ref()?;
+        let fresh = match t.expires_at {
+            None => true,
+            Some(at) => {
+                // Short-lived tokens are replaced halfway through their life instead.
+                let life = at.duration_since(*fetched).unwrap_or_default();
+                SystemTime::now() + REFRESH_MARGIN.min(life / 2) < at
+            }
+        };
+        fresh.then(|| t.token.clone())
+    }
+
+    /// A token that is good for at least [`REFRESH_MARGIN`], fetching one if needed.
+    pub(crate) async fn token(&self) -> Result<Secret, crate::Error> {
+        if let Some(t) = self.fresh() {
+            return Ok(t);
+        }
+        let _one_refresh = self.refresh.lock().await;
+        // Another caller may have refreshed while this one waited.
+        if let Some(t) = self.fresh() {
+            return Ok(t);
+        }
+        let new = self
+            .provider
+            .fetch_token()
+            .await
+            .map_err(|e| crate::Error::Auth(e.to_string()))?;
+        let token = new.token.clone();
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((new, SystemTime::now()));
+        }
+        Ok(token)
     }
 }

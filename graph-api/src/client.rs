@@ -1,10 +1,12 @@
 //! `GraphClient` and its builder: service root, API version, national cloud, credentials.
 
-use crate::auth::Secret;
-use crate::meta::ActionInfo;
+use crate::auth::{Secret, StaticToken, TokenCache, TokenProvider};
+use crate::meta::{ActionInfo, HttpMethod};
 use crate::path::PathBuilder;
+use crate::retry::RetryPolicy;
 use crate::{ApiError, Error};
 use std::sync::Arc;
+use std::time::Duration;
 use tracing::Instrument;
 
 /// A Microsoft Graph API version.
@@ -80,7 +82,10 @@ struct Inner {
     root: String,
     version: ApiVersion,
     cloud: NationalCloud,
-    token: Secret,
+    auth: TokenCache,
+    retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -89,20 +94,69 @@ impl std::fmt::Debug for GraphClient {
             .field("root", &self.inner.root)
             .field("version", &self.inner.version)
             .field("cloud", &self.inner.cloud)
-            .field("token", &self.inner.token)
-            .finish()
+            .field("retry", &self.inner.retry)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .field("call_timeout", &self.inner.call_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of one call that override the client's: retry policy and timeouts.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) call_timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// The retry policy of this call.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The longest one attempt may take, from sending to the last byte of the answer.
+    #[must_use]
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest the whole call may take, retries and their waits included.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
     }
 }
 
 /// Configures a [`GraphClient`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use]
 pub struct GraphClientBuilder {
     base_url: Option<String>,
     version: ApiVersion,
     cloud: NationalCloud,
-    token: Option<Secret>,
+    provider: Option<Box<dyn TokenProvider>>,
+    token_error: Option<&'static str>,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for GraphClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("version", &self.version)
+            .field("cloud", &self.cloud)
+            .field("has_credentials", &self.provider.is_some())
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GraphClient {
@@ -126,12 +180,13 @@ impl GraphClient {
         self.inner.cloud
     }
 
-    /// Sends one action's request and reads the whole response.
+    /// Sends one action's request, retrying as the policy allows, and reads the whole response.
     pub(crate) async fn execute(
         &self,
         info: &'static ActionInfo,
         path: PathBuilder,
         body: Option<Vec<u8>>,
+        options: &CallOptions,
     ) -> Result<Response, Error> {
         let path = path.finish()?;
         if !info.versions.contains(&self.inner.version) {
@@ -149,62 +204,138 @@ impl GraphClient {
         let mut url = String::with_capacity(self.inner.root.len() + path.len());
         url.push_str(&self.inner.root);
         url.push_str(&path);
+        let url = reqwest::Url::parse(&url)
+            .map_err(|e| Error::Config(format!("cannot form the request URL: {e}")))?;
         let span = tracing::debug_span!(
             "graph",
             otel.name = info.path,
             http.method = info.method.as_str(),
             http.status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
+            client_request_id = tracing::field::Empty,
         );
-        async move {
-            let method = match info.method {
-                crate::meta::HttpMethod::Get => reqwest::Method::GET,
-                crate::meta::HttpMethod::Post => reqwest::Method::POST,
-                crate::meta::HttpMethod::Put => reqwest::Method::PUT,
-                crate::meta::HttpMethod::Patch => reqwest::Method::PATCH,
-                crate::meta::HttpMethod::Delete => reqwest::Method::DELETE,
-            };
-            let mut req = self
-                .inner
-                .http
-                .request(method, url)
-                .bearer_auth(self.inner.token.expose());
-            for (name, value) in info.headers {
-                req = req.header(*name, *value);
-            }
-            if let Some(body) = body {
-                req = req.body(body);
-            }
-            let resp = req.send().await.map_err(|e| {
-                let maybe_sent = !(e.is_connect() || e.is_builder());
-                Error::Transport {
-                    source: e.without_url(),
-                    maybe_sent,
-                }
-            })?;
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            tracing::Span::current().record("http.status", status);
-            if let Some(id) = headers.get("request-id").and_then(|v| v.to_str().ok()) {
-                tracing::Span::current().record("request_id", id);
-            }
-            let bytes = resp.bytes().await.map_err(|e| Error::Transport {
-                source: e.without_url(),
-                maybe_sent: true,
-            })?;
-            if (200..300).contains(&status) {
-                Ok(Response {
-                    status,
-                    body: bytes,
-                })
-            } else {
-                Err(Error::Api(Box::new(ApiError::from_parts(
-                    status, &headers, &bytes,
-                ))))
-            }
+        let call = self
+            .attempts(info, url, body.map(bytes::Bytes::from), options)
+            .instrument(span);
+        match options.call_timeout.or(self.inner.call_timeout) {
+            Some(limit) => tokio::time::timeout(limit, call)
+                .await
+                .unwrap_or(Err(Error::Timeout { after: limit })),
+            None => call.await,
         }
-        .instrument(span)
-        .await
+    }
+
+    async fn attempts(
+        &self,
+        info: &'static ActionInfo,
+        url: reqwest::Url,
+        body: Option<bytes::Bytes>,
+        options: &CallOptions,
+    ) -> Result<Response, Error> {
+        let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
+        let attempt_timeout = options.attempt_timeout.or(self.inner.attempt_timeout);
+        let client_request_id = crate::retry::new_guid();
+        let span = tracing::Span::current();
+        span.record("client_request_id", client_request_id.as_str());
+        let started = tokio::time::Instant::now();
+        let mut attempt = 1;
+        loop {
+            span.record("attempts", attempt);
+            let result = self
+                .attempt(
+                    info,
+                    url.clone(),
+                    body.clone(),
+                    &client_request_id,
+                    attempt,
+                    attempt_timeout,
+                )
+                .await;
+            let error = match result {
+                Ok(response) => return Ok(response),
+                Err(e) => e,
+            };
+            let Some(delay) = policy.delay(&error, info.idempotent, attempt, started.elapsed())
+            else {
+                return Err(if attempt > 1 {
+                    Error::RetriesExhausted {
+                        attempts: attempt,
+                        last: Box::new(error),
+                    }
+                } else {
+                    error
+                });
+            };
+            tracing::debug!(attempt, ?delay, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        info: &'static ActionInfo,
+        url: reqwest::Url,
+        body: Option<bytes::Bytes>,
+        client_request_id: &str,
+        attempt: u32,
+        timeout: Option<Duration>,
+    ) -> Result<Response, Error> {
+        let token = self.inner.auth.token().await?;
+        let method = match info.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut req = self
+            .inner
+            .http
+            .request(method, url)
+            .bearer_auth(token.expose())
+            .header("client-request-id", client_request_id);
+        if attempt > 1 {
+            req = req.header("Retry-Attempt", attempt - 1);
+        }
+        for (name, value) in info.headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req.send().await.map_err(|e| {
+            let maybe_sent = !(e.is_connect() || e.is_builder());
+            Error::Transport {
+                source: e.without_url(),
+                maybe_sent,
+            }
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let span = tracing::Span::current();
+        span.record("http.status", status);
+        if let Some(id) = headers.get("request-id").and_then(|v| v.to_str().ok()) {
+            span.record("request_id", id);
+        }
+        let bytes = resp.bytes().await.map_err(|e| Error::Transport {
+            source: e.without_url(),
+            maybe_sent: true,
+        })?;
+        if (200..300).contains(&status) {
+            Ok(Response {
+                status,
+                body: bytes,
+            })
+        } else {
+            Err(Error::Api(Box::new(ApiError::from_parts(
+                status, &headers, &bytes,
+            ))))
+        }
     }
 }
 
@@ -231,7 +362,35 @@ impl GraphClientBuilder {
 
     /// A fixed access token, sent as `Authorization: Bearer <token>`.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(Secret::new(token.into()));
+        let token = Secret::new(token.into());
+        let e = token.expose();
+        self.token_error = (e.is_empty() || e.chars().any(|c| c.is_control() || c == ' '))
+            .then_some("the bearer token is empty or holds spaces or control characters");
+        self.token_provider(StaticToken(token))
+    }
+
+    /// Where access tokens come from; they are cached and refreshed shortly before expiry, once
+    /// for all concurrent calls.
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.provider = Some(Box::new(provider));
+        self
+    }
+
+    /// The client's retry policy (default [`RetryPolicy::default`]); calls can override it.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The longest one attempt may take (default: no limit); calls can override it.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest a call may take, retries included (default: no limit); calls can override it.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
         self
     }
 
@@ -260,14 +419,12 @@ impl GraphClientBuilder {
                 "base URL `{base}` must not carry a query, fragment or user info"
             )));
         }
-        let token = self
-            .token
-            .ok_or_else(|| Error::Config("no credentials: call `bearer_token`".into()))?;
-        if token.expose().is_empty() || token.expose().chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::Config(
-                "the bearer token is empty or holds spaces or control characters".into(),
-            ));
+        if let Some(problem) = self.token_error {
+            return Err(Error::Config(problem.into()));
         }
+        let provider = self.provider.ok_or_else(|| {
+            Error::Config("no credentials: call `bearer_token` or `token_provider`".into())
+        })?;
         let root = format!(
             "{}/{}",
             parsed.as_str().trim_end_matches('/'),
@@ -285,7 +442,10 @@ impl GraphClientBuilder {
                 root,
                 version: self.version,
                 cloud: self.cloud,
-                token,
+                auth: TokenCache::new(provider),
+                retry: self.retry,
+                attempt_timeout: self.attempt_timeout,
+                call_timeout: self.call_timeout,
             }),
         })
     }

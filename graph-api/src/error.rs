@@ -44,6 +44,20 @@ pub enum Error {
     /// Graph answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
+    /// Every attempt the retry policy allowed failed; `last` is the final attempt's error.
+    #[error("gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error>,
+    },
+    /// The call, retries included, took longer than its timeout.
+    #[error("the call timed out after {after:?} (the request may have been sent)")]
+    Timeout {
+        /// The call's timeout.
+        after: Duration,
+    },
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {
@@ -57,9 +71,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error of the final attempt: this one, or the last one behind `RetriesExhausted`.
+    pub fn last_attempt(&self) -> &Error {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.last_attempt(),
+            other => other,
+        }
+    }
+
     /// The HTTP status, when Graph answered.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.last_attempt() {
             Error::Api(e) => Some(e.status),
             Error::Decode { status, .. } => Some(*status),
             _ => None,
@@ -68,23 +90,22 @@ impl Error {
 
     /// Graph's error code (`Forbidden`, `NotFound`, ...), when Graph answered with one.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            Error::Api(e) => e.code.as_deref(),
-            _ => None,
-        }
+        self.api().and_then(|e| e.code.as_deref())
     }
 
     /// The `request-id` Graph gave the request, to quote when asking Microsoft for help.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api(e) => e.request_id.as_deref(),
-            _ => None,
-        }
+        self.api().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// How long Graph asked to wait before trying again, when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
     }
 
     /// The Graph error details, when Graph answered with an error status.
     pub fn api(&self) -> Option<&ApiError> {
-        match self {
+        match self.last_attempt() {
             Error::Api(e) => Some(e),
             _ => None,
         }

@@ -33,10 +33,12 @@ mod retry;
 #[doc(hidden)]
 pub mod __private;
 
-pub use auth::Secret;
-pub use client::{ApiVersion, GraphClient, GraphClientBuilder, NationalCloud};
+pub use auth::{
+    AccessToken, AuthError, BoxFuture, REFRESH_MARGIN, Secret, StaticToken, TokenProvider,
+};
+pub use client::{ApiVersion, CallOptions, GraphClient, GraphClientBuilder, NationalCloud};
 pub use error::{ApiError, Error, SNIPPET_LIMIT};
 pub use graph_macros::spec;
-pub use retry::parse_retry_after;
+pub use retry::{RetryPolicy, parse_retry_after};
 
 graph_macros::spec!("spec", crate = crate);

@@ -123,6 +123,55 @@ fn encode_into(out: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn decode(s: &str) -> Vec<u8> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("ascii hex");
+                out.push(u8::from_str_radix(hex, 16).expect("hex"));
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn hostile(id: &str) -> bool {
+        id.is_empty()
+            || id == "."
+            || id == ".."
+            || id.contains(['/', '\\'])
+            || id.chars().any(char::is_control)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any id is either refused (exactly the hostile ones) or sent as one segment that decodes
+        /// to exactly the id.
+        #[test]
+        fn ids_are_refused_or_round_trip(id in prop_oneof![any::<String>(), "[./\\\\%?# a-z\u{0}-\u{1f}ü]{0,6}"]) {
+            match PathBuilder::root().param("id", &id, false).finish() {
+                Err(Error::InvalidArgument { name, .. }) => {
+                    prop_assert_eq!(name, "id");
+                    prop_assert!(hostile(&id), "refused a harmless id {:?}", id);
+                }
+                Err(other) => prop_assert!(false, "unexpected error {:?}", other),
+                Ok(path) => {
+                    prop_assert!(!hostile(&id), "accepted a hostile id {:?}", id);
+                    let segment = &path[1..];
+                    prop_assert!(segment.bytes().all(|b| b.is_ascii_graphic() && !b"/?#[]\\\"<>^`{|} ".contains(&b)), "{}", segment);
+                    prop_assert_eq!(decode(segment), id.as_bytes());
+                }
+            }
+        }
+    }
 
     fn path(id: &str) -> Result<String, Error> {
         PathBuilder::root()

@@ -1,6 +1,156 @@
-//! Reading Graph's throttling answers: `Retry-After` as seconds or as an HTTP date.
+//! Retry policy after Microsoft's throttling guidance: honour `Retry-After` (seconds or HTTP
+//! date), otherwise back off exponentially with jitter; bounded attempts and total time.
+//!
+//! Guidance: <https://learn.microsoft.com/en-us/graph/throttling>.
 
+use crate::Error;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
+
+/// When and how often a call is tried again.
+///
+/// Only answers that say the request was not processed are retried for every action: 429 Too
+/// Many Requests, 503 Service Unavailable, and transport failures before the request was sent.
+/// Other 5xx answers, timeouts and failures after sending are retried only for actions the spec
+/// marks idempotent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Four attempts (three retries, as the Graph SDKs do), backoff from 3 s doubling to at most
+    /// 180 s, and no retry that would end more than 5 minutes after the call began.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(180),
+            max_elapsed: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The most attempts, the first included (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff delay when the server gives no `Retry-After`; it doubles each retry.
+    #[must_use]
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest backoff delay.
+    #[must_use]
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// No retry starts if waiting for it would pass this much time since the call began.
+    #[must_use]
+    pub fn max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed = budget;
+        self
+    }
+
+    /// The attempts allowed.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// How long to wait before attempt `attempt + 1` after `error`, or `None` to stop:
+    /// not retryable, out of attempts, or past the time budget (`elapsed` so far).
+    pub(crate) fn delay(
+        &self,
+        error: &Error,
+        idempotent: bool,
+        attempt: u32,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts || !retryable(error, idempotent) {
+            return None;
+        }
+        let delay = match error.retry_after() {
+            Some(after) => after,
+            None => self.backoff(attempt),
+        };
+        (elapsed + delay <= self.max_elapsed).then_some(delay)
+    }
+
+    /// Full-jitter exponential backoff: a random delay up to `base * 2^(attempt-1)`, capped.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(self.max_delay);
+        exp.mul_f64(random_unit())
+    }
+}
+
+/// Whether an error means trying again is safe.
+fn retryable(error: &Error, idempotent: bool) -> bool {
+    match error {
+        Error::Api(e) => matches!(e.status, 429 | 503) || (idempotent && e.status >= 500),
+        Error::Transport { maybe_sent, .. } => !maybe_sent || idempotent,
+        _ => false,
+    }
+}
+
+/// A number in [0, 1) from the standard library's per-process random hash keys.
+fn random_unit() -> f64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A random version-4 GUID, for `client-request-id`.
+pub(crate) fn new_guid() -> String {
+    let mut bytes = [0u8; 16];
+    for chunk in bytes.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
 
 /// How long a `Retry-After` value asks to wait; `None` when it is neither form.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
@@ -70,5 +220,27 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-3"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        let p = RetryPolicy::default()
+            .base_delay(Duration::from_secs(1))
+            .max_delay(Duration::from_secs(5));
+        for attempt in 1..20 {
+            let d = p.backoff(attempt);
+            let cap =
+                Duration::from_secs(1u64 << (attempt - 1).min(16)).min(Duration::from_secs(5));
+            assert!(d <= cap, "attempt {attempt}: {d:?} > {cap:?}");
+        }
+    }
+
+    #[test]
+    fn guids_are_version_4_and_distinct() {
+        let (a, b) = (new_guid(), new_guid());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
     }
 }

@@ -1,6 +1,7 @@
 //! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback,
-//! and a downstream spec expanded both by the macro and from its committed snapshot.
+//! a load generator, and a downstream spec expanded both by the macro and from its committed snapshot.
 
+pub mod load;
 pub mod standin;
 
 /// The fixture spec `fixtures/contoso`, expanded by `graph_api::spec!` as a downstream crate would.

@@ -32,7 +32,18 @@ impl Recorded {
     }
 }
 
-/// An answer: status, extra headers and body.
+/// A way for the stand-in to misbehave instead of answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Read the request, then reset the connection without answering.
+    Reset,
+    /// Read the request and never answer (the connection stays open).
+    Stall,
+    /// Send the head with the full `Content-Length`, half the body, then close.
+    Truncate,
+}
+
+/// An answer: status, extra headers and body, or a fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The status code.
@@ -41,6 +52,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// Misbehave instead of answering normally.
+    pub fault: Option<Fault>,
 }
 
 impl Reply {
@@ -50,7 +63,36 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            fault: None,
         }
+    }
+
+    /// An answer with a body and a content type.
+    pub fn body(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+            fault: None,
+        }
+    }
+
+    /// A fault instead of an answer.
+    pub fn fault(fault: Fault) -> Reply {
+        Reply {
+            fault: Some(fault),
+            ..Reply::body(
+                200,
+                "application/json",
+                r#"{"id":"truncated-body-of-some-length"}"#,
+            )
+        }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 
     /// A Graph error answer: `{"error":{"code":...,"message":...}}` with a `request-id`.
@@ -66,6 +108,7 @@ impl Reply {
                 ),
             ],
             body: body.to_string().into_bytes(),
+            fault: None,
         }
     }
 
@@ -73,6 +116,8 @@ impl Reply {
     pub fn head(&self) -> String {
         let reason = match self.status {
             200 => "OK",
+            201 => "Created",
+            307 => "Temporary Redirect",
             204 => "No Content",
             400 => "Bad Request",
             401 => "Unauthorized",
@@ -80,7 +125,9 @@ impl Reply {
             404 => "Not Found",
             429 => "Too Many Requests",
             500 => "Internal Server Error",
+            502 => "Bad Gateway",
             503 => "Service Unavailable",
+            504 => "Gateway Timeout",
             _ => "Status",
         };
         let mut head = format!("HTTP/1.1 {} {reason}\r\n", self.status);
@@ -187,12 +234,31 @@ async fn serve(
             body,
         };
         let reply = handler(&req);
+        if let Ok(mut l) = log.lock() {
+            l.push((req, reply.clone()));
+        }
         let stream = reader.get_mut();
+        match reply.fault {
+            Some(Fault::Reset) => {
+                // Linger zero makes the close a reset rather than an orderly shutdown; with a
+                // zero timeout the drop does not block.
+                #[allow(deprecated)]
+                stream.set_linger(Some(std::time::Duration::ZERO))?;
+                return Ok(());
+            }
+            Some(Fault::Stall) => std::future::pending::<()>().await,
+            Some(Fault::Truncate) => {
+                stream.write_all(reply.head().as_bytes()).await?;
+                stream
+                    .write_all(&reply.body[..reply.body.len() / 2])
+                    .await?;
+                stream.flush().await?;
+                return Ok(());
+            }
+            None => {}
+        }
         stream.write_all(reply.head().as_bytes()).await?;
         stream.write_all(&reply.body).await?;
-        if let Ok(mut l) = log.lock() {
-            l.push((req, reply));
-        }
         stream.flush().await?;
     }
 }

@@ -36,6 +36,13 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
             (quote!(#t), quote!(.into_json()))
         }
     };
+    let options_methods = quote! {
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn options(mut self, options: #krate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+    };
     let Some(fields) = &a.body else {
         return quote! {
             #docs
@@ -44,6 +51,7 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
             pub struct #name<'a> {
                 client: &'a #krate::GraphClient,
                 path: #krate::__private::PathBuilder,
+                options: #krate::CallOptions,
             }
 
             impl<'a> #name<'a> {
@@ -52,12 +60,14 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
 
                 #[doc(hidden)]
                 pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
-                    #name { client, path }
+                    #name { client, path, options: ::std::default::Default::default() }
                 }
+
+                #options_methods
 
                 /// Sends the request.
                 pub async fn send(self) -> ::std::result::Result<#response_ty, #krate::Error> {
-                    #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::None).await? #finish
+                    #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::None, &self.options).await? #finish
                 }
             }
         };
@@ -127,6 +137,7 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
             client: &'a #krate::GraphClient,
             path: #krate::__private::PathBuilder,
             body: #body_name,
+            options: #krate::CallOptions,
         }
 
         impl<'a> #name<'a> {
@@ -135,7 +146,7 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
 
             #[doc(hidden)]
             pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder, #(#required: #required_tys),*) -> Self {
-                #name { client, path, body: #body_name::new(#(#required),*) }
+                #name { client, path, body: #body_name::new(#(#required),*), options: ::std::default::Default::default() }
             }
 
             #(#setters)*
@@ -148,10 +159,12 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
 
             #rsc
 
+            #options_methods
+
             /// Sends the request.
             pub async fn send(self) -> ::std::result::Result<#response_ty, #krate::Error> {
                 let body = #krate::__private::json_body(&self.body)?;
-                #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::Some(body)).await? #finish
+                #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::Some(body), &self.options).await? #finish
             }
         }
     }

@@ -56,10 +56,15 @@ async fn seed_example_1_sends_an_empty_object() {
     let req = &reqs[0];
     assert_eq!(req.method, "POST");
     assert_eq!(req.target, SEED_TARGET);
+    let request_id = req
+        .header("client-request-id")
+        .expect("a client-request-id");
+    assert_eq!(request_id.len(), 36, "a GUID: {request_id}");
     assert_eq!(
         own_headers(req),
         [
             ("authorization", format!("Bearer {TOKEN}").as_str()),
+            ("client-request-id", request_id),
             ("content-type", "application/json")
         ]
     );
@@ -272,16 +277,8 @@ async fn actions_missing_from_the_cloud_or_version_fail_before_sending() {
 async fn downstream_actions_send_and_decode() {
     let body = r#"{"id":"inst-1","type":"team","isPinned":true,"somethingNew":{"x":1}}"#;
     let server = StandIn::start(move |req: &Recorded| match req.method.as_str() {
-        "GET" => Reply {
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.into(),
-        },
-        "POST" => Reply {
-            status: 201,
-            headers: vec![],
-            body: r#"{"id":"new"}"#.into(),
-        },
+        "GET" => Reply::body(200, "application/json", body),
+        "POST" => Reply::body(201, "application/json", r#"{"id":"new"}"#),
         _ => Reply::status(204),
     })
     .await
@@ -350,12 +347,7 @@ async fn downstream_actions_send_and_decode() {
 
 #[tokio::test]
 async fn a_success_body_that_is_not_the_documented_type_is_a_decode_error() {
-    let server = standin(Reply {
-        status: 200,
-        headers: vec![],
-        body: b"<html>oops</html>".to_vec(),
-    })
-    .await;
+    let server = standin(Reply::body(200, "text/html", "<html>oops</html>")).await;
     let err = client(&server)
         .team("t")
         .installed_app("i")
@@ -377,9 +369,11 @@ fn the_token_never_shows_in_debug() {
         .expect("valid config");
     let shown = format!("{client:?}");
     assert!(
-        !shown.contains("secret-part") && shown.contains("redacted"),
+        !shown.contains("secret-part") && shown.contains("GraphClient"),
         "{shown}"
     );
+    let secret = graph_api::Secret::new(TOKEN);
+    assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
 }
 
 #[test]
