@@ -24,6 +24,8 @@
 //! extension trait that carries their root methods.
 
 mod auth;
+#[cfg(feature = "azure-identity")]
+mod azure;
 mod client;
 mod error;
 pub mod meta;
@@ -36,6 +38,8 @@ pub mod __private;
 pub use auth::{
     AccessToken, AuthError, BoxFuture, REFRESH_MARGIN, Secret, StaticToken, TokenProvider,
 };
+#[cfg(feature = "azure-identity")]
+pub use azure::AzureCredential;
 pub use client::{ApiVersion, CallOptions, GraphClient, GraphClientBuilder, NationalCloud};
 pub use error::{ApiError, Error, SNIPPET_LIMIT};
 pub use graph_macros::spec;

@@ -1,6 +1,7 @@
 //! graph-api's cross-crate test suite, one binary: wire tests against a loopback server,
 //! permission metadata, snapshots of generated code, and compile-time UI cases.
 
+mod azure;
 mod faults;
 mod metadata;
 mod models;
