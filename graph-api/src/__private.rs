@@ -18,6 +18,15 @@ pub async fn execute(
     client.execute(info, path, body, options).await
 }
 
+/// Everything a call does before I/O (for benchmarks): the checked URL.
+pub fn prepare(
+    client: &GraphClient,
+    info: &'static ActionInfo,
+    path: PathBuilder,
+) -> Result<reqwest::Url, Error> {
+    client.prepare(info, path)
+}
+
 /// Serializes a request body once, so every attempt sends the same bytes.
 pub fn json_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(body)

@@ -180,14 +180,12 @@ impl GraphClient {
         self.inner.cloud
     }
 
-    /// Sends one action's request, retrying as the policy allows, and reads the whole response.
-    pub(crate) async fn execute(
+    /// Everything before I/O: the path checked and joined to the root, and availability checked.
+    pub(crate) fn prepare(
         &self,
         info: &'static ActionInfo,
         path: PathBuilder,
-        body: Option<Vec<u8>>,
-        options: &CallOptions,
-    ) -> Result<Response, Error> {
+    ) -> Result<reqwest::Url, Error> {
         let path = path.finish()?;
         if !info.versions.contains(&self.inner.version) {
             return Err(Error::Unavailable {
@@ -204,8 +202,19 @@ impl GraphClient {
         let mut url = String::with_capacity(self.inner.root.len() + path.len());
         url.push_str(&self.inner.root);
         url.push_str(&path);
-        let url = reqwest::Url::parse(&url)
-            .map_err(|e| Error::Config(format!("cannot form the request URL: {e}")))?;
+        reqwest::Url::parse(&url)
+            .map_err(|e| Error::Config(format!("cannot form the request URL: {e}")))
+    }
+
+    /// Sends one action's request, retrying as the policy allows, and reads the whole response.
+    pub(crate) async fn execute(
+        &self,
+        info: &'static ActionInfo,
+        path: PathBuilder,
+        body: Option<Vec<u8>>,
+        options: &CallOptions,
+    ) -> Result<Response, Error> {
+        let url = self.prepare(info, path)?;
         let span = tracing::debug_span!(
             "graph",
             otel.name = info.path,

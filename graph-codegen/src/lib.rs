@@ -13,6 +13,7 @@ pub mod naming;
 pub mod nav;
 pub mod source;
 pub mod spec;
+pub mod synth;
 pub mod template;
 
 pub use diag::Diagnostic;

@@ -54,6 +54,8 @@ pub struct Call {
 pub struct Node {
     /// The Rust type name; empty for the client.
     pub type_name: String,
+    /// The path prefix in template form, from the first action that passes here.
+    pub prefix: String,
     /// Navigation methods, in first-use order.
     pub edges: Vec<Edge>,
     /// Action methods, in first-use order.
@@ -61,10 +63,14 @@ pub struct Node {
 }
 
 /// The whole tree; node 0 is the client.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Tree {
     /// All nodes.
     pub nodes: Vec<Node>,
+    /// Edge lookup by (node, accessor), so building stays linear in the number of actions.
+    edges: HashMap<(usize, String), usize>,
+    /// Type names in use.
+    type_names: std::collections::HashSet<String>,
 }
 
 impl Tree {
@@ -78,6 +84,7 @@ impl Tree {
             .collect();
         let mut tree = Tree {
             nodes: vec![Node::default()],
+            ..Tree::default()
         };
         let mut errors = Vec::new();
         for (index, action) in spec.actions.iter().enumerate() {
@@ -167,11 +174,8 @@ impl Tree {
         type_name: String,
         conflict: &dyn Fn(String) -> Diagnostic,
     ) -> Result<usize, Diagnostic> {
-        if let Some(e) = self.nodes[node]
-            .edges
-            .iter()
-            .find(|e| e.accessor == accessor)
-        {
+        if let Some(&e) = self.edges.get(&(node, accessor.clone())) {
+            let e = &self.nodes[node].edges[e];
             let same = match (&e.step, &step) {
                 (Step::Literal(a), Step::Literal(b)) => a == b,
                 (Step::Item { segment: a, .. }, Step::Item { segment: b, .. }) => a == b,
@@ -190,11 +194,28 @@ impl Tree {
                 "`{accessor}` is already an action method at this point of the path"
             )));
         }
+        if !self.type_names.insert(type_name.clone()) {
+            return Err(conflict(format!(
+                "this path's navigation type `{type_name}` is already made by a different path"
+            )));
+        }
+        let prefix = match &step {
+            Step::Literal(l) => format!("{}/{l}", self.nodes[node].prefix),
+            Step::Item { segment, param, .. } if segment.is_empty() => {
+                format!("{}/{{{param}}}", self.nodes[node].prefix)
+            }
+            Step::Item { segment, param, .. } => {
+                format!("{}/{segment}/{{{param}}}", self.nodes[node].prefix)
+            }
+        };
         self.nodes.push(Node {
             type_name,
+            prefix,
             ..Node::default()
         });
         let target = self.nodes.len() - 1;
+        self.edges
+            .insert((node, accessor.clone()), self.nodes[node].edges.len());
         self.nodes[node].edges.push(Edge {
             accessor,
             step,
@@ -209,10 +230,9 @@ impl Tree {
         call: Call,
         conflict: &dyn Fn(String) -> Diagnostic,
     ) -> Result<(), Diagnostic> {
+        let is_edge = self.edges.contains_key(&(node, call.name.clone()));
         let n = &mut self.nodes[node];
-        if n.calls.iter().any(|c| c.name == call.name)
-            || n.edges.iter().any(|e| e.accessor == call.name)
-        {
+        if is_edge || n.calls.iter().any(|c| c.name == call.name) {
             return Err(conflict(format!(
                 "another action already has the method `{}` at this point of the path",
                 call.name

@@ -86,9 +86,9 @@ pub mod models {
             self
         }
     }
-    /// Where an app is installed.
-    ///
-    /// Reading accepts every member in any casing; a member Graph adds later is kept as [`InstallationKind::Other`].
+    /** Where an app is installed.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`InstallationKind::Other`].*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum InstallationKind {
@@ -259,11 +259,11 @@ pub mod actions {
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
-    /// Fixture: get one installed app of a team.
-    ///
-    /// Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-    ///
-    /// `GET /teams/{team-id}/installedApps/{installation-id}`
+    /** Fixture: get one installed app of a team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `GET /teams/{team-id}/installedApps/{installation-id}`*/
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct GetTeamInstallation<'a> {
@@ -305,11 +305,11 @@ pub mod requests {
                 .into_json()
         }
     }
-    /// Fixture: remove an installed app from a team.
-    ///
-    /// Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-    ///
-    /// `DELETE /teams/{team-id}/installedApps/{installation-id}`
+    /** Fixture: remove an installed app from a team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `DELETE /teams/{team-id}/installedApps/{installation-id}`*/
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveTeamInstallation<'a> {
@@ -387,11 +387,11 @@ pub mod requests {
             self
         }
     }
-    /// Fixture: install an app in a team.
-    ///
-    /// Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-    ///
-    /// `POST /teams/{team-id}/installedApps`
+    /** Fixture: install an app in a team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /teams/{team-id}/installedApps`*/
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct AddTeamInstallation<'a> {
@@ -450,11 +450,11 @@ pub mod requests {
                 .into_json()
         }
     }
-    /// Fixture: pin an app for a person.
-    ///
-    /// Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-    ///
-    /// `POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin`
+    /** Fixture: pin an app for a person.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin`*/
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct PinPersonInstallation<'a> {
@@ -545,59 +545,59 @@ pub mod nav {
         ) -> Self {
             TeamInstalledApp { client, path }
         }
-        /// Fixture: get one installed app of a team.
-        ///
-        /// ```text
-        /// GET /teams/{team-id}/installedApps/{installation-id}
-        /// ```
-        ///
-        /// # Permissions
-        ///
-        /// | Permission type | Least privileged | Higher privileged |
-        /// |---|---|---|
-        /// | Delegated (work or school account) | `Fixture.Read` | `Fixture.ReadWrite` |
-        /// | Delegated (personal Microsoft account) | Not supported. | Not supported. |
-        /// | Application | `Fixture.Read.All` | None. |
-        ///
-        /// # Availability
-        ///
-        /// API versions: v1.0.
-        ///
-        /// National clouds: Global service.
-        ///
-        /// # Response
-        ///
-        /// 200 with `Installation`.
-        ///
-        /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)
+        /** Fixture: get one installed app of a team.
+
+ ```text
+ GET /teams/{team-id}/installedApps/{installation-id}
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.Read` | `Fixture.ReadWrite` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Fixture.Read.All` | None. |
+
+ # Availability
+
+ API versions: v1.0.
+
+ National clouds: Global service.
+
+ # Response
+
+ 200 with `Installation`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn get(self) -> super::requests::GetTeamInstallation<'a> {
             super::requests::GetTeamInstallation::__new(self.client, self.path)
         }
-        /// Fixture: remove an installed app from a team.
-        ///
-        /// ```text
-        /// DELETE /teams/{team-id}/installedApps/{installation-id}
-        /// ```
-        ///
-        /// # Permissions
-        ///
-        /// | Permission type | Least privileged | Higher privileged |
-        /// |---|---|---|
-        /// | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
-        /// | Delegated (personal Microsoft account) | Not supported. | Not supported. |
-        /// | Application | Not supported. | Not supported. |
-        ///
-        /// # Availability
-        ///
-        /// API versions: v1.0, beta.
-        ///
-        /// National clouds: Global service, US Government L4.
-        ///
-        /// # Response
-        ///
-        /// 204, returned as `Ok(())`.
-        ///
-        /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)
+        /** Fixture: remove an installed app from a team.
+
+ ```text
+ DELETE /teams/{team-id}/installedApps/{installation-id}
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | Not supported. | Not supported. |
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn delete(self) -> super::requests::RemoveTeamInstallation<'a> {
             super::requests::RemoveTeamInstallation::__new(self.client, self.path)
         }
@@ -617,33 +617,33 @@ pub mod nav {
         ) -> Self {
             TeamInstalledApps { client, path }
         }
-        /// Fixture: install an app in a team.
-        ///
-        /// ```text
-        /// POST /teams/{team-id}/installedApps
-        /// ```
-        ///
-        /// # Permissions
-        ///
-        /// | Permission type | Least privileged | Higher privileged |
-        /// |---|---|---|
-        /// | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
-        /// | Delegated (personal Microsoft account) | Not supported. | Not supported. |
-        /// | Application | `Fixture.ReadWrite.All` | None. |
-        ///
-        /// # Availability
-        ///
-        /// API versions: beta.
-        ///
-        /// National clouds: Global service.
-        ///
-        /// Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-        ///
-        /// # Response
-        ///
-        /// 201 with `Installation`.
-        ///
-        /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)
+        /** Fixture: install an app in a team.
+
+ ```text
+ POST /teams/{team-id}/installedApps
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Fixture.ReadWrite.All` | None. |
+
+ # Availability
+
+ API versions: beta.
+
+ National clouds: Global service.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 201 with `Installation`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn add(
             self,
             teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
@@ -722,31 +722,31 @@ pub mod nav {
                 path,
             }
         }
-        /// Fixture: pin an app for a person.
-        ///
-        /// ```text
-        /// POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin
-        /// ```
-        ///
-        /// # Permissions
-        ///
-        /// | Permission type | Least privileged | Higher privileged |
-        /// |---|---|---|
-        /// | Delegated (work or school account) | Not supported. | Not supported. |
-        /// | Delegated (personal Microsoft account) | `Fixture.Pin` | None. |
-        /// | Application | Not supported. | Not supported. |
-        ///
-        /// # Availability
-        ///
-        /// API versions: v1.0.
-        ///
-        /// National clouds: Global service.
-        ///
-        /// # Response
-        ///
-        /// 204, returned as `Ok(())`.
-        ///
-        /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)
+        /** Fixture: pin an app for a person.
+
+ ```text
+ POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | Not supported. | Not supported. |
+ | Delegated (personal Microsoft account) | `Fixture.Pin` | None. |
+ | Application | Not supported. | Not supported. |
+
+ # Availability
+
+ API versions: v1.0.
+
+ National clouds: Global service.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn pin(self) -> super::requests::PinPersonInstallation<'a> {
             super::requests::PinPersonInstallation::__new(
                 self.client,

@@ -3,9 +3,9 @@
 
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
-    /// Set of required or granted resource-specific permissions that can be associated with a Teams app.
-    ///
-    /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)
+    /** Set of required or granted resource-specific permissions that can be associated with a Teams app.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)*/
     #[derive(
         Debug,
         Clone,
@@ -48,9 +48,9 @@ pub mod models {
             self
         }
     }
-    /// A resource-specific permission associated with a Teams app.
-    ///
-    /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)
+    /** A resource-specific permission associated with a Teams app.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
     #[derive(
         Debug,
         Clone,
@@ -106,21 +106,21 @@ pub mod models {
             self
         }
     }
-    /// The type of a resource-specific permission.
-    ///
-    /// Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppResourceSpecificPermissionType::Other`].
-    ///
-    /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)
+    /** The type of a resource-specific permission.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppResourceSpecificPermissionType::Other`].
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum TeamsAppResourceSpecificPermissionType {
-        /// The resource-specific permission is of delegated type.
-        ///
-        /// Wire value `Delegated`.
+        /** The resource-specific permission is of delegated type.
+
+ Wire value `Delegated`.*/
         Delegated,
-        /// The resource-specific permission is of application type.
-        ///
-        /// Wire value `Application`.
+        /** The resource-specific permission is of application type.
+
+ Wire value `Application`.*/
         Application,
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
@@ -268,11 +268,11 @@ pub mod requests {
             self
         }
     }
-    /// Upgrade an app installation within a chat.
-    ///
-    /// Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-    ///
-    /// `POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade`
+    /** Upgrade an app installation within a chat.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade`*/
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct UpgradeChatAppInstallation<'a> {
@@ -311,9 +311,9 @@ pub mod requests {
             self.body = body;
             self
         }
-        /// Whether this request consents to resource-specific permissions, which rules out the
-        /// permissions the action's notes name (see
-        /// [`Permissions::usable`](crate::meta::Permissions::usable)).
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
             self.body.consented_permission_set.is_some()
         }
@@ -383,37 +383,37 @@ pub mod nav {
         ) -> Self {
             ChatInstalledApp { client, path }
         }
-        /// Upgrade an app installation within a chat.
-        ///
-        /// ```text
-        /// POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade
-        /// ```
-        ///
-        /// - If the chat is associated with an onlineMeeting instance, then effectively, the teamsApp installed in the meeting gets upgraded.
-        ///
-        /// # Permissions
-        ///
-        /// | Permission type | Least privileged | Higher privileged |
-        /// |---|---|---|
-        /// | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
-        /// | Delegated (personal Microsoft account) | Not supported. | Not supported. |
-        /// | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
-        ///
-        /// The TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions can't be used to install apps that require consent to resource-specific permissions.
-        ///
-        /// # Availability
-        ///
-        /// API versions: v1.0, beta.
-        ///
-        /// National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
-        ///
-        /// Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-        ///
-        /// # Response
-        ///
-        /// 204, returned as `Ok(())`.
-        ///
-        /// [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0)
+        /** Upgrade an app installation within a chat.
+
+ ```text
+ POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade
+ ```
+
+ - If the chat is associated with an onlineMeeting instance, then effectively, the teamsApp installed in the meeting gets upgraded.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
+
+ The TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions can't be used to install apps that require consent to resource-specific permissions.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
         pub fn upgrade(self) -> super::requests::UpgradeChatAppInstallation<'a> {
             super::requests::UpgradeChatAppInstallation::__new(
                 self.client,

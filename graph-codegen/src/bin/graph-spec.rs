@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  graph-spec check <file-or-dir>...   print every problem; exit 1 on any\n  graph-spec expand <file-or-dir>     print the generated Rust, formatted";
+const USAGE: &str = "usage:\n  graph-spec check <file-or-dir>...   print every problem; exit 1 on any\n  graph-spec expand <file-or-dir>     print the generated Rust, formatted\n  graph-spec synth <actions>          print a synthetic spec of that many actions (for scale tests)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -11,6 +11,16 @@ fn main() -> ExitCode {
     match args.split_first() {
         Some((cmd, paths)) if cmd == "check" && !paths.is_empty() => check(paths, &cwd),
         Some((cmd, [path])) if cmd == "expand" => expand(Path::new(path), &cwd),
+        Some((cmd, [n])) if cmd == "synth" => match n.parse() {
+            Ok(n) => {
+                print!("{}", graph_codegen::synth::synthetic(n));
+                ExitCode::SUCCESS
+            }
+            Err(_) => {
+                eprintln!("error: `{n}` is not a number of actions\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

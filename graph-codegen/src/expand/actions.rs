@@ -1,6 +1,6 @@
 //! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
 
-use super::Cx;
+use super::{Cx, block};
 use crate::model::{Action, Cloud, Method, Scheme, Version};
 use crate::naming;
 use proc_macro2::TokenStream;
@@ -14,14 +14,14 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .actions
         .iter()
         .map(|a| format_ident!("{}", naming::shouty(&a.id)));
+    let all = quote! {
+        /// Every action of this spec, in spec order.
+        pub static ALL: &[&#krate::meta::ActionInfo] = &[#(&#names),*];
+    };
+    let body = block(statics.chain([all]));
     quote! {
         /// Metadata of every action: path, permissions, clouds and versions, as data.
-        pub mod actions {
-            #(#statics)*
-
-            /// Every action of this spec, in spec order.
-            pub static ALL: &[&#krate::meta::ActionInfo] = &[#(&#names),*];
-        }
+        pub mod actions #body
     }
 }
 

@@ -37,40 +37,60 @@ pub(crate) struct Cx<'a> {
     pub krate: &'a TokenStream,
     /// `#[serde(crate = "...")]` value, so the derives work in crates without a serde dependency.
     pub serde_crate: String,
+    /// Names of the spec's enums.
+    pub enums: std::collections::HashSet<&'a str>,
+    /// Types that can derive `Default`.
+    pub defaultable: std::collections::HashSet<String>,
 }
 
 /// Expands a checked spec into the items of the generated API.
 pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
     let krate = &opts.krate;
     let serde_crate = format!("{}::__private::serde", krate.to_string().replace(' ', ""));
-    let cx = Cx {
+    let enums = spec.enums.iter().map(|e| e.name.as_str()).collect();
+    let mut cx = Cx {
         spec,
         tree,
         krate,
         serde_crate,
+        enums,
+        defaultable: Default::default(),
     };
+    cx.defaultable = models::defaultable_types(&cx);
     let models = models::expand(&cx);
     let actions = actions::expand(&cx);
     let requests = requests::expand(&cx);
     let nav = nav::expand(&cx, opts.extension_trait.as_ref());
-    quote! {
-        #models
-        #actions
-        #requests
-        #nav
-    }
+    let mut out = TokenStream::new();
+    out.extend([models, actions, requests, nav]);
+    out
 }
 
-/// `#[doc = "..."]` attributes, one per line of `text`.
+/// Moves `items` into a brace group without copying their tokens, for module bodies that hold
+/// thousands of items (interpolating them with `quote!` would copy every token once more).
+pub(crate) fn block(items: impl IntoIterator<Item = TokenStream>) -> proc_macro2::Group {
+    let mut body = TokenStream::new();
+    body.extend(items);
+    proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body)
+}
+
+/// One `#[doc = "..."]` attribute holding every line of `text`. A single attribute rather than
+/// one per line keeps the token count (and so expansion and compile time) down for long docs.
 pub(crate) fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
+    if text.is_empty() {
+        return TokenStream::new();
+    }
+    let mut joined = String::with_capacity(text.len() + 64);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            joined.push('\n');
         }
-    });
-    quote! { #( #[doc = #lines] )* }
+        if !line.is_empty() {
+            joined.push(' ');
+            joined.push_str(line);
+        }
+    }
+    quote! { #[doc = #joined] }
 }
 
 /// The Rust type of a field; `models` is the path prefix of module `models` where it is used.

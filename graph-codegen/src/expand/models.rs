@@ -1,6 +1,6 @@
 //! Model types and enums, and the struct-with-setters shape that request bodies share.
 
-use super::{Cx, doc, rust_type};
+use super::{Cx, block, doc, rust_type};
 use crate::model::{EnumDef, Field, TypeRef};
 use crate::naming;
 use proc_macro2::TokenStream;
@@ -8,32 +8,29 @@ use quote::{format_ident, quote};
 use std::collections::HashSet;
 
 pub(super) fn expand(cx: &Cx) -> TokenStream {
-    let defaultable = defaultable_types(cx);
     let types = cx.spec.types.iter().map(|t| {
         let mut text = t.doc.clone();
         if let Some(d) = &t.docs {
             text.push_str(&format!("\n\n[Microsoft Graph documentation]({d})"));
         }
-        object(cx, &t.name, &text, &t.fields, &quote!(), &defaultable)
+        object(cx, &t.name, &text, &t.fields, &quote!())
     });
     let enums = cx.spec.enums.iter().map(|e| open_enum(cx, e));
+    let body = block(types.chain(enums));
     quote! {
         /// Model types of Microsoft Graph resources and complex types.
-        pub mod models {
-            #(#types)*
-            #(#enums)*
-        }
+        pub mod models #body
     }
 }
 
 /// Types whose every field has a default (optional, primitive or collection, or such a type).
 pub(super) fn defaultable_types(cx: &Cx) -> HashSet<String> {
-    let enums: HashSet<&str> = cx.spec.enums.iter().map(|e| e.name.as_str()).collect();
+    let enums = &cx.enums;
     let mut ok: HashSet<String> = HashSet::new();
     loop {
         let before = ok.len();
         for t in &cx.spec.types {
-            if !ok.contains(&t.name) && fields_default(&t.fields, &enums, &ok) {
+            if !ok.contains(&t.name) && fields_default(&t.fields, enums, &ok) {
                 ok.insert(t.name.clone());
             }
         }
@@ -65,14 +62,12 @@ pub(super) fn object(
     text: &str,
     fields: &[Field],
     models: &TokenStream,
-    defaultable: &HashSet<String>,
 ) -> TokenStream {
     let name = format_ident!("{}", name);
     let docs = doc(text);
     let serde_crate = &cx.serde_crate;
     let krate = cx.krate;
-    let enums: HashSet<&str> = cx.spec.enums.iter().map(|e| e.name.as_str()).collect();
-    let default = fields_default(fields, &enums, defaultable).then(|| quote!(Default,));
+    let default = fields_default(fields, &cx.enums, &cx.defaultable).then(|| quote!(Default,));
     let decls = fields.iter().map(|f| {
         let id = naming::ident(&f.wire);
         let wire = &f.wire;

@@ -1,6 +1,6 @@
 //! Navigation types and methods, from the client's root methods down to each action's method.
 
-use super::{Cx, doc, requests, rust_type};
+use super::{Cx, block, doc, requests, rust_type};
 use crate::naming;
 use crate::nav::{Call, Edge, Step};
 use proc_macro2::{Ident, TokenStream};
@@ -8,9 +8,9 @@ use quote::{format_ident, quote};
 
 pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
     let krate = cx.krate;
-    let nodes = cx.tree.nodes.iter().skip(1).enumerate().map(|(i, n)| {
+    let nodes = cx.tree.nodes.iter().skip(1).map(|n| {
         let name = format_ident!("{}", n.type_name);
-        let d = format!(" A point on the way to an action: `{}`.", prefix_of(cx, i + 1));
+        let d = format!(" A point on the way to an action: `{}`.", n.prefix);
         let site = Site::node();
         let edges = n.edges.iter().map(|e| edge(cx, e, &site));
         let calls = n.calls.iter().map(|c| call(cx, c, &site));
@@ -63,38 +63,13 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
         }
     };
+    let body = block(nodes);
     quote! {
         /// Navigation types: each is a path prefix on the way to one or more actions.
-        pub mod nav {
-            #(#nodes)*
-        }
+        pub mod nav #body
 
         #root_impl
     }
-}
-
-/// The path prefix a node stands for, in template form, from the first action that passes it.
-fn prefix_of(cx: &Cx, node: usize) -> String {
-    fn walk(cx: &Cx, at: usize, target: usize, acc: &mut Vec<String>) -> bool {
-        if at == target {
-            return true;
-        }
-        for e in &cx.tree.nodes[at].edges {
-            acc.push(match &e.step {
-                Step::Literal(l) => format!("/{l}"),
-                Step::Item { segment, param, .. } if segment.is_empty() => format!("/{{{param}}}"),
-                Step::Item { segment, param, .. } => format!("/{segment}/{{{param}}}"),
-            });
-            if walk(cx, e.target, target, acc) {
-                return true;
-            }
-            acc.pop();
-        }
-        false
-    }
-    let mut acc = Vec::new();
-    walk(cx, 0, node, &mut acc);
-    acc.concat()
 }
 
 /// Where a generated method sits: on a navigation node inside `nav`, or on the client at the

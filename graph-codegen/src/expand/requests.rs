@@ -1,23 +1,21 @@
 //! Request builders and request bodies, one of each per action.
 
-use super::{Cx, describe, doc, models, rust_type};
+use super::{Cx, block, describe, doc, models, rust_type};
 use crate::model::{Action, Cloud, Scheme, Version};
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 pub(super) fn expand(cx: &Cx) -> TokenStream {
-    let defaultable = models::defaultable_types(cx);
-    let items = cx.spec.actions.iter().map(|a| request(cx, a, &defaultable));
+    let items = cx.spec.actions.iter().map(|a| request(cx, a));
+    let body = block(items);
     quote! {
         /// Request builders of every action, and their request bodies.
-        pub mod requests {
-            #(#items)*
-        }
+        pub mod requests #body
     }
 }
 
-fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>) -> TokenStream {
+fn request(cx: &Cx, a: &Action) -> TokenStream {
     let krate = cx.krate;
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
@@ -75,14 +73,7 @@ fn request(cx: &Cx, a: &Action, defaultable: &std::collections::HashSet<String>)
     let super_models = quote!(super::models::);
     let body_name = format_ident!("{}Body", name);
     let body_doc = format!("The request body of [`{name}`].");
-    let body = models::object(
-        cx,
-        &body_name.to_string(),
-        &body_doc,
-        fields,
-        &super_models,
-        defaultable,
-    );
+    let body = models::object(cx, &body_name.to_string(), &body_doc, fields, &super_models);
     let required: Vec<_> = fields
         .iter()
         .filter(|f| !f.optional)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Build cost of graph-api and of generated code.
+#
+# Measures, in debug and release:
+#   1. graph-api from clean (its own crates; dependencies already built) and after a spec edit;
+#   2. a crate whose spec has N synthetic actions (default 1,000; `scripts/build-cost.sh 1000`):
+#      the time to compile that crate alone, and that time per action.
+# Prints a Markdown table. Dependencies are built first and not counted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+actions=${1:-1000}
+root=$PWD
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+synth=$CARGO_TARGET_DIR/build-cost/synth-$actions
+
+now() { date +%s.%N; }
+timed() { local t0; t0=$(now); "$@" >/dev/null 2>&1; awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.2f", a - b }'; }
+
+mkdir -p "$synth/src" "$synth/spec"
+cat > "$synth/Cargo.toml" <<TOML
+[package]
+name = "graph-synth"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+graph-api = { path = "$root/graph-api" }
+
+[workspace]
+TOML
+cargo run -q --release -p graph-codegen --bin graph-spec -- synth "$actions" > "$synth/spec/synthetic.toml"
+printf '//! %s synthetic actions.\ngraph_api::spec!("spec", trait = Synth);\n' "$actions" > "$synth/src/lib.rs"
+
+echo "| what | profile | seconds |"
+echo "|---|---|---|"
+for profile in dev release; do
+  flag=$([ "$profile" = release ] && echo --release || true)
+  cargo build -q $flag -p graph-api                                    # dependencies
+  cargo clean -q $flag -p graph-api -p graph-macros -p graph-codegen
+  echo "| graph-api, its crates from clean | $profile | $(timed cargo build $flag -p graph-api) |"
+  touch spec/teams-app-installation.toml
+  echo "| graph-api after a spec edit | $profile | $(timed cargo build $flag -p graph-api) |"
+  cargo build -q $flag --manifest-path "$synth/Cargo.toml"           # dependencies of the synthetic crate
+  touch "$synth/spec/synthetic.toml"
+  t=$(timed cargo build $flag --manifest-path "$synth/Cargo.toml")
+  echo "| crate with $actions synthetic actions | $profile | $t ($(awk -v t="$t" -v n="$actions" 'BEGIN { printf "%.2f", t * 1000 / n }') ms/action) |"
+done
