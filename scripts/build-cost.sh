@@ -28,6 +28,18 @@ publish = false
 graph-api = { path = "$root/graph-api" }
 
 [workspace]
+
+# As recommended in BENCHMARKS.md: run the generator optimized in debug builds.
+[profile.dev.package.graph-codegen]
+opt-level = 3
+[profile.dev.package.graph-macros]
+opt-level = 3
+[profile.dev.package.proc-macro2]
+opt-level = 3
+[profile.dev.package.quote]
+opt-level = 3
+[profile.dev.package.toml]
+opt-level = 3
 TOML
 cargo run -q --release -p graph-codegen --bin graph-spec -- synth "$actions" > "$synth/spec/synthetic.toml"
 printf '//! %s synthetic actions.\ngraph_api::spec!("spec", trait = Synth);\n' "$actions" > "$synth/src/lib.rs"

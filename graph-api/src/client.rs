@@ -325,17 +325,27 @@ impl GraphClient {
             }
         })?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
         let span = tracing::Span::current();
         span.record("http.status", status);
-        if let Some(id) = headers.get("request-id").and_then(|v| v.to_str().ok()) {
+        if let Some(id) = resp
+            .headers()
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+        {
             span.record("request_id", id);
         }
+        let success = (200..300).contains(&status);
+        // Error answers keep their headers (request ids, Retry-After); successes need none.
+        let headers = if success {
+            reqwest::header::HeaderMap::new()
+        } else {
+            resp.headers().clone()
+        };
         let bytes = resp.bytes().await.map_err(|e| Error::Transport {
             source: e.without_url(),
             maybe_sent: true,
         })?;
-        if (200..300).contains(&status) {
+        if success {
             Ok(Response {
                 status,
                 body: bytes,

@@ -114,8 +114,9 @@ fn retryable(error: &Error, idempotent: bool) -> bool {
     }
 }
 
-/// A number in [0, 1) from the standard library's per-process random hash keys.
-fn random_unit() -> f64 {
+/// 64 random bits: the standard library's randomly keyed hasher (fresh keys per `RandomState`)
+/// over the current time. Not for cryptography; enough for jitter and request ids.
+fn random_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
         SystemTime::now()
@@ -123,33 +124,32 @@ fn random_unit() -> f64 {
             .unwrap_or_default()
             .as_nanos(),
     );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    h.finish()
+}
+
+/// A number in [0, 1).
+fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A random version-4 GUID, for `client-request-id`.
 pub(crate) fn new_guid() -> String {
     let mut bytes = [0u8; 16];
     for chunk in bytes.chunks_mut(8) {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
+        chunk.copy_from_slice(&random_u64().to_le_bytes());
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// How long a `Retry-After` value asks to wait; `None` when it is neither form.

@@ -9,9 +9,7 @@ use graph_api::models::{
 };
 use graph_api_tests::standin::{Recorded, Reply, StandIn};
 
-// The ids of the seed page's examples.
-const CHAT_ID: &str = "19:ea28e88c00e94c7786b065394a61f296@thread.v2";
-const APP_INSTALLATION_ID: &str = "NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=";
+use graph_api_tests::seed::{APP_INSTALLATION_ID, CHAT_ID};
 
 /// The stand-in's Graph: upgrade in any chat answers 204 to a bearer token, anything else 404.
 fn graph(req: &Recorded) -> Reply {

@@ -2,6 +2,7 @@
 //! a load generator, and a downstream spec expanded both by the macro and from its committed snapshot.
 
 pub mod load;
+pub mod seed;
 pub mod standin;
 
 /// The fixture spec `fixtures/contoso`, expanded by `graph_api::spec!` as a downstream crate would.

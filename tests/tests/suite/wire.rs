@@ -1,15 +1,10 @@
 //! The generated client on the wire: exact requests to a loopback server, and typed errors.
 
-use graph_api::models::{
-    TeamsAppPermissionSet, TeamsAppResourceSpecificPermission,
-    TeamsAppResourceSpecificPermissionType,
-};
 use graph_api::{ApiVersion, Error, GraphClient, NationalCloud};
 use graph_api_tests::contoso::ContosoGraph;
 use graph_api_tests::standin::{Recorded, Reply, StandIn};
 
-const CHAT_ID: &str = "19:ea28e88c00e94c7786b065394a61f296@thread.v2";
-const APP_INSTALLATION_ID: &str = "NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=";
+use graph_api_tests::seed::{APP_INSTALLATION_ID, CHAT_ID, example_2_permission_set};
 const SEED_TARGET: &str = "/v1.0/chats/19:ea28e88c00e94c7786b065394a61f296@thread.v2/installedApps/NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=/upgrade";
 const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part";
 
@@ -76,14 +71,7 @@ async fn seed_example_1_sends_an_empty_object() {
 async fn seed_example_2_sends_the_permission_set_as_documented() {
     let server = standin(Reply::status(204)).await;
     let client = client(&server);
-    let set = TeamsAppPermissionSet::new().with_resource_specific_permissions([
-        TeamsAppResourceSpecificPermission::new()
-            .with_permission_value("OnlineMeeting.ReadBasic.Chat")
-            .with_permission_type(TeamsAppResourceSpecificPermissionType::Delegated),
-        TeamsAppResourceSpecificPermission::new()
-            .with_permission_value("ChatMember.Read.Chat")
-            .with_permission_type(TeamsAppResourceSpecificPermissionType::Application),
-    ]);
+    let set = example_2_permission_set();
     client
         .chat(CHAT_ID)
         .installed_app(APP_INSTALLATION_ID)
