@@ -267,7 +267,10 @@ impl GraphClient {
             };
             let Some(delay) = policy.delay(&error, info.idempotent, attempt, started.elapsed())
             else {
-                return Err(if attempt > 1 {
+                // Out of attempts or time while the answers still said "try again": say so. An
+                // answer that rules out retrying is returned as it is.
+                let exhausted = attempt > 1 && crate::retry::retryable(&error, info.idempotent);
+                return Err(if exhausted {
                     Error::RetriesExhausted {
                         attempts: attempt,
                         last: Box::new(error),

@@ -106,7 +106,7 @@ impl RetryPolicy {
 }
 
 /// Whether an error means trying again is safe.
-fn retryable(error: &Error, idempotent: bool) -> bool {
+pub(crate) fn retryable(error: &Error, idempotent: bool) -> bool {
     match error {
         Error::Api(e) => matches!(e.status, 429 | 503) || (idempotent && e.status >= 500),
         Error::Transport { maybe_sent, .. } => !maybe_sent || idempotent,

@@ -143,6 +143,18 @@ async fn endless_throttling_stops_after_the_allowed_attempts_and_keeps_the_last_
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_answer_that_rules_out_retrying_is_returned_as_it_is() {
+    let server = sequence(vec![
+        throttled("1"),
+        Reply::graph_error(400, "BadRequest", "No."),
+    ])
+    .await;
+    let err = upgrade(&client_for(&server)).await.expect_err("400");
+    assert!(matches!(&err, Error::Api(e) if e.status == 400), "{err:?}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_retry_after_past_the_time_budget_is_not_waited_for() {
     let server = sequence(vec![throttled("3600")]).await;
     let start = tokio::time::Instant::now();
