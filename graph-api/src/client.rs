@@ -150,7 +150,7 @@ pub struct GraphClientBuilder {
 impl std::fmt::Debug for GraphClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GraphClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url_set", &self.base_url.is_some())
             .field("version", &self.version)
             .field("cloud", &self.cloud)
             .field("has_credentials", &self.provider.is_some())
@@ -166,17 +166,17 @@ impl GraphClient {
     }
 
     /// The versioned service root requests go to.
-    pub fn root(&self) -> &str {
+    pub fn service_root(&self) -> &str {
         &self.inner.root
     }
 
     /// The configured API version.
-    pub fn version(&self) -> ApiVersion {
+    pub fn api_version(&self) -> ApiVersion {
         self.inner.version
     }
 
     /// The configured national cloud.
-    pub fn cloud(&self) -> NationalCloud {
+    pub fn national_cloud(&self) -> NationalCloud {
         self.inner.cloud
     }
 
@@ -321,10 +321,13 @@ impl GraphClient {
             req = req.timeout(t);
         }
         let resp = req.send().await.map_err(|e| {
-            let maybe_sent = !(e.is_connect() || e.is_builder());
+            if e.is_builder() {
+                // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
+                return Error::Config(format!("cannot build the request: {}", e.without_url()));
+            }
             Error::Transport {
+                maybe_sent: !e.is_connect(),
                 source: e.without_url(),
-                maybe_sent,
             }
         })?;
         let status = resp.status().as_u16();
@@ -386,15 +389,18 @@ impl GraphClientBuilder {
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         let token = Secret::new(token.into());
         let e = token.expose();
-        self.token_error = (e.is_empty() || e.chars().any(|c| c.is_control() || c == ' '))
+        let problem = (e.is_empty() || e.chars().any(|c| c.is_control() || c == ' '))
             .then_some("the bearer token is empty or holds spaces or control characters");
-        self.token_provider(StaticToken(token))
+        self = self.token_provider(StaticToken(token));
+        self.token_error = problem;
+        self
     }
 
     /// Where access tokens come from; they are cached and refreshed shortly before expiry, once
     /// for all concurrent calls.
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
         self.provider = Some(Box::new(provider));
+        self.token_error = None;
         self
     }
 
@@ -426,20 +432,20 @@ impl GraphClientBuilder {
     pub fn build(self) -> Result<GraphClient, Error> {
         let base = self.base_url.as_deref().unwrap_or(self.cloud.graph_root());
         let parsed = url::Url::parse(base)
-            .map_err(|e| Error::Config(format!("base URL `{base}` is not a URL: {e}")))?;
+            .map_err(|e| Error::Config(format!("the base URL is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::Config(format!(
-                "base URL `{base}` must be an http or https URL with a host"
-            )));
+            return Err(Error::Config(
+                "the base URL must be an http or https URL with a host".into(),
+            ));
         }
         if parsed.query().is_some()
             || parsed.fragment().is_some()
             || !parsed.username().is_empty()
             || parsed.password().is_some()
         {
-            return Err(Error::Config(format!(
-                "base URL `{base}` must not carry a query, fragment or user info"
-            )));
+            return Err(Error::Config(
+                "the base URL must not carry a query, fragment or user info (credentials go in `bearer_token` or `token_provider`)".into(),
+            ));
         }
         if let Some(problem) = self.token_error {
             return Err(Error::Config(problem.into()));

@@ -92,7 +92,11 @@ impl RetryPolicy {
             Some(after) => after,
             None => self.backoff(attempt),
         };
-        (elapsed + delay <= self.max_elapsed).then_some(delay)
+        // `Retry-After` comes from the network: any size must give an answer, not an overflow.
+        elapsed
+            .checked_add(delay)
+            .is_some_and(|end| end <= self.max_elapsed)
+            .then_some(delay)
     }
 
     /// Full-jitter exponential backoff: a random delay up to `base * 2^(attempt-1)`, capped.
@@ -185,7 +189,7 @@ fn httpdate(s: &str) -> Option<SystemTime> {
         || h > 23
         || m > 59
         || sec > 60
-        || year < 1970
+        || !(1970..=9999).contains(&year)
     {
         return None;
     }
@@ -200,7 +204,7 @@ fn httpdate(s: &str) -> Option<SystemTime> {
     let doy = (153 * mo + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + sec))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + sec))
 }
 
 #[cfg(test)]
@@ -220,6 +224,24 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-3"), None);
+        assert_eq!(httpdate("Sun, 06 Nov 99999999999 08:49:37 GMT"), None);
+    }
+
+    #[test]
+    fn any_retry_after_gives_an_answer_not_an_overflow() {
+        let p = RetryPolicy::default();
+        let huge = Error::Api(Box::new(crate::ApiError {
+            status: 429,
+            code: None,
+            message: None,
+            inner_codes: Vec::new(),
+            request_id: None,
+            client_request_id: None,
+            date: None,
+            retry_after: parse_retry_after("18446744073709551615"),
+            body_snippet: String::new(),
+        }));
+        assert_eq!(p.delay(&huge, false, 1, Duration::from_secs(1)), None);
     }
 
     #[test]

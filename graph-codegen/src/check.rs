@@ -93,6 +93,9 @@ fn lower_fields(
             continue;
         };
         check_rsc_flag_in_body(file, f, in_body, cx);
+        if in_body {
+            check_body_field_name(file, wire, cx);
+        }
         // Two wire names may map to one Rust name (`displayName`, `display_name`).
         let rust = naming::snake(wire.get_ref());
         if let Some(prev) = rust_names.insert(rust.clone(), wire.get_ref().clone()) {
@@ -129,7 +132,7 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -
             );
             continue;
         }
-        if naming::pascal(wire).is_empty() || wire.starts_with(|c: char| c.is_ascii_digit()) {
+        if !naming::pascal(wire).starts_with(|c: char| c.is_ascii_alphabetic()) {
             cx.error(
                 &span(file, &m.wire),
                 format!("enum member `{wire}` needs a letter first to name a Rust variant"),
@@ -175,6 +178,9 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     let clouds = check_clouds(file, &a.clouds, cx);
     let status = check_status(file, &a.response.get_ref().status, cx);
     check_docs_link(file, &a.docs, cx);
+    for h in &a.headers {
+        check_header(file, h.get_ref(), cx);
+    }
     let body = a
         .body
         .as_ref()
@@ -387,6 +393,58 @@ fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRe
 }
 
 /// `rsc_consent` only means something on a request body field.
+/// A fixed header is one that HTTP can carry: a token name and a visible-ASCII value.
+fn check_header(file: FileId, h: &spec::HeaderSpec, cx: &mut Ctxt) {
+    let name = h.name.get_ref();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+    {
+        cx.push(
+            Diagnostic::new(
+                span(file, &h.name),
+                format!("\"{name}\" is not an HTTP header name"),
+            )
+            .help("use letters, digits and `-`, like `Content-Type`"),
+        );
+    }
+    if h.name.get_ref().eq_ignore_ascii_case("authorization") {
+        cx.push(
+            Diagnostic::new(
+                span(file, &h.name),
+                "`Authorization` is sent by the client from its credentials",
+            )
+            .help("remove this header"),
+        );
+    }
+    let value = h.value.get_ref();
+    if !value.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        cx.push(Diagnostic::new(
+            span(file, &h.value),
+            "a header value holds only visible ASCII characters and spaces",
+        ));
+    }
+}
+
+/// A body field's setter cannot take the name of one of the request builder's own methods.
+fn check_body_field_name(file: FileId, wire: &SString, cx: &mut Ctxt) {
+    const BUILDER_METHODS: &[&str] = &["send", "replace_body", "call_options", "consents_to_rsc"];
+    let rust = naming::snake(wire.get_ref());
+    if BUILDER_METHODS.contains(&rust.as_str()) {
+        cx.push(
+            Diagnostic::new(
+                span(file, wire),
+                format!(
+                    "body field `{}` would be named `{rust}`, a method every request builder has",
+                    wire.get_ref()
+                ),
+            )
+            .help("graph-api cannot generate a setter for it yet; please report the endpoint"),
+        );
+    }
+}
+
 fn check_rsc_flag_in_body(file: FileId, f: &spec::FieldSpec, in_body: bool, cx: &mut Ctxt) {
     if f.rsc_consent && !in_body {
         cx.error(
@@ -698,25 +756,48 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 // Rules across entries
 // ---------------------------------------------------------------------------------------------
 
-/// Action ids, and type and enum names, are each declared once across all files.
+/// Action ids, and type and enum names, are each declared once across all files; so are the
+/// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
 fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut first = |name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
-        let fresh = seen.insert(format!("{what} {name}"));
-        if !fresh {
-            cx.push(
-                Diagnostic::new(
-                    sp.clone(),
-                    format!("{what} `{name}` is declared more than once"),
-                )
-                .help("keep one declaration; all spec files share one namespace"),
-            );
-        }
-        fresh
+    // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
+    let mut taken: HashMap<String, Option<String>> = [("Self", None), ("ALL", None)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let mut first = |rust: String, name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
+        let (message, help) = match taken.get(&rust) {
+            None => {
+                taken.insert(rust, Some(name.to_owned()));
+                return true;
+            }
+            Some(Some(prev)) if prev == name => (
+                format!("{what} `{name}` is declared more than once"),
+                "keep one declaration; all spec files share one namespace".to_owned(),
+            ),
+            Some(Some(prev)) => (
+                format!("{what} `{name}` makes the Rust name `{rust}`, which `{prev}` makes too"),
+                "rename one of them".to_owned(),
+            ),
+            Some(None) => (
+                format!(
+                    "{what} `{name}` makes the Rust name `{rust}`, which the generated code uses itself"
+                ),
+                "rename it".to_owned(),
+            ),
+        };
+        cx.push(Diagnostic::new(sp.clone(), message).help(help));
+        false
     };
-    spec.types.retain(|t| first(&t.name, &t.span, "type", cx));
-    spec.enums.retain(|e| first(&e.name, &e.span, "type", cx));
-    spec.actions.retain(|a| first(&a.id, &a.span, "action", cx));
+    spec.types
+        .retain(|t| first(t.name.clone(), &t.name, &t.span, "type", cx));
+    spec.enums
+        .retain(|e| first(e.name.clone(), &e.name, &e.span, "type", cx));
+    spec.actions.retain(|a| {
+        let request = naming::pascal(&a.id);
+        let ok = first(naming::shouty(&a.id), &a.id, &a.span, "action", cx)
+            && first(request.clone(), &a.id, &a.span, "action", cx);
+        ok && (a.body.is_none() || first(format!("{request}Body"), &a.id, &a.span, "action", cx))
+    });
 }
 
 /// Every named field type is a declared type or enum.

@@ -174,11 +174,28 @@ impl Tree {
         type_name: String,
         conflict: &dyn Fn(String) -> Diagnostic,
     ) -> Result<usize, Diagnostic> {
+        if node == 0 && RESERVED_ROOT.contains(&accessor.as_str()) {
+            return Err(conflict(format!(
+                "`{accessor}` is a method of `GraphClient` itself"
+            )));
+        }
         if let Some(&e) = self.edges.get(&(node, accessor.clone())) {
             let e = &self.nodes[node].edges[e];
             let same = match (&e.step, &step) {
                 (Step::Literal(a), Step::Literal(b)) => a == b,
-                (Step::Item { segment: a, .. }, Step::Item { segment: b, .. }) => a == b,
+                // One method serves both actions, so they must agree on which ids it refuses.
+                (
+                    Step::Item {
+                        segment: a,
+                        allow_slash: x,
+                        ..
+                    },
+                    Step::Item {
+                        segment: b,
+                        allow_slash: y,
+                        ..
+                    },
+                ) => a == b && x == y,
                 _ => false,
             };
             return if same {
@@ -230,6 +247,12 @@ impl Tree {
         call: Call,
         conflict: &dyn Fn(String) -> Diagnostic,
     ) -> Result<(), Diagnostic> {
+        if node == 0 && RESERVED_ROOT.contains(&call.name.as_str()) {
+            return Err(conflict(format!(
+                "`{}` is a method of `GraphClient` itself",
+                call.name
+            )));
+        }
         let is_edge = self.edges.contains_key(&(node, call.name.clone()));
         let n = &mut self.nodes[node];
         if is_edge || n.calls.iter().any(|c| c.name == call.name) {
@@ -242,6 +265,16 @@ impl Tree {
         Ok(())
     }
 }
+
+/// Names `GraphClient` already has, which the spec cannot use for root navigation methods.
+pub const RESERVED_ROOT: &[&str] = &[
+    "builder",
+    "service_root",
+    "api_version",
+    "national_cloud",
+    "clone",
+    "fmt",
+];
 
 fn allows_slash(action: &Action, param: &str) -> bool {
     action

@@ -69,6 +69,10 @@ impl PathTemplate {
             let opens = body.matches('{').count();
             let closes = body.matches('}').count();
             if opens == 0 && closes == 0 {
+                if !body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '$') {
+                    err(range, "a path segment starts with a letter or `$`, like `installedApps` or `$value`".into());
+                    continue;
+                }
                 segments.push(Segment::Literal(body.to_owned()));
             } else if opens != closes {
                 err(
@@ -82,14 +86,14 @@ impl PathTemplate {
                 );
             } else {
                 let name = &body[1..body.len() - 1];
-                if name.is_empty()
+                if !name.starts_with(|c: char| c.is_ascii_alphabetic())
                     || !name
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 {
                     err(
                         range,
-                        "parameter names use letters, digits, `-` and `_`, like `{chat-id}`".into(),
+                        "parameter names start with a letter and use letters, digits, `-` and `_`, like `{chat-id}`".into(),
                     );
                 } else if seen.contains(&name) {
                     err(

@@ -322,6 +322,107 @@ fn permission_rules() {
 }
 
 #[test]
+fn names_that_would_break_the_generated_code() {
+    // Rust names that collide after conversion, or with the generated modules' own names.
+    let twin = BASE.replace("get_thing", "get__thing");
+    let found = problems_in(&[("spec/a.toml", BASE), ("spec/b.toml", &twin)]);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("makes the Rust name `GET_THING`, which `get_thing` makes too")),
+        "{found:#?}"
+    );
+    assert_one(
+        &BASE.replace("get_thing", "all"),
+        "1:10",
+        "which the generated code uses itself",
+    );
+    assert_one(
+        &format!("{BASE}[types.Self]\ndoc = \"s\"\n"),
+        "21:8",
+        "which the generated code uses itself",
+    );
+    // Names the generated code could not spell.
+    assert_one(
+        &format!("{BASE}[enums.Kind]\ndoc = \"k\"\nmembers = [{{ wire = \"_1x\" }}]\n"),
+        "23:",
+        "needs a letter first",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/things/{2fa}\""),
+        "5:17",
+        "start with a letter",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/123/{thing-id}\""),
+        "5:10",
+        "starts with a letter or `$`",
+    );
+    // Methods the builder or the client already has.
+    assert_one(
+        &BASE
+            .replace("method = \"GET\"", "method = \"POST\"")
+            .replace(
+                "[types.Thing]",
+                "[actions.get_thing.body.send]\ntype = \"string\"\n\n[types.Thing]",
+            ),
+        "",
+        "a method every request builder has",
+    );
+    assert_one(
+        &with("/things/{thing-id}\"", "/builders/{thing-id}\""),
+        "5:8",
+        "a method of `GraphClient` itself",
+    );
+    // Headers HTTP cannot carry, and the one the client sends itself.
+    assert_one(
+        &format!(
+            "{}headers = [{{ name = \"Bad Name\", value = \"x\" }}]\n{}",
+            &BASE[..BASE.find("versions").unwrap()],
+            &BASE[BASE.find("versions").unwrap()..]
+        ),
+        "7:",
+        "not an HTTP header name",
+    );
+    assert_one(
+        &format!(
+            "{}headers = [{{ name = \"Authorization\", value = \"x\" }}]\n{}",
+            &BASE[..BASE.find("versions").unwrap()],
+            &BASE[BASE.find("versions").unwrap()..]
+        ),
+        "7:",
+        "sent by the client",
+    );
+}
+
+#[test]
+fn ids_that_may_hold_slashes_do_not_share_a_method_with_ids_that_may_not() {
+    let slashy = BASE
+        .replace("get_thing", "delete_thing")
+        .replace("call = \"get\"", "call = \"delete\"")
+        .replace("method = \"GET\"", "method = \"DELETE\"")
+        .replace(
+            "params = { thing-id = {} }",
+            "params = { thing-id = { allow_slash = true } }",
+        )
+        .replace(
+            "response = { status = 200, type = \"Thing\" }",
+            "response = { status = 204 }",
+        )
+        .replace(
+            "[types.Thing]\ndoc = \"A thing.\"\n[types.Thing.fields.id]\ntype = \"string\"\n",
+            "",
+        );
+    let found = problems_in(&[("spec/a.toml", BASE), ("spec/b.toml", &slashy)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("already leads somewhere else"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
 fn cross_file_rules_report_every_file() {
     let found = problems_in(&[
         ("spec/a.toml", BASE),

@@ -276,17 +276,17 @@ pub mod requests {
         pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::GET_TEAM_INSTALLATION;
         #[doc(hidden)]
         pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
+            __client: &'a ::graph_api::GraphClient,
+            __path: ::graph_api::__private::PathBuilder,
         ) -> Self {
             GetTeamInstallation {
-                client,
-                path,
+                client: __client,
+                path: __path,
                 options: ::std::default::Default::default(),
             }
         }
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: ::graph_api::CallOptions) -> Self {
+        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
             self.options = options;
             self
         }
@@ -322,17 +322,17 @@ pub mod requests {
         pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::REMOVE_TEAM_INSTALLATION;
         #[doc(hidden)]
         pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
+            __client: &'a ::graph_api::GraphClient,
+            __path: ::graph_api::__private::PathBuilder,
         ) -> Self {
             RemoveTeamInstallation {
-                client,
-                path,
+                client: __client,
+                path: __path,
                 options: ::std::default::Default::default(),
             }
         }
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: ::graph_api::CallOptions) -> Self {
+        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
             self.options = options;
             self
         }
@@ -405,13 +405,13 @@ pub mod requests {
         pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::ADD_TEAM_INSTALLATION;
         #[doc(hidden)]
         pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
+            __client: &'a ::graph_api::GraphClient,
+            __path: ::graph_api::__private::PathBuilder,
             teams_app_odata_bind: ::std::string::String,
         ) -> Self {
             AddTeamInstallation {
-                client,
-                path,
+                client: __client,
+                path: __path,
                 body: AddTeamInstallationBody::new(teams_app_odata_bind),
                 options: ::std::default::Default::default(),
             }
@@ -425,12 +425,12 @@ pub mod requests {
             self
         }
         /// Replaces the whole request body.
-        pub fn body(mut self, body: AddTeamInstallationBody) -> Self {
+        pub fn replace_body(mut self, body: AddTeamInstallationBody) -> Self {
             self.body = body;
             self
         }
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: ::graph_api::CallOptions) -> Self {
+        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
             self.options = options;
             self
         }
@@ -467,17 +467,17 @@ pub mod requests {
         pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::PIN_PERSON_INSTALLATION;
         #[doc(hidden)]
         pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
+            __client: &'a ::graph_api::GraphClient,
+            __path: ::graph_api::__private::PathBuilder,
         ) -> Self {
             PinPersonInstallation {
-                client,
-                path,
+                client: __client,
+                path: __path,
                 options: ::std::default::Default::default(),
             }
         }
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: ::graph_api::CallOptions) -> Self {
+        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
             self.options = options;
             self
         }

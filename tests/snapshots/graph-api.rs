@@ -286,12 +286,12 @@ pub mod requests {
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_CHAT_APP_INSTALLATION;
         #[doc(hidden)]
         pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
         ) -> Self {
             UpgradeChatAppInstallation {
-                client,
-                path,
+                client: __client,
+                path: __path,
                 body: UpgradeChatAppInstallationBody::new(),
                 options: ::std::default::Default::default(),
             }
@@ -307,7 +307,7 @@ pub mod requests {
             self
         }
         /// Replaces the whole request body.
-        pub fn body(mut self, body: UpgradeChatAppInstallationBody) -> Self {
+        pub fn replace_body(mut self, body: UpgradeChatAppInstallationBody) -> Self {
             self.body = body;
             self
         }
@@ -318,7 +318,7 @@ pub mod requests {
             self.body.consented_permission_set.is_some()
         }
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: crate::CallOptions) -> Self {
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
             self.options = options;
             self
         }

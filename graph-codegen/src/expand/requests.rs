@@ -36,7 +36,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     };
     let options_methods = quote! {
         /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn options(mut self, options: #krate::CallOptions) -> Self {
+        pub fn call_options(mut self, options: #krate::CallOptions) -> Self {
             self.options = options;
             self
         }
@@ -57,8 +57,8 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
                 pub const INFO: &'static #krate::meta::ActionInfo = &super::actions::#info;
 
                 #[doc(hidden)]
-                pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
-                    #name { client, path, options: ::std::default::Default::default() }
+                pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder) -> Self {
+                    #name { client: __client, path: __path, options: ::std::default::Default::default() }
                 }
 
                 #options_methods
@@ -136,14 +136,14 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             pub const INFO: &'static #krate::meta::ActionInfo = &super::actions::#info;
 
             #[doc(hidden)]
-            pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder, #(#required: #required_tys),*) -> Self {
-                #name { client, path, body: #body_name::new(#(#required),*), options: ::std::default::Default::default() }
+            pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder, #(#required: #required_tys),*) -> Self {
+                #name { client: __client, path: __path, body: #body_name::new(#(#required),*), options: ::std::default::Default::default() }
             }
 
             #(#setters)*
 
             /// Replaces the whole request body.
-            pub fn body(mut self, body: #body_name) -> Self {
+            pub fn replace_body(mut self, body: #body_name) -> Self {
                 self.body = body;
                 self
             }

@@ -197,7 +197,7 @@ async fn no_retry_policy_and_per_call_override() {
         .chat("c")
         .installed_app("i")
         .upgrade()
-        .options(CallOptions::default().retry_policy(RetryPolicy::default()))
+        .call_options(CallOptions::default().retry_policy(RetryPolicy::default()))
         .send()
         .await
         .expect("this call may retry");
@@ -322,7 +322,7 @@ async fn a_server_that_never_answers_hits_the_call_timeout() {
         .team("t")
         .installed_app("i")
         .get()
-        .options(CallOptions::default().timeout(Duration::from_secs(30)))
+        .call_options(CallOptions::default().timeout(Duration::from_secs(30)))
         .send()
         .await
         .expect_err("stalled");
