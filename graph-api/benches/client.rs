@@ -200,7 +200,8 @@ fn bench_calls<M: Measurement<Value = Duration> + 'static>(
     g.finish();
 }
 
-fn client_overhead(c: &mut Criterion) {
+/// A 2-worker runtime (the CI machine's cores) and the fixture on it, both for the whole run.
+fn setup() -> (&'static tokio::runtime::Runtime, &'static Fixture) {
     let rt: &'static tokio::runtime::Runtime = Box::leak(Box::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -208,7 +209,11 @@ fn client_overhead(c: &mut Criterion) {
             .build()
             .expect("runtime"),
     ));
-    let f = fixture(rt);
+    (rt, fixture(rt))
+}
+
+fn client_overhead(c: &mut Criterion) {
+    let (rt, f) = setup();
     bench_calls(c, rt, f, false);
 
     let mut g = c.benchmark_group("request_building");
@@ -303,14 +308,7 @@ impl ValueFormatter for CpuFormatter {
 }
 
 fn cpu_per_call(c: &mut Criterion<ProcessCpu>) {
-    let rt: &'static tokio::runtime::Runtime = Box::leak(Box::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime"),
-    ));
-    let f = fixture(rt);
+    let (rt, f) = setup();
     bench_calls(c, rt, f, true);
 }
 
