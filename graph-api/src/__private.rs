@@ -2,7 +2,9 @@
 
 pub use crate::client::{CallOptions, Response};
 pub use crate::path::PathBuilder;
+pub use crate::query::Query;
 pub use serde;
+pub use serde_json;
 
 use crate::meta::ActionInfo;
 use crate::{Error, GraphClient};
@@ -12,10 +14,29 @@ pub async fn execute(
     client: &GraphClient,
     info: &'static ActionInfo,
     path: PathBuilder,
+    query: Query,
     body: Option<Vec<u8>>,
-    options: &CallOptions,
+    options: CallOptions,
 ) -> Result<Response, Error> {
-    client.execute(info, path, body, options).await
+    client.execute(info, path, query, body, options).await
+}
+
+/// Every item of a list action's collection, fetched page by page as the stream is read.
+pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
+    client: &GraphClient,
+    info: &'static ActionInfo,
+    path: PathBuilder,
+    query: Query,
+    options: CallOptions,
+) -> crate::PageStream<T> {
+    let first = client.request(info, path, query, None, options);
+    crate::PageStream::new(client.clone(), first)
+}
+
+/// The URL an `@odata.bind` field carries: the client's versioned service root (its own cloud
+/// and API version) followed by the path, whose ids were checked and encoded like any other.
+pub fn bind_url(client: &GraphClient, path: PathBuilder) -> Result<String, Error> {
+    Ok(format!("{}{}", client.service_root(), path.finish()?))
 }
 
 /// Everything a call does before I/O (for benchmarks): the checked URL.
@@ -24,7 +45,7 @@ pub fn prepare(
     info: &'static ActionInfo,
     path: PathBuilder,
 ) -> Result<reqwest::Url, Error> {
-    client.prepare(info, path)
+    client.prepare(info, path, &Query::new())
 }
 
 /// Serializes a request body once, so every attempt sends the same bytes.
@@ -49,4 +70,33 @@ where
         }
     }
     deserializer.deserialize_str(V(from))
+}
+
+/// Adds a derived type's field to a base value's undeclared fields (absent values are left out).
+pub fn keep<T: serde::Serialize>(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    value: &T,
+) {
+    if let Ok(v) = serde_json::to_value(value) {
+        if !v.is_null() {
+            map.insert(key.to_owned(), v);
+        }
+    }
+}
+
+/// Whether an `@odata.type` value names a type: `#microsoft.graph.x` and `microsoft.graph.x`
+/// name the same one, in any casing.
+pub fn names_type(sent: Option<&str>, odata_type: &str) -> bool {
+    sent.is_some_and(|s| {
+        s.trim_start_matches('#')
+            .eq_ignore_ascii_case(odata_type.trim_start_matches('#'))
+    })
+}
+
+/// Reads one model type as another through its JSON form; `None` when it does not fit.
+pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -> Option<T> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
 }

@@ -3,6 +3,7 @@
 use crate::auth::{Secret, StaticToken, TokenCache, TokenProvider};
 use crate::meta::{ActionInfo, HttpMethod};
 use crate::path::PathBuilder;
+use crate::query::Query;
 use crate::retry::RetryPolicy;
 use crate::{ApiError, Error};
 use std::sync::Arc;
@@ -80,6 +81,8 @@ struct Inner {
     http: reqwest::Client,
     /// The versioned root without a trailing slash, such as `https://graph.microsoft.com/v1.0`.
     root: String,
+    /// The same, parsed: next-page links must stay on its scheme, host and port.
+    root_url: reqwest::Url,
     version: ApiVersion,
     cloud: NationalCloud,
     auth: TokenCache,
@@ -180,11 +183,13 @@ impl GraphClient {
         self.inner.cloud
     }
 
-    /// Everything before I/O: the path checked and joined to the root, and availability checked.
+    /// Everything before I/O: the path checked and joined to the root with the query options,
+    /// and availability checked.
     pub(crate) fn prepare(
         &self,
         info: &'static ActionInfo,
         path: PathBuilder,
+        query: &Query,
     ) -> Result<reqwest::Url, Error> {
         let path = path.finish()?;
         if !info.versions.contains(&self.inner.version) {
@@ -202,8 +207,64 @@ impl GraphClient {
         let mut url = String::with_capacity(self.inner.root.len() + path.len());
         url.push_str(&self.inner.root);
         url.push_str(&path);
+        query.append_to(&mut url);
         reqwest::Url::parse(&url)
             .map_err(|e| Error::Config(format!("cannot form the request URL: {e}")))
+    }
+
+    /// One call, ready to send (and to send again, page after page).
+    pub(crate) fn request(
+        &self,
+        info: &'static ActionInfo,
+        path: PathBuilder,
+        query: Query,
+        body: Option<Vec<u8>>,
+        options: CallOptions,
+    ) -> Result<Request, Error> {
+        let url = self.prepare(info, path, &query)?;
+        Ok(Request {
+            info,
+            url,
+            body: body.map(bytes::Bytes::from),
+            query,
+            options,
+        })
+    }
+
+    /// The request for the page an `@odata.nextLink` names, if the link stays on the service
+    /// root's scheme, host and port; the token is never sent anywhere else.
+    pub(crate) fn follow(&self, previous: &Request, link: &str) -> Result<Request, Error> {
+        let refuse = |reason: String| Error::NextLink {
+            link: link.to_owned(),
+            reason,
+        };
+        let url = reqwest::Url::parse(link)
+            .map_err(|e| refuse(format!("it is not an absolute URL ({e})")))?;
+        let root = &self.inner.root_url;
+        let origin = |u: &reqwest::Url| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        };
+        if origin(&url) != origin(root) {
+            return Err(refuse(format!(
+                "it points to {}, not to the service root {}",
+                url.origin().ascii_serialization(),
+                root.origin().ascii_serialization()
+            )));
+        }
+        if url == previous.url {
+            return Err(refuse("it names the page it came with".into()));
+        }
+        Ok(Request {
+            info: previous.info,
+            url,
+            body: None,
+            query: previous.query.clone(),
+            options: previous.options.clone(),
+        })
     }
 
     /// Sends one action's request, retrying as the policy allows, and reads the whole response.
@@ -211,10 +272,18 @@ impl GraphClient {
         &self,
         info: &'static ActionInfo,
         path: PathBuilder,
+        query: Query,
         body: Option<Vec<u8>>,
-        options: &CallOptions,
+        options: CallOptions,
     ) -> Result<Response, Error> {
-        let url = self.prepare(info, path)?;
+        let request = self.request(info, path, query, body, options)?;
+        self.send(&request).await
+    }
+
+    /// Sends a prepared request, retrying as the policy allows, and reads the whole response.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
+        let info = request.info;
+        let options = &request.options;
         let span = tracing::debug_span!(
             "graph",
             otel.name = info.path,
@@ -224,9 +293,7 @@ impl GraphClient {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
-        let call = self
-            .attempts(info, url, body.map(bytes::Bytes::from), options)
-            .instrument(span);
+        let call = self.attempts(request).instrument(span);
         match options.call_timeout.or(self.inner.call_timeout) {
             Some(limit) => tokio::time::timeout(limit, call)
                 .await
@@ -235,13 +302,8 @@ impl GraphClient {
         }
     }
 
-    async fn attempts(
-        &self,
-        info: &'static ActionInfo,
-        url: reqwest::Url,
-        body: Option<bytes::Bytes>,
-        options: &CallOptions,
-    ) -> Result<Response, Error> {
+    async fn attempts(&self, request: &Request) -> Result<Response, Error> {
+        let (info, options) = (request.info, &request.options);
         let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
         let attempt_timeout = options.attempt_timeout.or(self.inner.attempt_timeout);
         let client_request_id = crate::retry::new_guid();
@@ -252,14 +314,7 @@ impl GraphClient {
         loop {
             span.record("attempts", attempt);
             let result = self
-                .attempt(
-                    info,
-                    url.clone(),
-                    body.clone(),
-                    &client_request_id,
-                    attempt,
-                    attempt_timeout,
-                )
+                .attempt(request, &client_request_id, attempt, attempt_timeout)
                 .await;
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -287,14 +342,13 @@ impl GraphClient {
 
     async fn attempt(
         &self,
-        info: &'static ActionInfo,
-        url: reqwest::Url,
-        body: Option<bytes::Bytes>,
+        request: &Request,
         client_request_id: &str,
         attempt: u32,
         timeout: Option<Duration>,
     ) -> Result<Response, Error> {
         let token = self.inner.auth.token().await?;
+        let info = request.info;
         let method = match info.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
@@ -305,17 +359,17 @@ impl GraphClient {
         let mut req = self
             .inner
             .http
-            .request(method, url)
+            .request(method, request.url.clone())
             .bearer_auth(token.expose())
             .header("client-request-id", client_request_id);
         if attempt > 1 {
             req = req.header("Retry-Attempt", attempt - 1);
         }
-        for (name, value) in info.headers {
+        for (name, value) in info.headers.iter().chain(request.query.headers()) {
             req = req.header(*name, *value);
         }
-        if let Some(body) = body {
-            req = req.body(body);
+        if let Some(body) = &request.body {
+            req = req.body(body.clone());
         }
         if let Some(t) = timeout {
             req = req.timeout(t);
@@ -458,6 +512,8 @@ impl GraphClientBuilder {
             parsed.as_str().trim_end_matches('/'),
             self.version.as_str()
         );
+        let root_url = reqwest::Url::parse(&root)
+            .map_err(|e| Error::Config(format!("the base URL is not a URL: {e}")))?;
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
@@ -468,6 +524,7 @@ impl GraphClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 root,
+                root_url,
                 version: self.version,
                 cloud: self.cloud,
                 auth: TokenCache::new(provider),
@@ -477,6 +534,17 @@ impl GraphClientBuilder {
             }),
         })
     }
+}
+
+/// One call as it goes on the wire: the action, the full URL, the body bytes (the same for every
+/// attempt), the headers its query options require, and the call's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    info: &'static ActionInfo,
+    url: reqwest::Url,
+    body: Option<bytes::Bytes>,
+    query: Query,
+    options: CallOptions,
 }
 
 /// A successful answer, read whole.

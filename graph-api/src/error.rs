@@ -58,6 +58,16 @@ pub enum Error {
         /// The call's timeout.
         after: Duration,
     },
+    /// A collection's `@odata.nextLink` was not followed: it points to another scheme, host or
+    /// port than the service root (where the token must not go), or back to the page it came
+    /// with. Nothing was sent to it.
+    #[error("will not follow @odata.nextLink: {reason}; nothing was sent to it")]
+    NextLink {
+        /// The link as Graph sent it.
+        link: String,
+        /// Why it was not followed.
+        reason: String,
+    },
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {

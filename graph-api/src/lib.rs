@@ -29,7 +29,9 @@ mod azure;
 mod client;
 mod error;
 pub mod meta;
+mod paging;
 mod path;
+mod query;
 mod retry;
 
 #[doc(hidden)]
@@ -43,6 +45,7 @@ pub use azure::AzureCredential;
 pub use client::{ApiVersion, CallOptions, GraphClient, GraphClientBuilder, NationalCloud};
 pub use error::{ApiError, Error, SNIPPET_LIMIT};
 pub use graph_macros::spec;
+pub use paging::{Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
 
 graph_macros::spec!("spec", crate = crate);

@@ -62,8 +62,23 @@ pub struct ActionInfo {
     pub headers: &'static [(&'static str, &'static str)],
     /// The status code of success.
     pub success_status: u16,
+    /// What a successful answer carries.
+    pub response: ResponseKind,
+    /// The OData query options the page lists for the action (`$filter`, `$expand`, ...).
+    pub query_options: &'static [&'static str],
     /// The permissions table.
     pub permissions: Permissions,
+}
+
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// No content.
+    None,
+    /// One value of the named model type.
+    One(&'static str),
+    /// A collection of the named model type, page by page.
+    Collection(&'static str),
 }
 
 /// The kinds of permission a token can carry, as the permission tables name them.

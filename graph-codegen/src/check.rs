@@ -46,6 +46,11 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
                 span: span(file, name),
                 doc: t.doc.get_ref().clone(),
                 docs: t.docs.as_ref().map(|d| d.get_ref().clone()),
+                base: t
+                    .base
+                    .as_ref()
+                    .map(|b| (b.get_ref().clone(), span(file, b))),
+                odata_type: t.odata_type.as_ref().map(|o| o.get_ref().clone()),
                 fields: lower_fields(file, &t.fields, false, cx),
             };
             if cx.len() == before {
@@ -74,6 +79,7 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
     }
     check_unique_names(&mut out, cx);
     check_type_refs(&mut out, &poisoned, cx);
+    check_bases(&mut out, cx);
     check_recursion(&mut out, cx);
     check_navigation(&mut out, cx);
     out
@@ -89,13 +95,24 @@ fn lower_fields(
     let mut rust_names: HashMap<String, String> = HashMap::new();
     for (wire, f) in fields {
         let f = f.get_ref();
-        let Some(ty) = check_type_syntax(file, &f.ty, cx) else {
+        let bind = check_bind(file, wire, f, in_body, cx);
+        let ty = match (&f.ty, &f.bind) {
+            (Some(t), _) => check_type_syntax(file, t, cx),
+            (None, Some(_)) => Some(TypeRef::String),
+            (None, None) => {
+                cx.push(
+                    Diagnostic::new(span(file, wire), format!("field `{}` has no `type`", wire.get_ref()))
+                        .help("add `type = \"string\"` (or another type); only `bind` fields leave it out"),
+                );
+                None
+            }
+        };
+        let Some(ty) = ty else {
             continue;
         };
-        check_rsc_flag_in_body(file, f, in_body, cx);
-        if in_body {
-            check_body_field_name(file, wire, cx);
-        }
+        check_rsc_flag_in_body(file, wire, f, in_body, cx);
+        check_navigation_flag(file, wire, f, in_body, cx);
+        check_field_name(file, wire, in_body, cx);
         // Two wire names may map to one Rust name (`displayName`, `display_name`).
         let rust = naming::snake(wire.get_ref());
         if let Some(prev) = rust_names.insert(rust.clone(), wire.get_ref().clone()) {
@@ -108,10 +125,16 @@ fn lower_fields(
             wire: wire.get_ref().clone(),
             span: span(file, wire),
             ty,
-            ty_span: span(file, &f.ty),
+            ty_span: f
+                .ty
+                .as_ref()
+                .or(f.bind.as_ref())
+                .map_or_else(|| span(file, wire), |t| span(file, t)),
             optional: f.optional,
             doc: f.doc.as_ref().map(|d| d.get_ref().clone()),
             rsc_consent: f.rsc_consent,
+            navigation: f.navigation,
+            bind,
         });
     }
     out
@@ -181,6 +204,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     for h in &a.headers {
         check_header(file, h.get_ref(), cx);
     }
+    let query = lower_query(file, &a.query, cx);
     let body = a
         .body
         .as_ref()
@@ -239,6 +263,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
                 )
             })
             .collect(),
+        query,
         params,
         permissions: permissions?,
         body,
@@ -251,6 +276,36 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
             .as_ref()
             .map_or_else(|| span(file, &a.response), |t| span(file, t)),
     })
+}
+
+fn lower_query(file: FileId, query: &[Spanned<spec::QuerySpec>], cx: &mut Ctxt) -> Vec<QueryOption> {
+    let mut out: Vec<QueryOption> = Vec::new();
+    for q in query {
+        let (name, sp, headers) = match q.get_ref() {
+            spec::QuerySpec::Name(n) => (n.as_str(), span(file, q), &[][..]),
+            spec::QuerySpec::Table(t) => (t.option.get_ref().as_str(), span(file, &t.option), &t.headers[..]),
+        };
+        for h in headers {
+            check_header(file, h.get_ref(), cx);
+        }
+        let Some(&(wire, method, arg)) = check_query_option(name, &sp, cx) else {
+            continue;
+        };
+        if out.iter().any(|o| o.name == wire) {
+            cx.error(&sp, format!("query option `{wire}` is listed twice; keep one"));
+            continue;
+        }
+        out.push(QueryOption {
+            name: wire.to_owned(),
+            method: method.to_owned(),
+            arg,
+            headers: headers
+                .iter()
+                .map(|h| (h.get_ref().name.get_ref().clone(), h.get_ref().value.get_ref().clone()))
+                .collect(),
+        });
+    }
+    out
 }
 
 fn lower_permissions(
@@ -427,11 +482,33 @@ fn check_header(file: FileId, h: &spec::HeaderSpec, cx: &mut Ctxt) {
     }
 }
 
-/// A body field's setter cannot take the name of one of the request builder's own methods.
-fn check_body_field_name(file: FileId, wire: &SString, cx: &mut Ctxt) {
-    const BUILDER_METHODS: &[&str] = &["send", "replace_body", "call_options", "consents_to_rsc"];
+/// The methods every request builder has besides its body setters: the fixed ones, and those of
+/// the query options a page can list.
+pub fn builder_methods() -> impl Iterator<Item = &'static str> {
+    const FIXED: &[&str] = &[
+        "send",
+        "stream",
+        "all",
+        "replace_body",
+        "call_options",
+        "consents_to_rsc",
+        "query",
+    ];
+    FIXED
+        .iter()
+        .copied()
+        .chain(QUERY_OPTIONS.iter().map(|(_, method, _)| *method))
+}
+
+/// The fields every model type has besides its declared ones: `@odata.type` and the fields the
+/// type does not declare.
+pub const MODEL_FIELDS: &[(&str, &str)] = &[("@odata.type", "odata_type"), ("", "additional")];
+
+/// A body field's setter cannot take the name of one of the request builder's own methods, and a
+/// model type's field cannot take the name of a field every model type has.
+fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: &mut Ctxt) {
     let rust = naming::snake(wire.get_ref());
-    if BUILDER_METHODS.contains(&rust.as_str()) {
+    if in_body && builder_methods().any(|m| m == rust) {
         cx.push(
             Diagnostic::new(
                 span(file, wire),
@@ -443,12 +520,109 @@ fn check_body_field_name(file: FileId, wire: &SString, cx: &mut Ctxt) {
             .help("graph-api cannot generate a setter for it yet; please report the endpoint"),
         );
     }
+    if !in_body
+        && MODEL_FIELDS
+            .iter()
+            .any(|(w, r)| *w == wire.get_ref() || *r == rust)
+    {
+        cx.push(
+            Diagnostic::new(
+                span(file, wire),
+                format!(
+                    "field `{}` is one every model type has already (`odata_type` for `@odata.type`, `additional` for undeclared fields)",
+                    wire.get_ref()
+                ),
+            )
+            .help("remove it; it is generated"),
+        );
+    }
 }
 
-fn check_rsc_flag_in_body(file: FileId, f: &spec::FieldSpec, in_body: bool, cx: &mut Ctxt) {
+/// `bind` makes a required body field hold the URL of the entity whose id the caller passes, so
+/// its template has exactly one parameter and the field is a string.
+fn check_bind(
+    file: FileId,
+    wire: &SString,
+    f: &spec::FieldSpec,
+    in_body: bool,
+    cx: &mut Ctxt,
+) -> Option<PathTemplate> {
+    let b = f.bind.as_ref()?;
+    if !in_body {
+        cx.error(&span(file, b), "`bind` applies to request body fields only");
+        return None;
+    }
+    if f.optional {
+        cx.error(&span(file, b), "a `bind` field is required: the method that builds the request takes its id; remove `optional`");
+    }
+    if let Some(t) = f.ty.as_ref().filter(|t| t.get_ref() != "string") {
+        cx.error(&span(file, t), "a `bind` field holds a URL, so its type is `string`; remove `type`");
+    }
+    if !wire.get_ref().ends_with("@odata.bind") {
+        cx.push(
+            Diagnostic::new(span(file, wire), format!("`bind` field `{}` is not an `@odata.bind` name", wire.get_ref()))
+                .help("name it as the page does, such as \"teamsApp@odata.bind\""),
+        );
+    }
+    let t = check_template(file, b, cx)?;
+    if t.params().count() != 1 {
+        cx.push(
+            Diagnostic::new(span(file, b), "a `bind` path names exactly one parameter, the id the caller passes")
+                .help("write it like \"/appCatalogs/teamsApps/{teams-app-id}\""),
+        );
+        return None;
+    }
+    Some(t)
+}
+
+/// `navigation` marks relationships of model types, which only responses carry.
+fn check_navigation_flag(
+    file: FileId,
+    wire: &SString,
+    f: &spec::FieldSpec,
+    in_body: bool,
+    cx: &mut Ctxt,
+) {
+    if f.navigation && in_body {
+        cx.error(
+            &span(file, wire),
+            "`navigation` applies to model type fields only; remove it from the body",
+        );
+    }
+}
+
+/// A query option is one of the OData system query options graph-api knows.
+fn check_query_option(
+    name: &str,
+    sp: &Span,
+    cx: &mut Ctxt,
+) -> Option<&'static (&'static str, &'static str, QueryArg)> {
+    let found = QUERY_OPTIONS.iter().find(|(w, _, _)| *w == name);
+    if found.is_none() {
+        let names = QUERY_OPTIONS.iter().map(|(w, _, _)| *w);
+        let mut d = Diagnostic::new(sp.clone(), format!("unknown query option \"{name}\""));
+        d = match did_you_mean(name, names.clone()) {
+            Some(s) => d.help(format!("did you mean \"{s}\"?")),
+            None => d.help(format!(
+                "expected one of: {}",
+                names.collect::<Vec<_>>().join(", ")
+            )),
+        };
+        cx.push(d);
+    }
+    found
+}
+
+fn check_rsc_flag_in_body(
+    file: FileId,
+    wire: &SString,
+    f: &spec::FieldSpec,
+    in_body: bool,
+    cx: &mut Ctxt,
+) {
     if f.rsc_consent && !in_body {
         cx.error(
-            &span(file, &f.ty),
+            &f.ty.as_ref().map_or_else(|| span(file, wire), |t| span(file, t)),
             "`rsc_consent` applies to request body fields only; remove it from the model type",
         );
     }
@@ -838,6 +1012,63 @@ fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
         );
         response_ok && cx.len() == before
     });
+}
+
+/// A derived type names a declared base, says which `@odata.type` names it, does not derive from
+/// itself (through any chain), and declares no field its bases already have.
+fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
+    let bases: HashMap<String, Option<(String, Span)>> = spec
+        .types
+        .iter()
+        .map(|t| (t.name.clone(), t.base.clone()))
+        .collect();
+    let fields: HashMap<String, Vec<String>> = spec
+        .types
+        .iter()
+        .map(|t| (t.name.clone(), t.fields.iter().map(|f| f.wire.clone()).collect()))
+        .collect();
+    let mut bad: HashSet<String> = HashSet::new();
+    for t in &spec.types {
+        let Some((base, sp)) = &t.base else { continue };
+        if !bases.contains_key(base) {
+            let mut d = Diagnostic::new(sp.clone(), format!("base type `{base}` is not declared"));
+            if let Some(s) = did_you_mean(base, bases.keys().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            cx.push(d);
+            bad.insert(t.name.clone());
+            continue;
+        }
+        if t.odata_type.is_none() {
+            cx.push(
+                Diagnostic::new(t.span.clone(), format!("derived type `{}` has no `odata_type`", t.name))
+                    .help("add the `@odata.type` value Graph sends for it, such as \"#microsoft.graph.userScopeTeamsAppInstallation\""),
+            );
+            bad.insert(t.name.clone());
+        }
+        // Walk up the chain: a cycle, or a field declared twice.
+        let mut seen = vec![t.name.clone()];
+        let mut cur = Some(base.clone());
+        while let Some(b) = cur {
+            if seen.contains(&b) {
+                cx.error(sp, format!("type `{}` derives from itself through `{b}`", t.name));
+                bad.insert(t.name.clone());
+                break;
+            }
+            for f in &t.fields {
+                if fields.get(&b).is_some_and(|fs| fs.contains(&f.wire)) {
+                    cx.error(&f.span, format!("field `{}` is already declared by base type `{b}`", f.wire));
+                    bad.insert(t.name.clone());
+                }
+            }
+            seen.push(b.clone());
+            cur = bases.get(&b).cloned().flatten().map(|(n, _)| n);
+        }
+    }
+    if !bad.is_empty() {
+        spec.types.retain(|t| !bad.contains(&t.name));
+        check_type_refs(spec, &bad, &mut Ctxt::default());
+    }
 }
 
 /// A type may not contain itself except through a collection, which gives indirection.

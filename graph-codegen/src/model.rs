@@ -27,7 +27,11 @@ pub struct TypeDef {
     pub doc: String,
     /// The documentation page.
     pub docs: Option<String>,
-    /// The fields, in wire order.
+    /// The type this one derives from, and where that is written.
+    pub base: Option<(String, Span)>,
+    /// The `@odata.type` value that names this type.
+    pub odata_type: Option<String>,
+    /// The type's own fields, in wire order (a derived type's base fields come before them).
     pub fields: Vec<Field>,
 }
 
@@ -48,6 +52,10 @@ pub struct Field {
     pub doc: Option<String>,
     /// Setting it makes the request consent to resource-specific permissions.
     pub rsc_consent: bool,
+    /// A relationship, present only when expanded.
+    pub navigation: bool,
+    /// For an `@odata.bind` body field: the path of the bound entity, with one parameter.
+    pub bind: Option<PathTemplate>,
 }
 
 /// A field type.
@@ -212,6 +220,42 @@ impl Cloud {
     ];
 }
 
+/// How a query option's builder method takes its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryArg {
+    /// An expression as Graph writes it (`externalId eq 'x'`).
+    Text,
+    /// A count of items.
+    Count,
+    /// On or off.
+    Flag,
+}
+
+/// The OData system query options a spec can list: wire name, builder method, argument.
+pub const QUERY_OPTIONS: &[(&str, &str, QueryArg)] = &[
+    ("$filter", "filter", QueryArg::Text),
+    ("$select", "select", QueryArg::Text),
+    ("$expand", "expand", QueryArg::Text),
+    ("$orderby", "orderby", QueryArg::Text),
+    ("$search", "search", QueryArg::Text),
+    ("$top", "top", QueryArg::Count),
+    ("$skip", "skip", QueryArg::Count),
+    ("$count", "count", QueryArg::Flag),
+];
+
+/// A query option an action takes.
+#[derive(Debug, Clone)]
+pub struct QueryOption {
+    /// The wire name, such as `$filter`.
+    pub name: String,
+    /// The builder method's name, such as `filter`.
+    pub method: String,
+    /// What the method takes.
+    pub arg: QueryArg,
+    /// Headers sent whenever it is set.
+    pub headers: Vec<(String, String)>,
+}
+
 /// A path parameter.
 #[derive(Debug, Clone)]
 pub struct Param {
@@ -292,6 +336,8 @@ pub struct Action {
     pub idempotent: bool,
     /// Fixed request headers.
     pub headers: Vec<(String, String)>,
+    /// The query options the page lists.
+    pub query: Vec<QueryOption>,
     /// Path parameters, in declaration order.
     pub params: Vec<Param>,
     /// The permissions table.
@@ -300,7 +346,8 @@ pub struct Action {
     pub body: Option<Vec<Field>>,
     /// The success status.
     pub status: u16,
-    /// The success body's type; `None` for no content.
+    /// The success body's type; `None` for no content. A collection (`[T]`) is read page by
+    /// page (`value` and `@odata.nextLink`).
     pub response: Option<TypeRef>,
     /// Where the response type is written.
     pub response_span: Span,

@@ -50,6 +50,12 @@ pub struct TypeSpec {
     pub doc: SString,
     /// The documentation page of the resource type.
     pub docs: Option<SString>,
+    /// The type this one derives from: its fields come first, and a base value whose
+    /// `@odata.type` names this type converts into it.
+    pub base: Option<SString>,
+    /// The `@odata.type` value that names this type, such as
+    /// `#microsoft.graph.userScopeTeamsAppInstallation`.
+    pub odata_type: Option<SString>,
     /// The fields, keyed by their wire (JSON) name, in wire order.
     #[serde(default)]
     pub fields: Table<FieldSpec>,
@@ -60,9 +66,15 @@ pub struct TypeSpec {
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// The type: `string`, `bool`, `int32`, `int64`, `double`, `datetime`, `guid`, a type or enum
-    /// name, or `[T]` for a collection.
+    /// name, or `[T]` for a collection. Left out only on `bind` fields, which are strings.
     #[serde(rename = "type")]
-    pub ty: SString,
+    pub ty: Option<SString>,
+    /// A relationship (navigation property): present only when the request expands it.
+    #[serde(default)]
+    pub navigation: bool,
+    /// Body fields only: the field is an `@odata.bind` reference to the entity at this path
+    /// template (one parameter); the caller passes the id and the client writes the URL.
+    pub bind: Option<SString>,
     /// Whether the field may be absent.
     #[serde(default)]
     pub optional: bool,
@@ -123,6 +135,9 @@ pub struct ActionSpec {
     /// Request headers with a fixed value that the page requires; `Authorization` is implied.
     #[serde(default)]
     pub headers: Vec<Spanned<HeaderSpec>>,
+    /// The OData query options the page lists for the action, such as `$filter`.
+    #[serde(default)]
+    pub query: Vec<Spanned<QuerySpec>>,
     /// Path parameters, keyed by their name in the template.
     #[serde(default)]
     pub params: Table<ParamSpec>,
@@ -142,6 +157,48 @@ pub struct HeaderSpec {
     pub name: SString,
     /// The header value.
     pub value: SString,
+}
+
+/// A query option: its name (`"$filter"`), or a table naming it with the headers it requires.
+#[derive(Debug)]
+pub enum QuerySpec {
+    /// `"$filter"`; its span is that of the enclosing `Spanned`.
+    Name(String),
+    /// `{ option = "$count", headers = [{ name = "ConsistencyLevel", value = "eventual" }] }`.
+    Table(QueryTableSpec),
+}
+
+/// A query option with the headers the page requires along with it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryTableSpec {
+    /// The option's name, such as `$count`.
+    pub option: SString,
+    /// Headers sent whenever the option is set.
+    #[serde(default)]
+    pub headers: Vec<Spanned<HeaderSpec>>,
+}
+
+impl<'de> Deserialize<'de> for QuerySpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct QueryVisitor;
+        impl<'de> Visitor<'de> for QueryVisitor {
+            type Value = QuerySpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "an option name such as \"$filter\", or { option = \"$count\", headers = [...] }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<QuerySpec, E> {
+                Ok(QuerySpec::Name(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<QuerySpec, A::Error> {
+                QueryTableSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(QuerySpec::Table)
+            }
+        }
+        deserializer.deserialize_any(QueryVisitor)
+    }
 }
 
 /// A path parameter.

@@ -1,7 +1,7 @@
 //! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
 
 use super::{Cx, block};
-use crate::model::{Action, Cloud, Method, Scheme, Version};
+use crate::model::{Action, Cloud, Method, Scheme, TypeRef, Version};
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -61,6 +61,18 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
     let header_names = a.headers.iter().map(|(n, _)| n);
     let header_values = a.headers.iter().map(|(_, v)| v);
     let status = proc_macro2::Literal::u16_unsuffixed(a.status);
+    let response = match &a.response {
+        None => quote!(#krate::meta::ResponseKind::None),
+        Some(TypeRef::List(t)) => {
+            let t = super::describe_plain(t);
+            quote!(#krate::meta::ResponseKind::Collection(#t))
+        }
+        Some(t) => {
+            let t = super::describe_plain(t);
+            quote!(#krate::meta::ResponseKind::One(#t))
+        }
+    };
+    let query = a.query.iter().map(|q| &q.name);
     let p = &a.permissions;
     let delegated = scheme(cx, &p.delegated);
     let personal = scheme(cx, &p.delegated_personal);
@@ -83,6 +95,8 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
             idempotent: #idempotent,
             headers: &[#((#header_names, #header_values)),*],
             success_status: #status,
+            response: #response,
+            query_options: &[#(#query),*],
             permissions: #krate::meta::Permissions {
                 delegated: #delegated,
                 delegated_personal: #personal,

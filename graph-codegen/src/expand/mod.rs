@@ -122,3 +122,12 @@ pub(crate) fn describe(ty: &TypeRef) -> String {
         other => format!("{other:?}").to_lowercase(),
     }
 }
+
+/// A type as the spec writes it: `string`, `TeamsApp`, `[TeamsApp]`.
+pub(crate) fn describe_plain(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::List(inner) => format!("[{}]", describe_plain(inner)),
+        TypeRef::Named(n) => n.clone(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}

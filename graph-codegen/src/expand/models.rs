@@ -1,19 +1,43 @@
 //! Model types and enums, and the struct-with-setters shape that request bodies share.
 
 use super::{Cx, block, doc, rust_type};
-use crate::model::{EnumDef, Field, TypeRef};
+use crate::model::{EnumDef, Field, TypeDef, TypeRef};
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub(super) fn expand(cx: &Cx) -> TokenStream {
+    let by_name: HashMap<&str, &TypeDef> =
+        cx.spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let types = cx.spec.types.iter().map(|t| {
+        let ancestors = ancestors(t, &by_name);
         let mut text = t.doc.clone();
+        if let Some(base) = ancestors.first() {
+            text.push_str(&format!(
+                "\n\nDerived from [`{}`]: its fields come first. A [`{}`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.",
+                base.name, base.name
+            ));
+        }
         if let Some(d) = &t.docs {
             text.push_str(&format!("\n\n[Microsoft Graph documentation]({d})"));
         }
-        object(cx, &t.name, &text, &t.fields, &quote!())
+        let fields = all_fields(t, &ancestors);
+        let mut out = object(cx, &t.name, &text, &fields, &quote!(), true);
+        if let Some(odata_type) = &t.odata_type {
+            let name = format_ident!("{}", t.name);
+            let d = format!(" The `@odata.type` that names a `{}`.", t.name);
+            out.extend(quote! {
+                impl #name {
+                    #[doc = #d]
+                    pub const ODATA_TYPE: &'static str = #odata_type;
+                }
+            });
+        }
+        for (i, a) in ancestors.iter().enumerate() {
+            out.extend(conversions(cx, t, &fields, a, &all_fields(a, &ancestors[i + 1..])));
+        }
+        out
     });
     let enums = cx.spec.enums.iter().map(|e| open_enum(cx, e));
     let body = block(types.chain(enums));
@@ -23,14 +47,85 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
+/// The bases of a type, nearest first (the checker ruled out cycles and unknown names).
+fn ancestors<'a>(t: &TypeDef, by_name: &HashMap<&str, &'a TypeDef>) -> Vec<&'a TypeDef> {
+    let mut out: Vec<&TypeDef> = Vec::new();
+    let mut cur = t.base.as_ref().map(|(b, _)| b.as_str());
+    while let Some(b) = cur.and_then(|b| by_name.get(b)) {
+        if out.iter().any(|o| o.name == b.name) {
+            break;
+        }
+        out.push(b);
+        cur = b.base.as_ref().map(|(n, _)| n.as_str());
+    }
+    out
+}
+
+/// Every field of a type: the furthest base's first, its own last.
+fn all_fields(t: &TypeDef, ancestors: &[&TypeDef]) -> Vec<Field> {
+    ancestors
+        .iter()
+        .rev()
+        .flat_map(|a| a.fields.iter().cloned())
+        .chain(t.fields.iter().cloned())
+        .collect()
+}
+
+/// `From<Derived> for Base` (the derived fields move into `additional`) and
+/// `TryFrom<Base> for Derived` (when `@odata.type` names the derived type).
+fn conversions(
+    cx: &Cx,
+    derived: &TypeDef,
+    derived_fields: &[Field],
+    base: &TypeDef,
+    base_fields: &[Field],
+) -> TokenStream {
+    let krate = cx.krate;
+    let d = format_ident!("{}", derived.name);
+    let b = format_ident!("{}", base.name);
+    let shared: Vec<_> = base_fields.iter().map(|f| naming::ident(&f.wire)).collect();
+    let extra = derived_fields
+        .iter()
+        .filter(|f| !base_fields.iter().any(|g| g.wire == f.wire));
+    let extra_wire = extra.clone().map(|f| &f.wire);
+    let extra_ids = extra.map(|f| naming::ident(&f.wire));
+    quote! {
+        impl ::std::convert::From<#d> for #b {
+            fn from(value: #d) -> Self {
+                let mut additional = value.additional;
+                #( #krate::__private::keep(&mut additional, #extra_wire, &value.#extra_ids); )*
+                #b { #(#shared: value.#shared,)* odata_type: value.odata_type, additional }
+            }
+        }
+
+        impl ::std::convert::TryFrom<#b> for #d {
+            type Error = #b;
+            fn try_from(value: #b) -> ::std::result::Result<Self, #b> {
+                if !#krate::__private::names_type(value.odata_type.as_deref(), #d::ODATA_TYPE) {
+                    return ::std::result::Result::Err(value);
+                }
+                #krate::__private::convert(&value).ok_or(value)
+            }
+        }
+    }
+}
+
 /// Types whose every field has a default (optional, primitive or collection, or such a type).
 pub(super) fn defaultable_types(cx: &Cx) -> HashSet<String> {
     let enums = &cx.enums;
+    let by_name: HashMap<&str, &TypeDef> =
+        cx.spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let fields: HashMap<&str, Vec<Field>> = cx
+        .spec
+        .types
+        .iter()
+        .map(|t| (t.name.as_str(), all_fields(t, &ancestors(t, &by_name))))
+        .collect();
     let mut ok: HashSet<String> = HashSet::new();
     loop {
         let before = ok.len();
         for t in &cx.spec.types {
-            if !ok.contains(&t.name) && fields_default(&t.fields, enums, &ok) {
+            if !ok.contains(&t.name) && fields_default(&fields[t.name.as_str()], enums, &ok) {
                 ok.insert(t.name.clone());
             }
         }
@@ -62,6 +157,7 @@ pub(super) fn object(
     text: &str,
     fields: &[Field],
     models: &TokenStream,
+    open: bool,
 ) -> TokenStream {
     let name = format_ident!("{}", name);
     let docs = doc(text);
@@ -72,7 +168,13 @@ pub(super) fn object(
         let id = naming::ident(&f.wire);
         let wire = &f.wire;
         let ty = rust_type(&f.ty, models);
-        let docs = doc(f.doc.as_deref().unwrap_or(""));
+        let mut text = f.doc.clone().unwrap_or_default();
+        if f.navigation {
+            text.push_str(&format!(
+                "\n\nA relationship: present only when the request expands it (`$expand={wire}`)."
+            ));
+        }
+        let docs = doc(text.trim_start());
         if f.optional {
             quote! {
                 #docs
@@ -93,12 +195,29 @@ pub(super) fn object(
         let ty = rust_type(&f.ty, models);
         quote!(impl ::std::convert::Into<#ty>)
     });
-    let inits = fields.iter().map(|f| {
-        let id = naming::ident(&f.wire);
-        if f.optional {
-            quote!(#id: ::std::option::Option::None)
-        } else {
-            quote!(#id: #id.into())
+    let mut inits: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let id = naming::ident(&f.wire);
+            if f.optional {
+                quote!(#id: ::std::option::Option::None)
+            } else {
+                quote!(#id: #id.into())
+            }
+        })
+        .collect();
+    let open_fields = open.then(|| {
+        inits.push(quote!(odata_type: ::std::option::Option::None));
+        inits.push(quote!(additional: ::std::default::Default::default()));
+        quote! {
+            /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+            /// type's); `None` when absent.
+            #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+            pub odata_type: ::std::option::Option<::std::string::String>,
+            /// Every field Graph sent that this type does not declare, kept so that writing the
+            /// value back loses nothing.
+            #[serde(flatten)]
+            pub additional: #krate::__private::serde_json::Map<::std::string::String, #krate::__private::serde_json::Value>,
         }
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
@@ -127,6 +246,7 @@ pub(super) fn object(
         #[non_exhaustive]
         pub struct #name {
             #(#decls)*
+            #open_fields
         }
 
         impl #name {

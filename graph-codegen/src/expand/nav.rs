@@ -179,15 +179,22 @@ fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let docs = doc(&requests::method_doc(a));
     let tail = c.tail.as_ref().map(|t| quote!(.segment(#t)));
     let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
-    let args: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
-    let tys = required.iter().map(|f| {
-        let ty = rust_type(&f.ty, models);
-        quote!(impl ::std::convert::Into<#ty>)
+    let args: Vec<_> = required.iter().map(|f| requests::arg_name(f)).collect();
+    let tys = required.iter().map(|f| match &f.bind {
+        Some(_) => quote!(impl ::std::convert::AsRef<str>),
+        None => {
+            let ty = rust_type(&f.ty, models);
+            quote!(impl ::std::convert::Into<#ty>)
+        }
+    });
+    let values = required.iter().zip(&args).map(|(f, id)| match &f.bind {
+        Some(_) => quote!(#id.as_ref()),
+        None => quote!(#id.into()),
     });
     quote! {
         #docs
         #vis fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
-            #module #request::__new(#client, #path #tail, #(#args.into()),*)
+            #module #request::__new(#client, #path #tail, #(#values),*)
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Request builders and request bodies, one of each per action.
 
 use super::{Cx, block, describe, doc, models, rust_type};
-use crate::model::{Action, Cloud, Scheme, Version};
+use crate::model::{Action, Cloud, Field, QueryArg, QueryOption, Scheme, TypeRef, Version};
+use crate::template::Segment;
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -20,69 +21,52 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
     let text = format!(
-        "{}\n\nBuilt by the method that names this action; nothing is sent until `.send().await`. \
+        "{}\n\nBuilt by the method that names this action; nothing is sent until `.send().await`{}. \
          The method's documentation carries the permissions table and availability.\n\n`{} {}`",
         a.summary,
+        if is_collection(a) { " (or `.stream()`, `.all().await`)" } else { "" },
         a.method.as_str(),
         a.path
     );
     let docs = doc(&text);
-    let (response_ty, finish) = match &a.response {
-        None => (quote!(()), quote!(.into_unit())),
-        Some(t) => {
-            let t = rust_type(t, &quote!(super::models::));
-            (quote!(#t), quote!(.into_json()))
-        }
-    };
-    let options_methods = quote! {
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: #krate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-    };
-    let Some(fields) = &a.body else {
-        return quote! {
-            #docs
-            #[derive(Debug, Clone)]
-            #[must_use = "a request does nothing until `.send().await`"]
-            pub struct #name<'a> {
-                client: &'a #krate::GraphClient,
-                path: #krate::__private::PathBuilder,
-                options: #krate::CallOptions,
-            }
-
-            impl<'a> #name<'a> {
-                /// This action's metadata.
-                pub const INFO: &'static #krate::meta::ActionInfo = &super::actions::#info;
-
-                #[doc(hidden)]
-                pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder) -> Self {
-                    #name { client: __client, path: __path, options: ::std::default::Default::default() }
-                }
-
-                #options_methods
-
-                /// Sends the request.
-                pub async fn send(self) -> ::std::result::Result<#response_ty, #krate::Error> {
-                    #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::None, &self.options).await? #finish
-                }
-            }
-        };
-    };
     let super_models = quote!(super::models::);
+    let fields: &[Field] = a.body.as_deref().unwrap_or(&[]);
+    let has_body = a.body.is_some();
     let body_name = format_ident!("{}Body", name);
-    let body_doc = format!("The request body of [`{name}`].");
-    let body = models::object(cx, &body_name.to_string(), &body_doc, fields, &super_models);
-    let required: Vec<_> = fields
+    let body_struct = has_body.then(|| {
+        let body_doc = format!("The request body of [`{name}`].");
+        models::object(cx, &body_name.to_string(), &body_doc, fields, &super_models, false)
+    });
+    let binds: Vec<&Field> = fields.iter().filter(|f| f.bind.is_some()).collect();
+    let bind_slots: Vec<_> = binds
         .iter()
-        .filter(|f| !f.optional)
-        .map(|f| naming::ident(&f.wire))
+        .map(|f| format_ident!("bind_{}", naming::snake(&f.wire)))
         .collect();
-    let required_tys = fields
-        .iter()
-        .filter(|f| !f.optional)
-        .map(|f| rust_type(&f.ty, &super_models));
+    let bind_fields = binds.iter().map(|f| naming::ident(&f.wire));
+    // `__new` takes the required body fields; a bound one as the id, whose URL is made at `send`.
+    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
+    let new_args = required.iter().map(|f| {
+        let id = arg_name(f);
+        match &f.bind {
+            Some(_) => quote!(#id: &str),
+            None => {
+                let ty = rust_type(&f.ty, &super_models);
+                quote!(#id: #ty)
+            }
+        }
+    });
+    let body_inits = required.iter().map(|f| match &f.bind {
+        Some(_) => quote!(::std::string::String::new()),
+        None => {
+            let id = arg_name(f);
+            quote!(#id)
+        }
+    });
+    let bind_inits = binds.iter().zip(&bind_slots).map(|(f, slot)| {
+        let id = arg_name(f);
+        let path = path_builder(krate, f.bind.as_ref().map(|t| &t.segments[..]).unwrap_or(&[]), &id);
+        quote!(#slot: #path)
+    });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
         let id = naming::ident(&f.wire);
         let ty = rust_type(&f.ty, &super_models);
@@ -99,18 +83,19 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             }
         }
     });
+    let query_methods = a.query.iter().map(query_method);
     let rsc_fields: Vec<_> = fields
         .iter()
         .filter(|f| f.rsc_consent)
         .map(|f| naming::ident(&f.wire))
         .collect();
-    let rsc_doc = doc(&format!(
-        "Whether this request consents to resource-specific permissions, which rules out the\n\
-         permissions the action's notes name (see\n\
-         [`Permissions::usable`]({}::meta::Permissions::usable)).",
-        krate.to_string().replace(' ', "")
-    ));
     let rsc = (!rsc_fields.is_empty()).then(|| {
+        let rsc_doc = doc(&format!(
+            "Whether this request consents to resource-specific permissions, which rules out the\n\
+             permissions the action's notes name (see\n\
+             [`Permissions::usable`]({}::meta::Permissions::usable)).",
+            krate.to_string().replace(' ', "")
+        ));
         quote! {
             #rsc_doc
             pub fn consents_to_rsc(&self) -> bool {
@@ -118,8 +103,74 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             }
         }
     });
+    let replace_body = has_body.then(|| {
+        let d = if binds.is_empty() {
+            quote!(#[doc = " Replaces the whole request body."])
+        } else {
+            quote!(#[doc = " Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took."])
+        };
+        quote! {
+            #d
+            pub fn replace_body(mut self, body: #body_name) -> Self {
+                self.body = body;
+                self
+            }
+        }
+    });
+    let body_field = has_body.then(|| quote!(body: #body_name,));
+    let body_init = has_body.then(|| quote!(body: #body_name::new(#(#body_inits),*),));
+    let body_arg = if has_body {
+        quote! {{
+            #( self.body.#bind_fields = #krate::__private::bind_url(self.client, self.#bind_slots)?; )*
+            ::std::option::Option::Some(#krate::__private::json_body(&self.body)?)
+        }}
+    } else {
+        quote!(::std::option::Option::None)
+    };
+    let mutability = (!binds.is_empty()).then(|| quote!(mut));
+    let execute = quote! {
+        #krate::__private::execute(self.client, Self::INFO, self.path, self.query, #body_arg, self.options).await?
+    };
+    let sending = match &a.response {
+        Some(TypeRef::List(item)) => {
+            let item = rust_type(item, &super_models);
+            quote! {
+                /// Sends the request and reads the first page.
+                pub async fn send(self) -> ::std::result::Result<#krate::Page<#item>, #krate::Error> {
+                    #execute.into_json()
+                }
+
+                /// Every item of the collection, fetched page by page as the stream is read. Each
+                /// page is one call with the retry policy; a next-page link is followed only on the
+                /// service root's scheme, host and port.
+                pub fn stream(self) -> #krate::PageStream<#item> {
+                    #krate::__private::stream(self.client, Self::INFO, self.path, self.query, self.options)
+                }
+
+                /// Every item of the collection, across all pages.
+                pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<#item>, #krate::Error> {
+                    self.stream().collect_all().await
+                }
+            }
+        }
+        Some(t) => {
+            let t = rust_type(t, &super_models);
+            quote! {
+                /// Sends the request.
+                pub async fn send(#mutability self) -> ::std::result::Result<#t, #krate::Error> {
+                    #execute.into_json()
+                }
+            }
+        }
+        None => quote! {
+            /// Sends the request.
+            pub async fn send(#mutability self) -> ::std::result::Result<(), #krate::Error> {
+                #execute.into_unit()
+            }
+        },
+    };
     quote! {
-        #body
+        #body_struct
 
         #docs
         #[derive(Debug, Clone)]
@@ -127,7 +178,9 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         pub struct #name<'a> {
             client: &'a #krate::GraphClient,
             path: #krate::__private::PathBuilder,
-            body: #body_name,
+            #body_field
+            #(#bind_slots: #krate::__private::PathBuilder,)*
+            query: #krate::__private::Query,
             options: #krate::CallOptions,
         }
 
@@ -136,27 +189,91 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             pub const INFO: &'static #krate::meta::ActionInfo = &super::actions::#info;
 
             #[doc(hidden)]
-            pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder, #(#required: #required_tys),*) -> Self {
-                #name { client: __client, path: __path, body: #body_name::new(#(#required),*), options: ::std::default::Default::default() }
+            pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder, #(#new_args),*) -> Self {
+                #name {
+                    client: __client,
+                    path: __path,
+                    #body_init
+                    #(#bind_inits,)*
+                    query: #krate::__private::Query::new(),
+                    options: ::std::default::Default::default(),
+                }
             }
 
             #(#setters)*
 
-            /// Replaces the whole request body.
-            pub fn replace_body(mut self, body: #body_name) -> Self {
-                self.body = body;
-                self
-            }
+            #replace_body
 
             #rsc
 
-            #options_methods
+            #(#query_methods)*
 
-            /// Sends the request.
-            pub async fn send(self) -> ::std::result::Result<#response_ty, #krate::Error> {
-                let body = #krate::__private::json_body(&self.body)?;
-                #krate::__private::execute(self.client, Self::INFO, self.path, ::std::option::Option::Some(body), &self.options).await? #finish
+            /// Overrides the client's retry policy, timeouts or both for this call.
+            pub fn call_options(mut self, options: #krate::CallOptions) -> Self {
+                self.options = options;
+                self
             }
+
+            #sending
+        }
+    }
+}
+
+/// Whether the action answers with a collection, read page by page.
+pub(super) fn is_collection(a: &Action) -> bool {
+    matches!(a.response, Some(TypeRef::List(_)))
+}
+
+/// The Rust argument of a required body field: a bound field takes the id its path names.
+pub(super) fn arg_name(f: &Field) -> proc_macro2::Ident {
+    match f.bind.as_ref().and_then(|t| t.params().next()) {
+        Some(p) => naming::ident(p),
+        None => naming::ident(&f.wire),
+    }
+}
+
+/// A `PathBuilder` expression for a template whose one parameter is in `arg`.
+fn path_builder(krate: &TokenStream, segments: &[Segment], arg: &proc_macro2::Ident) -> TokenStream {
+    let steps = segments.iter().map(|s| match s {
+        Segment::Literal(l) => quote!(.segment(#l)),
+        Segment::Param(p) => quote!(.param(#p, #arg, false)),
+    });
+    quote!(#krate::__private::PathBuilder::root() #(#steps)*)
+}
+
+/// A query option's builder method.
+fn query_method(q: &QueryOption) -> TokenStream {
+    let method = naming::ident(&q.method);
+    let wire = &q.name;
+    let headers = q.headers.iter().map(|(n, v)| quote!(.header(#n, #v)));
+    let note = if q.headers.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = q.headers.iter().map(|(n, v)| format!("`{n}: {v}`")).collect();
+        format!(" Sends {} with it, as the page requires.", list.join(", "))
+    };
+    let (d, arg, value) = match q.arg {
+        QueryArg::Text => (
+            format!(" Sets `{wire}`, written as Graph writes it (it is percent-encoded when sent).{note}"),
+            quote!(value: impl ::std::convert::Into<::std::string::String>),
+            quote!(value.into()),
+        ),
+        QueryArg::Count => (
+            format!(" Sets `{wire}`.{note}"),
+            quote!(value: u32),
+            quote!(value.to_string()),
+        ),
+        QueryArg::Flag => (
+            format!(" Sets `{wire}`: whether the answer carries the total count.{note}"),
+            quote!(value: bool),
+            quote!(::std::string::String::from(if value { "true" } else { "false" })),
+        ),
+    };
+    quote! {
+        #[doc = #d]
+        pub fn #method(mut self, #arg) -> Self {
+            self.query = self.query.set(#wire, #value) #(#headers)*;
+            self
         }
     }
 }
@@ -231,8 +348,17 @@ pub(super) fn method_doc(a: &Action) -> String {
     }
     let response = match &a.response {
         None => format!("{}, returned as `Ok(())`", a.status),
+        Some(TypeRef::List(item)) => format!(
+            "{} with a page of {} items: `.send()` reads the first page, `.stream()` and `.all()` every page",
+            a.status,
+            describe(item)
+        ),
         Some(t) => format!("{} with {}", a.status, describe(t)),
     };
+    if !a.query.is_empty() {
+        let names: Vec<String> = a.query.iter().map(|q| format!("`{}` (`.{}()`)", q.name, q.method)).collect();
+        s.push_str(&format!("\n# Query options\n\n{}.\n", names.join(", ")));
+    }
     s.push_str(&format!(
         "\n# Response\n\n{response}.\n\n[Microsoft Graph documentation]({})",
         a.docs

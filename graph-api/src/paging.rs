@@ -1,0 +1,134 @@
+//! Collections: one page (`Page<T>`), and every item across pages as a lazy stream.
+
+use crate::client::Request;
+use crate::{Error, GraphClient};
+use futures_core::Stream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// One page of a collection, as Graph sends it: the items, the link to the next page, and the
+/// total count when the request asked for it with `.count(true)`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page (`value`).
+    #[serde(rename = "value")]
+    pub items: Vec<T>,
+    /// Where the next page is (`@odata.nextLink`); `None` on the last page.
+    #[serde(rename = "@odata.nextLink", default)]
+    pub next_link: Option<String>,
+    /// How many items the whole collection has (`@odata.count`), when asked for.
+    #[serde(rename = "@odata.count", default)]
+    pub count: Option<i64>,
+}
+
+impl<T> Page<T> {
+    /// Whether another page follows.
+    pub fn has_next(&self) -> bool {
+        self.next_link.is_some()
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// Every item of a collection, page after page: a page is fetched only when the items before it
+/// have been taken. Each page is one call, with the client's retry policy and timeouts.
+///
+/// After an error the stream ends. Made by a list request's `.stream()`.
+#[must_use = "a stream does nothing until polled"]
+pub struct PageStream<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+}
+
+impl<T> std::fmt::Debug for PageStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageStream").finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for PageStream<T> {
+    type Item = Result<T, Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> PageStream<T> {
+    /// The next item, or `None` after the last one (so no `StreamExt` import is needed).
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+
+    /// Every remaining item, in order; the first error ends the collection.
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        while let Some(item) = self.next().await {
+            out.push(item?);
+        }
+        Ok(out)
+    }
+}
+
+/// What the stream fetches next.
+enum Next {
+    /// The request as the builder made it (its URL may have failed to form).
+    First(Result<Request, Error>),
+    /// A page after the first: the `@odata.nextLink` of the page before.
+    Link(Request),
+    Done,
+}
+
+struct State<T> {
+    client: GraphClient,
+    next: Next,
+    items: std::vec::IntoIter<T>,
+}
+
+impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
+    pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
+        let state = State {
+            client,
+            next: Next::First(first),
+            items: Vec::new().into_iter(),
+        };
+        let stream = futures_util::stream::unfold(state, |mut s| async move {
+            loop {
+                if let Some(item) = s.items.next() {
+                    return Some((Ok(item), s));
+                }
+                let request = match std::mem::replace(&mut s.next, Next::Done) {
+                    Next::Done => return None,
+                    Next::First(Err(e)) => return Some((Err(e), s)),
+                    Next::First(Ok(r)) | Next::Link(r) => r,
+                };
+                let page = match s.client.send(&request).await {
+                    Ok(response) => response.into_json::<Page<T>>(),
+                    Err(e) => Err(e),
+                };
+                match page.and_then(|p| {
+                    let next = match &p.next_link {
+                        Some(link) => Some(s.client.follow(&request, link)?),
+                        None => None,
+                    };
+                    Ok((p.items, next))
+                }) {
+                    Ok((items, next)) => {
+                        s.items = items.into_iter();
+                        s.next = next.map_or(Next::Done, Next::Link);
+                    }
+                    Err(e) => return Some((Err(e), s)),
+                }
+            }
+        });
+        PageStream {
+            inner: Box::pin(stream),
+        }
+    }
+}
