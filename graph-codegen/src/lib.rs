@@ -32,6 +32,8 @@ pub struct Generated {
     pub tokens: TokenStream,
     /// Every problem found; the spec is correct when this is empty.
     pub diagnostics: Vec<Diagnostic>,
+    /// The navigation this spec makes, as the base that downstream specs extend.
+    pub index: nav::BaseIndex,
 }
 
 impl Generated {
@@ -163,15 +165,20 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
                 sources: SourceMap::default(),
                 tokens,
                 diagnostics: vec![d],
+                index: tree.index(),
             };
         }
     };
-    let (spec, tree, diagnostics) = load(&sources);
+    let (spec, tree, mut diagnostics) = load(&sources);
+    if let Some(base) = &opts.base {
+        diagnostics.extend(tree.clashes(&spec, base));
+    }
     let tokens = expand::expand(&spec, &tree, opts);
     Generated {
         sources,
         tokens,
         diagnostics,
+        index: tree.index(),
     }
 }
 

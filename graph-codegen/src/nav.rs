@@ -56,6 +56,8 @@ pub struct Node {
     pub type_name: String,
     /// The path prefix in template form, from the first action that passes here.
     pub prefix: String,
+    /// The first action that passes here (its index in [`Spec::actions`]).
+    pub action: usize,
     /// Navigation methods, in first-use order.
     pub edges: Vec<Edge>,
     /// Action methods, in first-use order.
@@ -151,7 +153,7 @@ impl Tree {
                 ),
             };
             chain.push(naming::pascal(&accessor));
-            node = self.edge(node, accessor, step, chain.concat(), &conflict)?;
+            node = self.edge(node, accessor, step, chain.concat(), index, &conflict)?;
             i += width;
         }
         let name = action.call.clone().unwrap_or_default();
@@ -172,6 +174,7 @@ impl Tree {
         accessor: String,
         step: Step,
         type_name: String,
+        action: usize,
         conflict: &dyn Fn(String) -> Diagnostic,
     ) -> Result<usize, Diagnostic> {
         if node == 0 && RESERVED_ROOT.contains(&accessor.as_str()) {
@@ -228,6 +231,7 @@ impl Tree {
         self.nodes.push(Node {
             type_name,
             prefix,
+            action,
             ..Node::default()
         });
         let target = self.nodes.len() - 1;
@@ -263,6 +267,111 @@ impl Tree {
         }
         n.calls.push(call);
         Ok(())
+    }
+}
+
+/// The navigation a base crate (graph-api) already has, which a downstream spec extends: each
+/// node's path prefix with every parameter written `{}`, its type name in the base crate's `nav`
+/// module (empty for the client), and the names of its methods.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BaseIndex {
+    /// One entry per node; the client's prefix is empty.
+    pub nodes: Vec<BaseNode>,
+}
+
+/// One navigation node of the base crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseNode {
+    /// The path prefix, parameters written `{}`: `/chats/{}`.
+    pub prefix: String,
+    /// The type in the base crate's `nav` module; empty for the client.
+    pub type_name: String,
+    /// Its navigation and action methods.
+    pub methods: Vec<String>,
+}
+
+/// A prefix with every parameter written `{}`, so that `{chat-id}` and `{id}` compare equal.
+pub fn shape(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    let mut in_param = false;
+    for c in prefix.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+impl Tree {
+    /// This tree as the base of downstream specs.
+    pub fn index(&self) -> BaseIndex {
+        BaseIndex {
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| BaseNode {
+                    prefix: shape(&n.prefix),
+                    type_name: n.type_name.clone(),
+                    methods: n
+                        .edges
+                        .iter()
+                        .map(|e| e.accessor.clone())
+                        .chain(n.calls.iter().map(|c| c.name.clone()))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The base node each of this tree's nodes extends, if any (index-aligned with `nodes`).
+    pub fn extended<'b>(&self, base: &'b BaseIndex) -> Vec<Option<&'b BaseNode>> {
+        let by_shape: HashMap<&str, &BaseNode> = base
+            .nodes
+            .iter()
+            .map(|n| (n.prefix.as_str(), n))
+            .collect();
+        self.nodes
+            .iter()
+            .map(|n| by_shape.get(shape(&n.prefix).as_str()).copied())
+            .collect()
+    }
+
+    /// Methods this tree would add to a base node that already has a method of that name
+    /// (which would shadow it), reported on the path of the action that adds it.
+    pub fn clashes(&self, spec: &Spec, base: &BaseIndex) -> Vec<Diagnostic> {
+        let extended = self.extended(base);
+        let mut out = Vec::new();
+        for (n, node) in self.nodes.iter().enumerate() {
+            let Some(b) = extended[n] else { continue };
+            let taken = |name: &str| b.methods.iter().any(|m| m == name);
+            let what = if b.type_name.is_empty() {
+                "`GraphClient`".to_owned()
+            } else {
+                format!("graph-api's `nav::{}`", b.type_name)
+            };
+            for e in &node.edges {
+                // The same step as the base's is the base's own method, not a clash.
+                if taken(&e.accessor) && extended[e.target].is_none() {
+                    let a = &spec.actions[self.nodes[e.target].action];
+                    out.push(Diagnostic::new(a.path_span.clone(), format!("`{}` is already a method of {what}, which leads elsewhere", e.accessor))
+                        .help("rename the collection's item name under [segments], or choose another path"));
+                }
+            }
+            for c in &node.calls {
+                if taken(&c.name) {
+                    let a = &spec.actions[c.action];
+                    out.push(Diagnostic::new(a.path_span.clone(), format!("`{}` is already a method of {what}", c.name))
+                        .help("name the method differently with `call`"));
+                }
+            }
+        }
+        out
     }
 }
 

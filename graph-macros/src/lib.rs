@@ -19,15 +19,28 @@ struct Input {
     path: LitStr,
     krate: Option<syn::Path>,
     extension_trait: Option<Ident>,
+    /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
+    base: Option<graph_codegen::nav::BaseIndex>,
 }
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let base = if input.peek(Token![@]) {
+            input.parse::<Token![@]>()?;
+            let kw: Ident = input.parse()?;
+            if kw != "base" {
+                return Err(syn::Error::new(kw.span(), "expected `@base [...]`"));
+            }
+            Some(parse_base(input)?)
+        } else {
+            None
+        };
         let path: LitStr = input.parse()?;
         let mut out = Input {
             path,
             krate: None,
             extension_trait: None,
+            base,
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -50,12 +63,57 @@ impl Parse for Input {
     }
 }
 
+/// `[("prefix", "Type", ["method", ...]), ...]`, as graph-api's forwarding macro writes it.
+fn parse_base(input: ParseStream) -> syn::Result<graph_codegen::nav::BaseIndex> {
+    let list;
+    syn::bracketed!(list in input);
+    let mut nodes = Vec::new();
+    while !list.is_empty() {
+        let node;
+        syn::parenthesized!(node in list);
+        let prefix: LitStr = node.parse()?;
+        node.parse::<Token![,]>()?;
+        let type_name: LitStr = node.parse()?;
+        node.parse::<Token![,]>()?;
+        let methods;
+        syn::bracketed!(methods in node);
+        let methods = methods.parse_terminated(|m: ParseStream| m.parse::<LitStr>(), Token![,])?;
+        nodes.push(graph_codegen::nav::BaseNode {
+            prefix: prefix.value(),
+            type_name: type_name.value(),
+            methods: methods.iter().map(LitStr::value).collect(),
+        });
+        if !list.is_empty() {
+            list.parse::<Token![,]>()?;
+        }
+    }
+    Ok(graph_codegen::nav::BaseIndex { nodes })
+}
+
 /// Generates models, action metadata, request builders and navigation methods from the spec
 /// files under a folder (or one file) of the invoking crate.
+///
+/// A downstream crate's invocation (with `trait = Name`) is first handed to a macro that
+/// graph-api generates over its own spec, which calls this one again with graph-api's navigation
+/// (`@base [...]`); methods under prefixes graph-api has then extend graph-api's own navigation
+/// types, so `client.chat(id).<downstream method>()` works.
 #[proc_macro]
 pub fn spec(input: TokenStream) -> TokenStream {
+    let tokens = proc_macro2::TokenStream::from(input.clone());
     let input = syn::parse_macro_input!(input as Input);
+    if input.base.is_none() && input.extension_trait.is_some() && !is_crate(input.krate.as_ref()) {
+        let krate = input
+            .krate
+            .as_ref()
+            .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
+        return quote!(#krate::__graph_api_spec_with_base! { #tokens }).into();
+    }
     expand(input).into()
+}
+
+/// Whether the invocation is graph-api's own (`crate = crate`).
+fn is_crate(krate: Option<&syn::Path>) -> bool {
+    krate.is_some_and(|p| p.is_ident("crate") || (p.segments.len() == 1 && p.segments[0].ident == "crate"))
 }
 
 fn expand(input: Input) -> proc_macro2::TokenStream {
@@ -74,14 +132,33 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
         Ok(p) => p,
         Err(msg) => return error(span, &msg),
     };
+    let own = is_crate(input.krate.as_ref()) && input.extension_trait.is_none();
     let krate = input
         .krate
         .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
     let opts = graph_codegen::Options {
         krate,
         extension_trait: input.extension_trait,
+        base: input.base,
     };
     let generated = graph_codegen::generate(&path, &manifest, &opts);
+    // graph-api's own expansion also writes the macro that hands downstream invocations its
+    // navigation.
+    let forward = own.then(|| {
+        let nodes = generated.index.nodes.iter().map(|n| {
+            let (prefix, ty, methods) = (&n.prefix, &n.type_name, &n.methods);
+            quote!((#prefix, #ty, [#(#methods),*]))
+        });
+        quote! {
+            #[doc(hidden)]
+            #[macro_export]
+            macro_rules! __graph_api_spec_with_base {
+                ($($input:tt)*) => {
+                    $crate::spec!(@base [#(#nodes),*] $($input)*);
+                };
+            }
+        }
+    });
     let tracked = generated
         .sources
         .paths()
@@ -94,7 +171,7 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     });
     // On errors the sound part of the spec is still emitted, so code using it does not fail too.
     let tokens = generated.tokens;
-    quote! { #track #(#errors)* #tokens }
+    quote! { #track #(#errors)* #tokens #forward }
 }
 
 /// Resolves the spec path against the crate folder, refusing absolute and escaping paths.

@@ -19,6 +19,9 @@ pub struct Options {
     /// When set, the client's root navigation methods go on a trait of this name, implemented for
     /// `GraphClient` (the only way a crate other than graph-api can add methods to it).
     pub extension_trait: Option<Ident>,
+    /// The navigation graph-api already has; a downstream spec's methods under those prefixes go
+    /// on extension traits of graph-api's own navigation types.
+    pub base: Option<crate::nav::BaseIndex>,
 }
 
 impl Default for Options {
@@ -26,6 +29,7 @@ impl Default for Options {
         Options {
             krate: quote!(::graph_api),
             extension_trait: None,
+            base: None,
         }
     }
 }
@@ -41,6 +45,10 @@ pub(crate) struct Cx<'a> {
     pub enums: std::collections::HashSet<&'a str>,
     /// Types that can derive `Default`.
     pub defaultable: std::collections::HashSet<String>,
+    /// Per navigation node: the base crate's type for it, when the base has that prefix.
+    pub base_types: Vec<Option<String>>,
+    /// Per navigation node: the base crate's method names on it, when the base has that prefix.
+    pub base_methods: Vec<Option<Vec<String>>>,
 }
 
 /// Expands a checked spec into the items of the generated API.
@@ -55,7 +63,20 @@ pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
         serde_crate,
         enums,
         defaultable: Default::default(),
+        base_types: vec![None; tree.nodes.len()],
+        base_methods: vec![None; tree.nodes.len()],
     };
+    if let Some(base) = &opts.base {
+        let extended = tree.extended(base);
+        cx.base_types = extended
+            .iter()
+            .map(|b| b.map(|b| b.type_name.clone()))
+            .collect();
+        cx.base_methods = extended
+            .iter()
+            .map(|b| b.map(|b| b.methods.clone()))
+            .collect();
+    }
     cx.defaultable = models::defaultable_types(&cx);
     let models = models::expand(&cx);
     let actions = actions::expand(&cx);

@@ -8,39 +8,53 @@ use quote::{format_ident, quote};
 
 pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
     let krate = cx.krate;
-    let nodes = cx.tree.nodes.iter().skip(1).map(|n| {
-        let name = format_ident!("{}", n.type_name);
-        let d = format!(" A point on the way to an action: `{}`.", n.prefix);
-        let site = Site::node();
-        let edges = n.edges.iter().map(|e| edge(cx, e, &site));
-        let calls = n.calls.iter().map(|c| call(cx, c, &site));
-        quote! {
-            #[doc = #d]
-            #[derive(Debug, Clone)]
-            pub struct #name<'a> {
-                client: &'a #krate::GraphClient,
-                path: #krate::__private::PathBuilder,
-            }
-
-            #[allow(clippy::should_implement_trait)]
-            impl<'a> #name<'a> {
-                #[doc(hidden)]
-                pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
-                    #name { client, path }
-                }
-                #(#edges)*
-                #(#calls)*
-            }
-        }
-    });
-    let root = &cx.tree.nodes[0];
-    let site = Site::root(krate, ext.is_some());
-    let root_methods: Vec<TokenStream> = root
-        .edges
+    // Nodes that the base crate already has get extension traits instead of types of their own.
+    let nodes = cx
+        .tree
+        .nodes
         .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(i, _)| cx.base_types[*i].is_none())
+        .map(|(_, n)| {
+            let name = format_ident!("{}", n.type_name);
+            let d = format!(" A point on the way to an action: `{}`.", n.prefix);
+            let site = Site::node();
+            let edges = n.edges.iter().map(|e| edge(cx, e, &site));
+            let calls = n.calls.iter().map(|c| call(cx, c, &site));
+            quote! {
+                #[doc = #d]
+                #[derive(Debug, Clone)]
+                pub struct #name<'a> {
+                    client: &'a #krate::GraphClient,
+                    path: #krate::__private::PathBuilder,
+                }
+
+                #[allow(clippy::should_implement_trait)]
+                impl<'a> #name<'a> {
+                    #[doc(hidden)]
+                    pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
+                        #name { client, path }
+                    }
+                    #[doc(hidden)]
+                    pub fn __client(&self) -> &'a #krate::GraphClient {
+                        self.client
+                    }
+                    #[doc(hidden)]
+                    pub fn __path(&self) -> #krate::__private::PathBuilder {
+                        self.path.clone()
+                    }
+                    #(#edges)*
+                    #(#calls)*
+                }
+            }
+        });
+    let site = Site::root(krate, ext.is_some());
+    let root_methods: Vec<TokenStream> = new_edges(cx, 0)
         .map(|e| edge(cx, e, &site))
-        .chain(root.calls.iter().map(|c| call(cx, c, &site)))
+        .chain(new_calls(cx, 0).map(|c| call(cx, c, &site)))
         .collect();
+    let mut traits = Vec::new();
     let root_impl = match ext {
         None => quote! {
             /// Navigation from the client to each action.
@@ -49,6 +63,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
         },
         Some(trait_name) => {
+            traits.push(trait_name.clone());
             let sigs = root_methods.iter().map(signature_of);
             let d = " Navigation methods generated from this crate's spec, for `GraphClient`.";
             quote! {
@@ -63,13 +78,81 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
         }
     };
+    // Methods this spec adds under a prefix the base crate already has.
+    let mut extensions = Vec::new();
+    if let Some(trait_name) = ext {
+        for (i, base) in cx.base_types.iter().enumerate().skip(1) {
+            let Some(base) = base else { continue };
+            let site = Site::extension();
+            let methods: Vec<TokenStream> = new_edges(cx, i)
+                .map(|e| edge(cx, e, &site))
+                .chain(new_calls(cx, i).map(|c| call(cx, c, &site)))
+                .collect();
+            if methods.is_empty() {
+                continue;
+            }
+            let name = format_ident!("{}{}", trait_name, base);
+            let base = format_ident!("{}", base);
+            traits.push(name.clone());
+            let sigs = methods.iter().map(signature_of);
+            let d = format!(
+                " Navigation methods generated from this crate's spec for `{}`, a point graph-api already has.",
+                cx.tree.nodes[i].prefix
+            );
+            extensions.push(quote! {
+                #[doc = #d]
+                pub trait #name<'a> {
+                    #(#sigs)*
+                }
+
+                impl<'a> #name<'a> for #krate::nav::#base<'a> {
+                    #(#methods)*
+                }
+            });
+        }
+    }
+    let prelude = (!traits.is_empty()).then(|| {
+        quote! {
+            /// Every extension trait of this spec, to bring its methods into scope with one
+            /// `use ...::prelude::*;`.
+            pub mod prelude {
+                #( pub use super::#traits as _; )*
+            }
+        }
+    });
     let body = block(nodes);
     quote! {
         /// Navigation types: each is a path prefix on the way to one or more actions.
         pub mod nav #body
 
         #root_impl
+
+        #(#extensions)*
+
+        #prelude
     }
+}
+
+/// The edges of a node that the base crate does not have already.
+fn new_edges<'a>(cx: &'a Cx, node: usize) -> impl Iterator<Item = &'a Edge> {
+    let base = base_methods(cx, node);
+    cx.tree.nodes[node]
+        .edges
+        .iter()
+        .filter(move |e| !base.contains(&e.accessor))
+}
+
+/// The action methods of a node that the base crate does not have already (a clash was reported).
+fn new_calls<'a>(cx: &'a Cx, node: usize) -> impl Iterator<Item = &'a Call> {
+    let base = base_methods(cx, node);
+    cx.tree.nodes[node]
+        .calls
+        .iter()
+        .filter(move |c| !base.contains(&c.name))
+}
+
+fn base_methods(cx: &Cx, node: usize) -> Vec<String> {
+    cx.base_methods.get(node).cloned().flatten().unwrap_or_default()
 }
 
 /// Where a generated method sits: on a navigation node inside `nav`, or on the client at the
@@ -86,6 +169,20 @@ struct Site {
 }
 
 impl Site {
+    /// A method of an extension trait on one of the base crate's navigation types.
+    fn extension() -> Site {
+        Site {
+            vis: quote!(),
+            receiver: quote!(&self),
+            client: quote!(self.__client()),
+            path: quote!(self.__path()),
+            lifetime: quote!('a),
+            nav: quote!(nav::),
+            requests: quote!(requests::),
+            models: quote!(models::),
+        }
+    }
+
     fn node() -> Site {
         Site {
             vis: quote!(pub),
@@ -127,6 +224,15 @@ fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
     } = site;
     let method = naming::ident(&e.accessor);
     let target = format_ident!("{}", cx.tree.nodes[e.target].type_name);
+    // A step to a point the base crate has leads to the base crate's type.
+    let (nav, target) = match &cx.base_types[e.target] {
+        Some(t) => {
+            let t = format_ident!("{}", t);
+            (quote!(#krate::nav::), t)
+        }
+        None => (nav.clone(), target),
+    };
+    let nav = &nav;
     match &e.step {
         Step::Literal(l) => {
             let d = format!(" Navigates to `/{l}`.");

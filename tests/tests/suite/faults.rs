@@ -5,7 +5,7 @@ use graph_api::{
     AccessToken, AuthError, BoxFuture, CallOptions, Error, GraphClient, RetryPolicy, Secret,
     TokenProvider,
 };
-use graph_api_tests::contoso::ContosoGraph;
+use graph_api_tests::contoso::prelude::*;
 use graph_api_tests::standin::{Fault, Recorded, Reply, StandIn};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,7 +46,7 @@ async fn upgrade(client: &GraphClient) -> Result<(), Error> {
 async fn get(
     client: &GraphClient,
 ) -> Result<graph_api_tests::contoso::models::Installation, Error> {
-    client.team("t").installed_app("i").get().send().await
+    client.team("t").contoso_app("i").get().send().await
 }
 
 fn ok_json() -> Reply {
@@ -320,7 +320,7 @@ async fn a_server_that_never_answers_hits_the_call_timeout() {
     let server = sequence(vec![Reply::fault(Fault::Stall)]).await;
     let err = client_for(&server)
         .team("t")
-        .installed_app("i")
+        .contoso_app("i")
         .get()
         .call_options(CallOptions::default().timeout(Duration::from_secs(30)))
         .send()

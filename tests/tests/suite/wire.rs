@@ -1,7 +1,7 @@
 //! The generated client on the wire: exact requests to a loopback server, and typed errors.
 
 use graph_api::{ApiVersion, Error, GraphClient, NationalCloud};
-use graph_api_tests::contoso::ContosoGraph;
+use graph_api_tests::contoso::prelude::*;
 use graph_api_tests::standin::{Recorded, Reply, StandIn};
 
 use graph_api_tests::seed::{APP_INSTALLATION_ID, CHAT_ID, example_2_permission_set};
@@ -234,7 +234,7 @@ async fn actions_missing_from_the_cloud_or_version_fail_before_sending() {
         .expect("valid config");
     let err = gov
         .team("t")
-        .installed_app("i")
+        .contoso_app("i")
         .get()
         .send()
         .await
@@ -252,7 +252,7 @@ async fn actions_missing_from_the_cloud_or_version_fail_before_sending() {
     assert!(err.to_string().contains("US Government L4"), "{err}");
     let err = client(&server)
         .team("t")
-        .installed_apps()
+        .contoso_apps()
         .add("x")
         .send()
         .await
@@ -274,7 +274,7 @@ async fn downstream_actions_send_and_decode() {
     let client = client(&server);
     let got = client
         .team("t 1")
-        .installed_app("inst-1")
+        .contoso_app("inst-1")
         .get()
         .send()
         .await
@@ -283,7 +283,7 @@ async fn downstream_actions_send_and_decode() {
     assert_eq!(got.is_pinned, Some(true));
     client
         .team("t 1")
-        .installed_app("inst-1")
+        .contoso_app("inst-1")
         .delete()
         .send()
         .await
@@ -305,7 +305,7 @@ async fn downstream_actions_send_and_decode() {
         .expect("config");
     let added = beta
         .team("t")
-        .installed_apps()
+        .contoso_apps()
         .add("https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/x")
         .send()
         .await
@@ -320,10 +320,10 @@ async fn downstream_actions_send_and_decode() {
     assert_eq!(
         lines,
         [
-            "GET /v1.0/teams/t%201/installedApps/inst-1",
-            "DELETE /v1.0/teams/t%201/installedApps/inst-1",
+            "GET /v1.0/teams/t%201/contosoApps/inst-1",
+            "DELETE /v1.0/teams/t%201/contosoApps/inst-1",
             "POST /v1.0/people/p/teamwork/installedApps/folder/app/microsoft.graph.pin",
-            "POST /beta/teams/t/installedApps",
+            "POST /beta/teams/t/contosoApps",
         ]
     );
     assert!(reqs[0].body.is_empty() && reqs[1].body.is_empty());
@@ -338,7 +338,7 @@ async fn a_success_body_that_is_not_the_documented_type_is_a_decode_error() {
     let server = standin(Reply::body(200, "text/html", "<html>oops</html>")).await;
     let err = client(&server)
         .team("t")
-        .installed_app("i")
+        .contoso_app("i")
         .get()
         .send()
         .await
