@@ -33,6 +33,7 @@ mod paging;
 mod path;
 mod query;
 mod retry;
+mod workflows;
 
 #[doc(hidden)]
 pub mod __private;
@@ -47,5 +48,6 @@ pub use error::{ApiError, Error, SNIPPET_LIMIT};
 pub use graph_macros::spec;
 pub use paging::{Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use workflows::ConsentedUpgrade;
 
 graph_macros::spec!("spec", crate = crate);

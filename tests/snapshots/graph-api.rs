@@ -3,7 +3,1044 @@
 
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
-    /** Set of required or granted resource-specific permissions that can be associated with a Teams app.
+    /** Represents a teamsApp installed in a team or the personal scope of a user.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappinstallation?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct TeamsAppInstallation {
+        /// A unique ID (not the Teams app ID).
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        /** The app that is installed.
+
+ A relationship: present only when the request expands it (`$expand=teamsApp`).*/
+        #[serde(rename = "teamsApp", default, skip_serializing_if = "Option::is_none")]
+        pub teams_app: ::std::option::Option<TeamsApp>,
+        /** The details of this version of the app.
+
+ A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
+        #[serde(
+            rename = "teamsAppDefinition",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub teams_app_definition: ::std::option::Option<TeamsAppDefinition>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl TeamsAppInstallation {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            TeamsAppInstallation {
+                id: ::std::option::Option::None,
+                consented_permission_set: ::std::option::Option::None,
+                teams_app: ::std::option::Option::None,
+                teams_app_definition: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `teamsApp`.
+        #[must_use]
+        pub fn with_teams_app(
+            mut self,
+            value: impl ::std::convert::Into<TeamsApp>,
+        ) -> Self {
+            self.teams_app = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `teamsAppDefinition`.
+        #[must_use]
+        pub fn with_teams_app_definition(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppDefinition>,
+        ) -> Self {
+            self.teams_app_definition = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TeamsAppInstallation {
+        /// The `@odata.type` that names a `TeamsAppInstallation`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppInstallation";
+    }
+    /** Represents a teamsApp installed in the personal scope of a user.
+
+ Derived from [`TeamsAppInstallation`]: its fields come first. A [`TeamsAppInstallation`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/userscopeteamsappinstallation?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct UserScopeTeamsAppInstallation {
+        /// A unique ID (not the Teams app ID).
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        /** The app that is installed.
+
+ A relationship: present only when the request expands it (`$expand=teamsApp`).*/
+        #[serde(rename = "teamsApp", default, skip_serializing_if = "Option::is_none")]
+        pub teams_app: ::std::option::Option<TeamsApp>,
+        /** The details of this version of the app.
+
+ A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
+        #[serde(
+            rename = "teamsAppDefinition",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub teams_app_definition: ::std::option::Option<TeamsAppDefinition>,
+        /** The chat between the user and Teams app.
+
+ A relationship: present only when the request expands it (`$expand=chat`).*/
+        #[serde(rename = "chat", default, skip_serializing_if = "Option::is_none")]
+        pub chat: ::std::option::Option<Chat>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl UserScopeTeamsAppInstallation {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            UserScopeTeamsAppInstallation {
+                id: ::std::option::Option::None,
+                consented_permission_set: ::std::option::Option::None,
+                teams_app: ::std::option::Option::None,
+                teams_app_definition: ::std::option::Option::None,
+                chat: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `teamsApp`.
+        #[must_use]
+        pub fn with_teams_app(
+            mut self,
+            value: impl ::std::convert::Into<TeamsApp>,
+        ) -> Self {
+            self.teams_app = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `teamsAppDefinition`.
+        #[must_use]
+        pub fn with_teams_app_definition(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppDefinition>,
+        ) -> Self {
+            self.teams_app_definition = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `chat`.
+        #[must_use]
+        pub fn with_chat(mut self, value: impl ::std::convert::Into<Chat>) -> Self {
+            self.chat = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl UserScopeTeamsAppInstallation {
+        /// The `@odata.type` that names a `UserScopeTeamsAppInstallation`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.userScopeTeamsAppInstallation";
+    }
+    impl ::std::convert::From<UserScopeTeamsAppInstallation> for TeamsAppInstallation {
+        fn from(value: UserScopeTeamsAppInstallation) -> Self {
+            let mut additional = value.additional;
+            crate::__private::keep(&mut additional, "chat", &value.chat);
+            TeamsAppInstallation {
+                id: value.id,
+                consented_permission_set: value.consented_permission_set,
+                teams_app: value.teams_app,
+                teams_app_definition: value.teams_app_definition,
+                odata_type: value.odata_type,
+                additional,
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<TeamsAppInstallation>
+    for UserScopeTeamsAppInstallation {
+        type Error = TeamsAppInstallation;
+        fn try_from(
+            value: TeamsAppInstallation,
+        ) -> ::std::result::Result<Self, TeamsAppInstallation> {
+            if !crate::__private::names_type(
+                value.odata_type.as_deref(),
+                UserScopeTeamsAppInstallation::ODATA_TYPE,
+            ) {
+                return ::std::result::Result::Err(value);
+            }
+            crate::__private::convert(&value).ok_or(value)
+        }
+    }
+    /** A chat is a collection of chatMessages between one or more participants.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct Chat {
+        /// The chat's unique identifier. Read-only.
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// Specifies the type of chat.
+        #[serde(rename = "chatType", default, skip_serializing_if = "Option::is_none")]
+        pub chat_type: ::std::option::Option<ChatType>,
+        /// Date and time at which the chat was created. Read-only.
+        #[serde(
+            rename = "createdDateTime",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub created_date_time: ::std::option::Option<::std::string::String>,
+        /// Indicates whether the chat is hidden for all its members. Read-only.
+        #[serde(
+            rename = "isHiddenForAllMembers",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub is_hidden_for_all_members: ::std::option::Option<bool>,
+        /// Date and time at which the chat was renamed or the list of members was last changed. Read-only.
+        #[serde(
+            rename = "lastUpdatedDateTime",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub last_updated_date_time: ::std::option::Option<::std::string::String>,
+        /// The identifier of the tenant in which the chat was created. Read-only.
+        #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        /// Subject or topic for the chat. Only available for group chats.
+        #[serde(rename = "topic", default, skip_serializing_if = "Option::is_none")]
+        pub topic: ::std::option::Option<::std::string::String>,
+        /// The URL for the chat in Microsoft Teams. The URL should be treated as an opaque blob, and not parsed. Read-only.
+        #[serde(rename = "webUrl", default, skip_serializing_if = "Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl Chat {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Chat {
+                id: ::std::option::Option::None,
+                chat_type: ::std::option::Option::None,
+                created_date_time: ::std::option::Option::None,
+                is_hidden_for_all_members: ::std::option::Option::None,
+                last_updated_date_time: ::std::option::Option::None,
+                tenant_id: ::std::option::Option::None,
+                topic: ::std::option::Option::None,
+                web_url: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `chatType`.
+        #[must_use]
+        pub fn with_chat_type(
+            mut self,
+            value: impl ::std::convert::Into<ChatType>,
+        ) -> Self {
+            self.chat_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `createdDateTime`.
+        #[must_use]
+        pub fn with_created_date_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.created_date_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `isHiddenForAllMembers`.
+        #[must_use]
+        pub fn with_is_hidden_for_all_members(
+            mut self,
+            value: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            self.is_hidden_for_all_members = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `lastUpdatedDateTime`.
+        #[must_use]
+        pub fn with_last_updated_date_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_updated_date_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `tenantId`.
+        #[must_use]
+        pub fn with_tenant_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tenant_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `topic`.
+        #[must_use]
+        pub fn with_topic(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.topic = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `webUrl`.
+        #[must_use]
+        pub fn with_web_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.web_url = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl Chat {
+        /// The `@odata.type` that names a `Chat`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.chat";
+    }
+    /** Represents an app in the Microsoft Teams app catalog.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapp?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct TeamsApp {
+        /// The app ID generated for the catalog is different from the developer-provided ID found within the Microsoft Teams zip app package.
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the catalog app provided by the app developer in the Microsoft Teams zip app package.
+        #[serde(
+            rename = "displayName",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        /// The method of distribution for the app. Read-only.
+        #[serde(
+            rename = "distributionMethod",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub distribution_method: ::std::option::Option<TeamsAppDistributionMethod>,
+        /// The ID of the catalog provided by the app developer in the Microsoft Teams zip app package.
+        #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /** The details for each version of the app.
+
+ A relationship: present only when the request expands it (`$expand=appDefinitions`).*/
+        #[serde(
+            rename = "appDefinitions",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub app_definitions: ::std::option::Option<::std::vec::Vec<TeamsAppDefinition>>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl TeamsApp {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            TeamsApp {
+                id: ::std::option::Option::None,
+                display_name: ::std::option::Option::None,
+                distribution_method: ::std::option::Option::None,
+                external_id: ::std::option::Option::None,
+                app_definitions: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.display_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `distributionMethod`.
+        #[must_use]
+        pub fn with_distribution_method(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppDistributionMethod>,
+        ) -> Self {
+            self.distribution_method = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `externalId`.
+        #[must_use]
+        pub fn with_external_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.external_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `appDefinitions`.
+        #[must_use]
+        pub fn with_app_definitions(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<TeamsAppDefinition>>,
+        ) -> Self {
+            self.app_definitions = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TeamsApp {
+        /// The `@odata.type` that names a `TeamsApp`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsApp";
+    }
+    /** Represents the details of a version of a teamsApp.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappdefinition?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct TeamsAppDefinition {
+        /// A unique ID (not the Teams app ID).
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// Authorization requirements specified in the Teams app manifest.
+        #[serde(
+            rename = "authorization",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub authorization: ::std::option::Option<TeamsAppAuthorization>,
+        #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+        pub created_by: ::std::option::Option<IdentitySet>,
+        /// Verbose description of the application.
+        #[serde(
+            rename = "description",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub description: ::std::option::Option<::std::string::String>,
+        /// The name of the app provided by the app developer.
+        #[serde(
+            rename = "displayName",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastModifiedDateTime",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub last_modified_date_time: ::std::option::Option<::std::string::String>,
+        /// The published status of a specific version of a Teams app.
+        #[serde(
+            rename = "publishingState",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub publishing_state: ::std::option::Option<TeamsAppPublishingState>,
+        /// Short description of the application.
+        #[serde(
+            rename = "shortDescription",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub short_description: ::std::option::Option<::std::string::String>,
+        /// The ID from the Teams app manifest.
+        #[serde(rename = "teamsAppId", default, skip_serializing_if = "Option::is_none")]
+        pub teams_app_id: ::std::option::Option<::std::string::String>,
+        /// The version number of the application.
+        #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
+        pub version: ::std::option::Option<::std::string::String>,
+        /** The details of the bot specified in the Teams app manifest.
+
+ A relationship: present only when the request expands it (`$expand=bot`).*/
+        #[serde(rename = "bot", default, skip_serializing_if = "Option::is_none")]
+        pub bot: ::std::option::Option<TeamworkBot>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl TeamsAppDefinition {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            TeamsAppDefinition {
+                id: ::std::option::Option::None,
+                authorization: ::std::option::Option::None,
+                created_by: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                display_name: ::std::option::Option::None,
+                last_modified_date_time: ::std::option::Option::None,
+                publishing_state: ::std::option::Option::None,
+                short_description: ::std::option::Option::None,
+                teams_app_id: ::std::option::Option::None,
+                version: ::std::option::Option::None,
+                bot: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `authorization`.
+        #[must_use]
+        pub fn with_authorization(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppAuthorization>,
+        ) -> Self {
+            self.authorization = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `createdBy`.
+        #[must_use]
+        pub fn with_created_by(
+            mut self,
+            value: impl ::std::convert::Into<IdentitySet>,
+        ) -> Self {
+            self.created_by = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `description`.
+        #[must_use]
+        pub fn with_description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.display_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `lastModifiedDateTime`.
+        #[must_use]
+        pub fn with_last_modified_date_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_modified_date_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `publishingState`.
+        #[must_use]
+        pub fn with_publishing_state(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppPublishingState>,
+        ) -> Self {
+            self.publishing_state = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `shortDescription`.
+        #[must_use]
+        pub fn with_short_description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.short_description = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `teamsAppId`.
+        #[must_use]
+        pub fn with_teams_app_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.teams_app_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `version`.
+        #[must_use]
+        pub fn with_version(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.version = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `bot`.
+        #[must_use]
+        pub fn with_bot(
+            mut self,
+            value: impl ::std::convert::Into<TeamworkBot>,
+        ) -> Self {
+            self.bot = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TeamsAppDefinition {
+        /// The `@odata.type` that names a `TeamsAppDefinition`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppDefinition";
+    }
+    /** The authorization details of a teamsApp.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappauthorization?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct TeamsAppAuthorization {
+        /// The registration ID of the Microsoft Entra app ID associated with the teamsApp.
+        #[serde(
+            rename = "clientAppId",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub client_app_id: ::std::option::Option<::std::string::String>,
+        /// Set of permissions required by the teamsApp.
+        #[serde(
+            rename = "requiredPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub required_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl TeamsAppAuthorization {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            TeamsAppAuthorization {
+                client_app_id: ::std::option::Option::None,
+                required_permission_set: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `clientAppId`.
+        #[must_use]
+        pub fn with_client_app_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.client_app_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `requiredPermissionSet`.
+        #[must_use]
+        pub fn with_required_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+        ) -> Self {
+            self.required_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TeamsAppAuthorization {
+        /// The `@odata.type` that names a `TeamsAppAuthorization`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppAuthorization";
+    }
+    /** Represents a bot in the Microsoft Teams ecosystem.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamworkbot?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct TeamworkBot {
+        /// The ID of the bot associated with the specific teamsAppDefinition. This value is usually a GUID.
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl TeamworkBot {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            TeamworkBot {
+                id: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TeamworkBot {
+        /// The `@odata.type` that names a `TeamworkBot`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamworkBot";
+    }
+    /** Represents a keyed collection of identity resources.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identityset?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct IdentitySet {
+        /// Optional. The application associated with this action.
+        #[serde(
+            rename = "application",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub application: ::std::option::Option<Identity>,
+        /// Optional. The device associated with this action.
+        #[serde(rename = "device", default, skip_serializing_if = "Option::is_none")]
+        pub device: ::std::option::Option<Identity>,
+        /// Optional. The user associated with this action.
+        #[serde(rename = "user", default, skip_serializing_if = "Option::is_none")]
+        pub user: ::std::option::Option<Identity>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl IdentitySet {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            IdentitySet {
+                application: ::std::option::Option::None,
+                device: ::std::option::Option::None,
+                user: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `application`.
+        #[must_use]
+        pub fn with_application(
+            mut self,
+            value: impl ::std::convert::Into<Identity>,
+        ) -> Self {
+            self.application = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `device`.
+        #[must_use]
+        pub fn with_device(
+            mut self,
+            value: impl ::std::convert::Into<Identity>,
+        ) -> Self {
+            self.device = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `user`.
+        #[must_use]
+        pub fn with_user(mut self, value: impl ::std::convert::Into<Identity>) -> Self {
+            self.user = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl IdentitySet {
+        /// The `@odata.type` that names a `IdentitySet`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.identitySet";
+    }
+    /** Represents an identity of an actor.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identity?view=graph-rest-1.0)*/
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct Identity {
+        /// The display name of the identity.
+        #[serde(
+            rename = "displayName",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        /// Unique identifier for the identity or actor.
+        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
+    }
+    impl Identity {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Identity {
+                display_name: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.display_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl Identity {
+        /// The `@odata.type` that names a `Identity`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.identity";
+    }
+    /** Set of required/granted permissions that can be associated with a Teams app.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)*/
     #[derive(
@@ -26,12 +1063,29 @@ pub mod models {
         pub resource_specific_permissions: ::std::option::Option<
             ::std::vec::Vec<TeamsAppResourceSpecificPermission>,
         >,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
     }
     impl TeamsAppPermissionSet {
         /// An empty value: every field unset.
         pub fn new() -> Self {
             TeamsAppPermissionSet {
                 resource_specific_permissions: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
             }
         }
         /// Sets `resourceSpecificPermissions`.
@@ -48,7 +1102,11 @@ pub mod models {
             self
         }
     }
-    /** A resource-specific permission associated with a Teams app.
+    impl TeamsAppPermissionSet {
+        /// The `@odata.type` that names a `TeamsAppPermissionSet`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppPermissionSet";
+    }
+    /** Represents the resource-specific permission associated with a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
     #[derive(
@@ -78,6 +1136,21 @@ pub mod models {
         pub permission_type: ::std::option::Option<
             TeamsAppResourceSpecificPermissionType,
         >,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: ::std::option::Option<::std::string::String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: crate::__private::serde_json::Map<
+            ::std::string::String,
+            crate::__private::serde_json::Value,
+        >,
     }
     impl TeamsAppResourceSpecificPermission {
         /// An empty value: every field unset.
@@ -85,6 +1158,8 @@ pub mod models {
             TeamsAppResourceSpecificPermission {
                 permission_value: ::std::option::Option::None,
                 permission_type: ::std::option::Option::None,
+                odata_type: ::std::option::Option::None,
+                additional: ::std::default::Default::default(),
             }
         }
         /// Sets `permissionValue`.
@@ -106,6 +1181,10 @@ pub mod models {
             self
         }
     }
+    impl TeamsAppResourceSpecificPermission {
+        /// The `@odata.type` that names a `TeamsAppResourceSpecificPermission`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppResourceSpecificPermission";
+    }
     /** The type of a resource-specific permission.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppResourceSpecificPermissionType::Other`].
@@ -114,14 +1193,16 @@ pub mod models {
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum TeamsAppResourceSpecificPermissionType {
-        /** The resource-specific permission is of delegated type.
+        /** Indicates that the resource specific permission is of delegated type.
 
  Wire value `Delegated`.*/
         Delegated,
-        /** The resource-specific permission is of application type.
+        /** Indicates that the resource specific permission is of application type.
 
  Wire value `Application`.*/
         Application,
+        /// Wire value `unknownFutureValue`.
+        UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
     }
@@ -131,6 +1212,9 @@ pub mod models {
             match self {
                 TeamsAppResourceSpecificPermissionType::Delegated => "Delegated",
                 TeamsAppResourceSpecificPermissionType::Application => "Application",
+                TeamsAppResourceSpecificPermissionType::UnknownFutureValue => {
+                    "unknownFutureValue"
+                }
                 TeamsAppResourceSpecificPermissionType::Other(value) => value,
             }
         }
@@ -142,6 +1226,9 @@ pub mod models {
             }
             if value.eq_ignore_ascii_case("Application") {
                 return TeamsAppResourceSpecificPermissionType::Application;
+            }
+            if value.eq_ignore_ascii_case("unknownFutureValue") {
+                return TeamsAppResourceSpecificPermissionType::UnknownFutureValue;
             }
             TeamsAppResourceSpecificPermissionType::Other(value.to_owned())
         }
@@ -170,9 +1257,397 @@ pub mod models {
             )
         }
     }
+    /** The method of distribution for the app.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppDistributionMethod::Other`].
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapp?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum TeamsAppDistributionMethod {
+        /** The app is available to all tenants through the Microsoft Teams app store.
+
+ Wire value `store`.*/
+        Store,
+        /** The app is available only in this tenant.
+
+ Wire value `organization`.*/
+        Organization,
+        /** The app is available only to the user or team it's installed to.
+
+ Wire value `sideloaded`.*/
+        Sideloaded,
+        /** Evolvable enumeration sentinel value. Don't use.
+
+ Wire value `unknownFutureValue`.*/
+        UnknownFutureValue,
+        /// A value not known to this version of graph-api, as Graph sent it.
+        Other(::std::string::String),
+    }
+    impl TeamsAppDistributionMethod {
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                TeamsAppDistributionMethod::Store => "store",
+                TeamsAppDistributionMethod::Organization => "organization",
+                TeamsAppDistributionMethod::Sideloaded => "sideloaded",
+                TeamsAppDistributionMethod::UnknownFutureValue => "unknownFutureValue",
+                TeamsAppDistributionMethod::Other(value) => value,
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for TeamsAppDistributionMethod {
+        fn from(value: &str) -> Self {
+            if value.eq_ignore_ascii_case("store") {
+                return TeamsAppDistributionMethod::Store;
+            }
+            if value.eq_ignore_ascii_case("organization") {
+                return TeamsAppDistributionMethod::Organization;
+            }
+            if value.eq_ignore_ascii_case("sideloaded") {
+                return TeamsAppDistributionMethod::Sideloaded;
+            }
+            if value.eq_ignore_ascii_case("unknownFutureValue") {
+                return TeamsAppDistributionMethod::UnknownFutureValue;
+            }
+            TeamsAppDistributionMethod::Other(value.to_owned())
+        }
+    }
+    impl ::std::fmt::Display for TeamsAppDistributionMethod {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl crate::__private::serde::Serialize for TeamsAppDistributionMethod {
+        fn serialize<S: crate::__private::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppDistributionMethod {
+        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::__private::deserialize_str_with(
+                deserializer,
+                |value: &str| TeamsAppDistributionMethod::from(value),
+            )
+        }
+    }
+    /** The published status of a specific version of a Teams app.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppPublishingState::Other`].
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappdefinition?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum TeamsAppPublishingState {
+        /** The specific version of the Teams app was submitted and is under review.
+
+ Wire value `submitted`.*/
+        Submitted,
+        /** The admin rejected the request to publish the specific version of the Teams app.
+
+ Wire value `rejected`.*/
+        Rejected,
+        /** The request to publish the specific version of the Teams app was approved by the admin and the app is published.
+
+ Wire value `published`.*/
+        Published,
+        /// Wire value `unknownFutureValue`.
+        UnknownFutureValue,
+        /// A value not known to this version of graph-api, as Graph sent it.
+        Other(::std::string::String),
+    }
+    impl TeamsAppPublishingState {
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                TeamsAppPublishingState::Submitted => "submitted",
+                TeamsAppPublishingState::Rejected => "rejected",
+                TeamsAppPublishingState::Published => "published",
+                TeamsAppPublishingState::UnknownFutureValue => "unknownFutureValue",
+                TeamsAppPublishingState::Other(value) => value,
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for TeamsAppPublishingState {
+        fn from(value: &str) -> Self {
+            if value.eq_ignore_ascii_case("submitted") {
+                return TeamsAppPublishingState::Submitted;
+            }
+            if value.eq_ignore_ascii_case("rejected") {
+                return TeamsAppPublishingState::Rejected;
+            }
+            if value.eq_ignore_ascii_case("published") {
+                return TeamsAppPublishingState::Published;
+            }
+            if value.eq_ignore_ascii_case("unknownFutureValue") {
+                return TeamsAppPublishingState::UnknownFutureValue;
+            }
+            TeamsAppPublishingState::Other(value.to_owned())
+        }
+    }
+    impl ::std::fmt::Display for TeamsAppPublishingState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl crate::__private::serde::Serialize for TeamsAppPublishingState {
+        fn serialize<S: crate::__private::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppPublishingState {
+        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::__private::deserialize_str_with(
+                deserializer,
+                |value: &str| TeamsAppPublishingState::from(value),
+            )
+        }
+    }
+    /** Specifies the type of chat.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`ChatType::Other`].
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ChatType {
+        /** Indicates that the chat is a 1:1 chat. The roster size is fixed for this type of chat; members can't be removed/added.
+
+ Wire value `oneOnOne`.*/
+        OneOnOne,
+        /** Indicates that the chat is a group chat. The roster size (of at least two people) can be updated for this type of chat. Members can be removed/added later.
+
+ Wire value `group`.*/
+        Group,
+        /** Indicates that the chat is associated with an online meeting. This type of chat is only created as part of the creation of an online meeting.
+
+ Wire value `meeting`.*/
+        Meeting,
+        /** Evolvable enumeration sentinel value. Don't use.
+
+ Wire value `unknownFutureValue`.*/
+        UnknownFutureValue,
+        /// A value not known to this version of graph-api, as Graph sent it.
+        Other(::std::string::String),
+    }
+    impl ChatType {
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                ChatType::OneOnOne => "oneOnOne",
+                ChatType::Group => "group",
+                ChatType::Meeting => "meeting",
+                ChatType::UnknownFutureValue => "unknownFutureValue",
+                ChatType::Other(value) => value,
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for ChatType {
+        fn from(value: &str) -> Self {
+            if value.eq_ignore_ascii_case("oneOnOne") {
+                return ChatType::OneOnOne;
+            }
+            if value.eq_ignore_ascii_case("group") {
+                return ChatType::Group;
+            }
+            if value.eq_ignore_ascii_case("meeting") {
+                return ChatType::Meeting;
+            }
+            if value.eq_ignore_ascii_case("unknownFutureValue") {
+                return ChatType::UnknownFutureValue;
+            }
+            ChatType::Other(value.to_owned())
+        }
+    }
+    impl ::std::fmt::Display for ChatType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl crate::__private::serde::Serialize for ChatType {
+        fn serialize<S: crate::__private::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> crate::__private::serde::Deserialize<'de> for ChatType {
+        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::__private::deserialize_str_with(
+                deserializer,
+                |value: &str| ChatType::from(value),
+            )
+        }
+    }
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
 pub mod actions {
+    /// Metadata of [`ListChatAppInstallations`](super::requests::ListChatAppInstallations): List all app installations within a chat.
+    pub static LIST_CHAT_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "list_chat_app_installations",
+        summary: "List all app installations within a chat.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/chats/{chat-id}/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+            crate::NationalCloud::China21Vianet,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::Collection("TeamsAppInstallation"),
+        query_options: &["$filter", "$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForChat"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForChat",
+                    "TeamsAppInstallation.ManageSelectedForChat",
+                    "TeamsAppInstallation.ReadWriteAndConsentForChat",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForChat",
+                    "TeamsAppInstallation.ReadWriteForChat",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForChat.All"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForChat.All",
+                    "Chat.Manage.Chat",
+                    "TeamsAppInstallation.ManageSelectedForChat.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.Read.Chat",
+                    "TeamsAppInstallation.ReadWriteAndConsentForChat.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
+                    "TeamsAppInstallation.ReadWriteForChat.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The following permissions use resource-specific consent: TeamsAppInstallation.ReadWriteAndConsentSelfForChat, TeamsAppInstallation.ReadWriteAndConsentForChat, TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All, TeamsAppInstallation.ReadWriteAndConsentForChat.All.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`GetChatAppInstallation`](super::requests::GetChatAppInstallation): Get an app installed in a chat.
+    pub static GET_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "get_chat_app_installation",
+        summary: "Get an app installed in a chat.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/chats/{chat-id}/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+            crate::NationalCloud::China21Vianet,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::One("TeamsAppInstallation"),
+        query_options: &["$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForChat"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForChat",
+                    "TeamsAppInstallation.ManageSelectedForChat",
+                    "TeamsAppInstallation.ReadWriteForChat",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForChat.All"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForChat.All",
+                    "Chat.Manage.Chat",
+                    "TeamsAppInstallation.ManageSelectedForChat.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.Read.Chat",
+                    "TeamsAppInstallation.ReadWriteForChat.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The TeamsAppInstallation.ReadWriteAndConsentSelfForChat and TeamsAppInstallation.ReadWriteAndConsentForChat permissions use resource-specific consent.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`AddChatAppInstallation`](super::requests::AddChatAppInstallation): Install a teamsApp to the specified chat.
+    pub static ADD_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "add_chat_app_installation",
+        summary: "Install a teamsApp to the specified chat.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Post,
+        path: "/chats/{chat-id}/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+            crate::NationalCloud::China21Vianet,
+        ],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 201,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForChat",
+                    "TeamsAppInstallation.ReadWriteAndConsentForChat",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForChat",
+                    "TeamsAppInstallation.ReadWriteForChat",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForChat.All"],
+                higher: &[
+                    "Chat.Manage.Chat",
+                    "TeamsAppInstallation.ManageSelectedForChat.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForChat.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
+                    "TeamsAppInstallation.ReadWriteForChat.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "These TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions cannot be used to install apps that require consent to resource-specific permissions.",
+                    unusable_with_rsc_consent: &[
+                        "TeamsAppInstallation.ReadWriteSelfForChat",
+                        "TeamsAppInstallation.ReadWriteForChat",
+                        "TeamsAppInstallation.ReadWriteSelfForChat.All",
+                        "TeamsAppInstallation.ReadWriteForChat.All",
+                    ],
+                },
+            ],
+        },
+    };
     /// Metadata of [`UpgradeChatAppInstallation`](super::requests::UpgradeChatAppInstallation): Upgrade an app installation within a chat.
     pub static UPGRADE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "upgrade_chat_app_installation",
@@ -190,6 +1665,8 @@ pub mod actions {
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
         permissions: crate::meta::Permissions {
             delegated: crate::meta::PermissionScheme::Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
@@ -224,11 +1701,917 @@ pub mod actions {
             ],
         },
     };
+    /// Metadata of [`RemoveChatAppInstallation`](super::requests::RemoveChatAppInstallation): Uninstall an app installed within a chat.
+    pub static REMOVE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "remove_chat_app_installation",
+        summary: "Uninstall an app installed within a chat.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Delete,
+        path: "/chats/{chat-id}/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+            crate::NationalCloud::China21Vianet,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForChat",
+                    "TeamsAppInstallation.ReadWriteForChat",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForChat.All"],
+                higher: &[
+                    "Chat.Manage.Chat",
+                    "TeamsAppInstallation.ManageSelectedForChat.All",
+                    "TeamsAppInstallation.ReadWriteForChat.All",
+                ],
+            },
+            notes: &[],
+        },
+    };
+    /// Metadata of [`ListTeamAppInstallations`](super::requests::ListTeamAppInstallations): Retrieve a list of apps installed in the specified team.
+    pub static LIST_TEAM_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "list_team_app_installations",
+        summary: "Retrieve a list of apps installed in the specified team.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/teams/{team-id}/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::Collection("TeamsAppInstallation"),
+        query_options: &["$filter", "$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForTeam"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForTeam",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "Group.Read.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
+                    "TeamsAppInstallation.ReadWriteForTeam",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.Read.Group"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "Group.Read.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.ReadForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
+                    "TeamsAppInstallation.ReadWriteForTeam.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`GetTeamAppInstallation`](super::requests::GetTeamAppInstallation): Retrieve the app installed in the specified team.
+    pub static GET_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "get_team_app_installation",
+        summary: "Retrieve the app installed in the specified team.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/teams/{team-id}/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::One("TeamsAppInstallation"),
+        query_options: &["$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
+                higher: &[
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "Group.Read.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam",
+                    "TeamsAppInstallation.ReadForTeam",
+                    "TeamsAppInstallation.ReadForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
+                    "TeamsAppInstallation.ReadWriteForTeam",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.Read.Group"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "Group.Read.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.ReadForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
+                    "TeamsAppInstallation.ReadWriteForTeam.All",
+                    "TeamsAppInstallation.ReadWriteSelfForTeam",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+                crate::meta::PermissionNote {
+                    text: "The TeamsAppInstallation.Read.Group permission uses resource-specific consent.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`AddTeamAppInstallation`](super::requests::AddTeamAppInstallation): Install an app to the specified team.
+    pub static ADD_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "add_team_app_installation",
+        summary: "Install an app to the specified team.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Post,
+        path: "/teams/{team-id}/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 200,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
+                    "TeamsAppInstallation.ReadWriteForTeam",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
+                    "TeamsAppInstallation.ReadWriteForTeam.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeam, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.",
+                    unusable_with_rsc_consent: &[
+                        "TeamsAppInstallation.ReadWriteSelfForTeam",
+                        "TeamsAppInstallation.ReadWriteForTeam",
+                        "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+                        "TeamsAppInstallation.ReadWriteForTeam.All",
+                    ],
+                },
+                crate::meta::PermissionNote {
+                    text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`UpgradeTeamAppInstallation`](super::requests::UpgradeTeamAppInstallation): Upgrade an app installation in a team to the latest version of the app.
+    pub static UPGRADE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "upgrade_team_app_installation",
+        summary: "Upgrade an app installation in a team to the latest version of the app.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Post,
+        path: "/teams/{team-id}/installedApps/{app-installation-id}/upgrade",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
+                    "TeamsAppInstallation.ReadWriteForTeam",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
+                    "TeamsAppInstallation.ReadWriteForTeam.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeampermissions, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.",
+                    unusable_with_rsc_consent: &[
+                        "TeamsAppInstallation.ReadWriteSelfForTeam",
+                        "TeamsAppInstallation.ReadWriteForTeam",
+                        "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+                        "TeamsAppInstallation.ReadWriteForTeam.All",
+                    ],
+                },
+                crate::meta::PermissionNote {
+                    text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`RemoveTeamAppInstallation`](super::requests::RemoveTeamAppInstallation): Uninstalls an app from the specified team.
+    pub static REMOVE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "remove_team_app_installation",
+        summary: "Uninstalls an app from the specified team.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Delete,
+        path: "/teams/{team-id}/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam",
+                    "TeamsAppInstallation.ReadWriteForTeam",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
+                higher: &[
+                    "Directory.ReadWrite.All",
+                    "Group.ReadWrite.All",
+                    "TeamsAppInstallation.ManageSelectedForTeam.All",
+                    "TeamsAppInstallation.ReadWriteForTeam.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`ListUserAppInstallations`](super::requests::ListUserAppInstallations): Retrieve the list of apps installed in the personal scope of the specified user.
+    pub static LIST_USER_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "list_user_app_installations",
+        summary: "Retrieve the list of apps installed in the personal scope of the specified user.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/users/{user-id}/teamwork/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::Collection("UserScopeTeamsAppInstallation"),
+        query_options: &["$filter", "$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForUser"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForUser",
+                    "TeamsAppInstallation.ManageSelectedForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+                    "TeamsAppInstallation.ReadWriteForUser",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForUser.All"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+                    "TeamsAppInstallation.ManageSelectedForUser.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.Read.User",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+                    "TeamsAppInstallation.ReadWriteForUser.All",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`GetUserAppInstallation`](super::requests::GetUserAppInstallation): Retrieve the app installed in the personal scope of the specified user.
+    pub static GET_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "get_user_app_installation",
+        summary: "Retrieve the app installed in the personal scope of the specified user.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::One("UserScopeTeamsAppInstallation"),
+        query_options: &["$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForUser"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForUser",
+                    "TeamsAppInstallation.ManageSelectedForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+                    "TeamsAppInstallation.ReadWriteForUser",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadForUser.All"],
+                higher: &[
+                    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+                    "TeamsAppInstallation.ManageSelectedForUser.All",
+                    "TeamsAppInstallation.Read.All",
+                    "TeamsAppInstallation.Read.User",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+                    "TeamsAppInstallation.ReadWriteForUser.All",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+                ],
+            },
+            notes: &[],
+        },
+    };
+    /// Metadata of [`AddUserAppInstallation`](super::requests::AddUserAppInstallation): Install an app in the personal scope of the specified user.
+    pub static ADD_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "add_user_app_installation",
+        summary: "Install an app in the personal scope of the specified user.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Post,
+        path: "/users/{user-id}/teamwork/installedApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 201,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+                    "TeamsAppInstallation.ReadWriteForUser",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+                    "TeamsAppInstallation.ReadWriteForUser.All",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+                ],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    /// Metadata of [`UpgradeUserAppInstallation`](super::requests::UpgradeUserAppInstallation): Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
+    pub static UPGRADE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "upgrade_user_app_installation",
+        summary: "Upgrade an app installation in the personal scope of the specified user to the latest version of the app.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Post,
+        path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+                    "TeamsAppInstallation.ReadWriteForUser",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+                    "TeamsAppInstallation.ReadWriteForUser.All",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+                ],
+            },
+            notes: &[],
+        },
+    };
+    /// Metadata of [`RemoveUserAppInstallation`](super::requests::RemoveUserAppInstallation): Uninstall an app from the personal scope of the specified user.
+    pub static REMOVE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "remove_user_app_installation",
+        summary: "Uninstall an app from the personal scope of the specified user.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Delete,
+        path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 204,
+        response: crate::meta::ResponseKind::None,
+        query_options: &[],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+                    "TeamsAppInstallation.ReadWriteForUser",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
+                higher: &[
+                    "TeamsAppInstallation.ManageSelectedForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+                    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+                    "TeamsAppInstallation.ReadWriteForUser.All",
+                    "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+                ],
+            },
+            notes: &[],
+        },
+    };
+    /// Metadata of [`ListTeamsApps`](super::requests::ListTeamsApps): List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+    pub static LIST_TEAMS_APPS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "list_teams_apps",
+        summary: "List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).",
+        docs: "https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/appCatalogs/teamsApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::Collection("TeamsApp"),
+        query_options: &["$filter", "$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["AppCatalog.Submit"],
+                higher: &[
+                    "AppCatalog.Read.All",
+                    "AppCatalog.ReadWrite.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["AppCatalog.Read.All"],
+                higher: &["AppCatalog.ReadWrite.All"],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
     /// Every action of this spec, in spec order.
-    pub static ALL: &[&crate::meta::ActionInfo] = &[&UPGRADE_CHAT_APP_INSTALLATION];
+    pub static ALL: &[&crate::meta::ActionInfo] = &[
+        &LIST_CHAT_APP_INSTALLATIONS,
+        &GET_CHAT_APP_INSTALLATION,
+        &ADD_CHAT_APP_INSTALLATION,
+        &UPGRADE_CHAT_APP_INSTALLATION,
+        &REMOVE_CHAT_APP_INSTALLATION,
+        &LIST_TEAM_APP_INSTALLATIONS,
+        &GET_TEAM_APP_INSTALLATION,
+        &ADD_TEAM_APP_INSTALLATION,
+        &UPGRADE_TEAM_APP_INSTALLATION,
+        &REMOVE_TEAM_APP_INSTALLATION,
+        &LIST_USER_APP_INSTALLATIONS,
+        &GET_USER_APP_INSTALLATION,
+        &ADD_USER_APP_INSTALLATION,
+        &UPGRADE_USER_APP_INSTALLATION,
+        &REMOVE_USER_APP_INSTALLATION,
+        &LIST_TEAMS_APPS,
+    ];
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
+    /** List all app installations within a chat.
+
+ Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
+
+ `GET /chats/{chat-id}/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListChatAppInstallations<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> ListChatAppInstallations<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_CHAT_APP_INSTALLATIONS;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            ListChatAppInstallations {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$filter", value.into());
+            self
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and reads the first page.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::Page<super::models::TeamsAppInstallation>,
+            crate::Error,
+        > {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+        /// Every item of the collection, fetched page by page as the stream is read. Each
+        /// page is one call with the retry policy; a next-page link is followed only on the
+        /// service root's scheme, host and port.
+        pub fn stream(self) -> crate::PageStream<super::models::TeamsAppInstallation> {
+            crate::__private::stream(
+                self.client,
+                Self::INFO,
+                self.path,
+                self.query,
+                self.options,
+            )
+        }
+        /// Every item of the collection, across all pages.
+        pub async fn all(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<super::models::TeamsAppInstallation>,
+            crate::Error,
+        > {
+            self.stream().collect_all().await
+        }
+    }
+    /** Get an app installed in a chat.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `GET /chats/{chat-id}/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct GetChatAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> GetChatAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_CHAT_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            GetChatAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<super::models::TeamsAppInstallation, crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+    }
+    /// The request body of [`AddChatAppInstallation`].
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct AddChatAppInstallationBody {
+        /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
+        #[serde(rename = "teamsApp@odata.bind")]
+        pub teams_app_odata_bind: ::std::string::String,
+        /// Set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<
+            super::models::TeamsAppPermissionSet,
+        >,
+    }
+    impl AddChatAppInstallationBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(
+            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            AddChatAppInstallationBody {
+                teams_app_odata_bind: teams_app_odata_bind.into(),
+                consented_permission_set: ::std::option::Option::None,
+            }
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /** Install a teamsApp to the specified chat.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /chats/{chat-id}/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct AddChatAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        body: AddChatAppInstallationBody,
+        bind_teams_app_odata_bind: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> AddChatAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_CHAT_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+            teams_app_id: &str,
+        ) -> Self {
+            AddChatAppInstallation {
+                client: __client,
+                path: __path,
+                body: AddChatAppInstallationBody::new(::std::string::String::new()),
+                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
+                    .segment("appCatalogs")
+                    .segment("teamsApps")
+                    .param("teams-app-id", teams_app_id, false),
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        pub fn consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.body.consented_permission_set = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
+        pub fn replace_body(mut self, body: AddChatAppInstallationBody) -> Self {
+            self.body = body;
+            self
+        }
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        pub fn consents_to_rsc(&self) -> bool {
+            self.body.consented_permission_set.is_some()
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    {
+                        self.body.teams_app_odata_bind = crate::__private::bind_url(
+                            self.client,
+                            self.bind_teams_app_odata_bind,
+                        )?;
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
     /// The request body of [`UpgradeChatAppInstallation`].
     #[derive(
         Debug,
@@ -279,6 +2662,7 @@ pub mod requests {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
         body: UpgradeChatAppInstallationBody,
+        query: crate::__private::Query,
         options: crate::CallOptions,
     }
     impl<'a> UpgradeChatAppInstallation<'a> {
@@ -293,6 +2677,7 @@ pub mod requests {
                 client: __client,
                 path: __path,
                 body: UpgradeChatAppInstallationBody::new(),
+                query: crate::__private::Query::new(),
                 options: ::std::default::Default::default(),
             }
         }
@@ -324,16 +2709,1068 @@ pub mod requests {
         }
         /// Sends the request.
         pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            let body = crate::__private::json_body(&self.body)?;
             crate::__private::execute(
                     self.client,
                     Self::INFO,
                     self.path,
-                    ::std::option::Option::Some(body),
-                    &self.options,
+                    self.query,
+                    {
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
                 )
                 .await?
                 .into_unit()
+        }
+    }
+    /** Uninstall an app installed within a chat.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `DELETE /chats/{chat-id}/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct RemoveChatAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> RemoveChatAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_CHAT_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            RemoveChatAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /** Retrieve a list of apps installed in the specified team.
+
+ Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
+
+ `GET /teams/{team-id}/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListTeamAppInstallations<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> ListTeamAppInstallations<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAM_APP_INSTALLATIONS;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            ListTeamAppInstallations {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$filter", value.into());
+            self
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and reads the first page.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::Page<super::models::TeamsAppInstallation>,
+            crate::Error,
+        > {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+        /// Every item of the collection, fetched page by page as the stream is read. Each
+        /// page is one call with the retry policy; a next-page link is followed only on the
+        /// service root's scheme, host and port.
+        pub fn stream(self) -> crate::PageStream<super::models::TeamsAppInstallation> {
+            crate::__private::stream(
+                self.client,
+                Self::INFO,
+                self.path,
+                self.query,
+                self.options,
+            )
+        }
+        /// Every item of the collection, across all pages.
+        pub async fn all(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<super::models::TeamsAppInstallation>,
+            crate::Error,
+        > {
+            self.stream().collect_all().await
+        }
+    }
+    /** Retrieve the app installed in the specified team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `GET /teams/{team-id}/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct GetTeamAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> GetTeamAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_TEAM_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            GetTeamAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<super::models::TeamsAppInstallation, crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+    }
+    /// The request body of [`AddTeamAppInstallation`].
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct AddTeamAppInstallationBody {
+        /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
+        #[serde(rename = "teamsApp@odata.bind")]
+        pub teams_app_odata_bind: ::std::string::String,
+        /// The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<
+            super::models::TeamsAppPermissionSet,
+        >,
+    }
+    impl AddTeamAppInstallationBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(
+            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            AddTeamAppInstallationBody {
+                teams_app_odata_bind: teams_app_odata_bind.into(),
+                consented_permission_set: ::std::option::Option::None,
+            }
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /** Install an app to the specified team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /teams/{team-id}/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct AddTeamAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        body: AddTeamAppInstallationBody,
+        bind_teams_app_odata_bind: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> AddTeamAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_TEAM_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+            teams_app_id: &str,
+        ) -> Self {
+            AddTeamAppInstallation {
+                client: __client,
+                path: __path,
+                body: AddTeamAppInstallationBody::new(::std::string::String::new()),
+                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
+                    .segment("appCatalogs")
+                    .segment("teamsApps")
+                    .param("teams-app-id", teams_app_id, false),
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `consentedPermissionSet`: The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        pub fn consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.body.consented_permission_set = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
+        pub fn replace_body(mut self, body: AddTeamAppInstallationBody) -> Self {
+            self.body = body;
+            self
+        }
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        pub fn consents_to_rsc(&self) -> bool {
+            self.body.consented_permission_set.is_some()
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    {
+                        self.body.teams_app_odata_bind = crate::__private::bind_url(
+                            self.client,
+                            self.bind_teams_app_odata_bind,
+                        )?;
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /// The request body of [`UpgradeTeamAppInstallation`].
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct UpgradeTeamAppInstallationBody {
+        /// Set of resource specific permissions that are being consented. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<
+            super::models::TeamsAppPermissionSet,
+        >,
+    }
+    impl UpgradeTeamAppInstallationBody {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            UpgradeTeamAppInstallationBody {
+                consented_permission_set: ::std::option::Option::None,
+            }
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /** Upgrade an app installation in a team to the latest version of the app.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct UpgradeTeamAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        body: UpgradeTeamAppInstallationBody,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> UpgradeTeamAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_TEAM_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            UpgradeTeamAppInstallation {
+                client: __client,
+                path: __path,
+                body: UpgradeTeamAppInstallationBody::new(),
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `consentedPermissionSet`: Set of resource specific permissions that are being consented. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        pub fn consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.body.consented_permission_set = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+        /// Replaces the whole request body.
+        pub fn replace_body(mut self, body: UpgradeTeamAppInstallationBody) -> Self {
+            self.body = body;
+            self
+        }
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        pub fn consents_to_rsc(&self) -> bool {
+            self.body.consented_permission_set.is_some()
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    {
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /** Uninstalls an app from the specified team.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `DELETE /teams/{team-id}/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct RemoveTeamAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> RemoveTeamAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_TEAM_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            RemoveTeamAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /** Retrieve the list of apps installed in the personal scope of the specified user.
+
+ Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
+
+ `GET /users/{user-id}/teamwork/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListUserAppInstallations<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> ListUserAppInstallations<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_USER_APP_INSTALLATIONS;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            ListUserAppInstallations {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$filter", value.into());
+            self
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and reads the first page.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::Page<super::models::UserScopeTeamsAppInstallation>,
+            crate::Error,
+        > {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+        /// Every item of the collection, fetched page by page as the stream is read. Each
+        /// page is one call with the retry policy; a next-page link is followed only on the
+        /// service root's scheme, host and port.
+        pub fn stream(
+            self,
+        ) -> crate::PageStream<super::models::UserScopeTeamsAppInstallation> {
+            crate::__private::stream(
+                self.client,
+                Self::INFO,
+                self.path,
+                self.query,
+                self.options,
+            )
+        }
+        /// Every item of the collection, across all pages.
+        pub async fn all(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<super::models::UserScopeTeamsAppInstallation>,
+            crate::Error,
+        > {
+            self.stream().collect_all().await
+        }
+    }
+    /** Retrieve the app installed in the personal scope of the specified user.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `GET /users/{user-id}/teamwork/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct GetUserAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> GetUserAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_USER_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            GetUserAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            super::models::UserScopeTeamsAppInstallation,
+            crate::Error,
+        > {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+    }
+    /// The request body of [`AddUserAppInstallation`].
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct AddUserAppInstallationBody {
+        /// The app to install: the catalog generated app ID (the teamsApp's id).
+        #[serde(rename = "teamsApp@odata.bind")]
+        pub teams_app_odata_bind: ::std::string::String,
+        /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<
+            super::models::TeamsAppPermissionSet,
+        >,
+    }
+    impl AddUserAppInstallationBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(
+            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            AddUserAppInstallationBody {
+                teams_app_odata_bind: teams_app_odata_bind.into(),
+                consented_permission_set: ::std::option::Option::None,
+            }
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /** Install an app in the personal scope of the specified user.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /users/{user-id}/teamwork/installedApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct AddUserAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        body: AddUserAppInstallationBody,
+        bind_teams_app_odata_bind: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> AddUserAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_USER_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+            teams_app_id: &str,
+        ) -> Self {
+            AddUserAppInstallation {
+                client: __client,
+                path: __path,
+                body: AddUserAppInstallationBody::new(::std::string::String::new()),
+                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
+                    .segment("appCatalogs")
+                    .segment("teamsApps")
+                    .param("teams-app-id", teams_app_id, false),
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        pub fn consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.body.consented_permission_set = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
+        pub fn replace_body(mut self, body: AddUserAppInstallationBody) -> Self {
+            self.body = body;
+            self
+        }
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        pub fn consents_to_rsc(&self) -> bool {
+            self.body.consented_permission_set.is_some()
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    {
+                        self.body.teams_app_odata_bind = crate::__private::bind_url(
+                            self.client,
+                            self.bind_teams_app_odata_bind,
+                        )?;
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /// The request body of [`UpgradeUserAppInstallation`].
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Default,
+        crate::__private::serde::Serialize,
+        crate::__private::serde::Deserialize
+    )]
+    #[serde(crate = "crate::__private::serde")]
+    #[non_exhaustive]
+    pub struct UpgradeUserAppInstallationBody {
+        /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        #[serde(
+            rename = "consentedPermissionSet",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub consented_permission_set: ::std::option::Option<
+            super::models::TeamsAppPermissionSet,
+        >,
+    }
+    impl UpgradeUserAppInstallationBody {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            UpgradeUserAppInstallationBody {
+                consented_permission_set: ::std::option::Option::None,
+            }
+        }
+        /// Sets `consentedPermissionSet`.
+        #[must_use]
+        pub fn with_consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct UpgradeUserAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        body: UpgradeUserAppInstallationBody,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> UpgradeUserAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_USER_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            UpgradeUserAppInstallation {
+                client: __client,
+                path: __path,
+                body: UpgradeUserAppInstallationBody::new(),
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
+        pub fn consented_permission_set(
+            mut self,
+            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+        ) -> Self {
+            self.body.consented_permission_set = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+        /// Replaces the whole request body.
+        pub fn replace_body(mut self, body: UpgradeUserAppInstallationBody) -> Self {
+            self.body = body;
+            self
+        }
+        /** Whether this request consents to resource-specific permissions, which rules out the
+ permissions the action's notes name (see
+ [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        pub fn consents_to_rsc(&self) -> bool {
+            self.body.consented_permission_set.is_some()
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    {
+                        ::std::option::Option::Some(
+                            crate::__private::json_body(&self.body)?,
+                        )
+                    },
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /** Uninstall an app from the personal scope of the specified user.
+
+ Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
+
+ `DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct RemoveUserAppInstallation<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> RemoveUserAppInstallation<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_USER_APP_INSTALLATION;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            RemoveUserAppInstallation {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request.
+        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_unit()
+        }
+    }
+    /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+
+ Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
+
+ `GET /appCatalogs/teamsApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListTeamsApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    impl<'a> ListTeamsApps<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAMS_APPS;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            ListTeamsApps {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$filter", value.into());
+            self
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and reads the first page.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::Page<super::models::TeamsApp>, crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+        /// Every item of the collection, fetched page by page as the stream is read. Each
+        /// page is one call with the retry policy; a next-page link is followed only on the
+        /// service root's scheme, host and port.
+        pub fn stream(self) -> crate::PageStream<super::models::TeamsApp> {
+            crate::__private::stream(
+                self.client,
+                Self::INFO,
+                self.path,
+                self.query,
+                self.options,
+            )
+        }
+        /// Every item of the collection, across all pages.
+        pub async fn all(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<super::models::TeamsApp>,
+            crate::Error,
+        > {
+            self.stream().collect_all().await
         }
     }
 }
@@ -354,6 +3791,18 @@ pub mod nav {
         ) -> Self {
             Chat { client, path }
         }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /// Navigates to `/installedApps`.
+        pub fn installed_apps(self) -> ChatInstalledApps<'a> {
+            ChatInstalledApps::__new(self.client, self.path.segment("installedApps"))
+        }
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
@@ -365,6 +3814,108 @@ pub mod nav {
                     .path
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
+            )
+        }
+    }
+    /// A point on the way to an action: `/chats/{chat-id}/installedApps`.
+    #[derive(Debug, Clone)]
+    pub struct ChatInstalledApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> ChatInstalledApps<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            ChatInstalledApps { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** List all app installations within a chat.
+
+ ```text
+ GET /chats/{chat-id}/installedApps
+ ```
+
+ - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApps installed in the meeting will be listed.
+ - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadForChat` | `TeamsAppInstallation.ReadWriteSelfForChat`, `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadForChat.All` | `TeamsAppInstallation.ReadWriteSelfForChat.All`, `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.Chat`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
+
+ The following permissions use resource-specific consent: TeamsAppInstallation.ReadWriteAndConsentSelfForChat, TeamsAppInstallation.ReadWriteAndConsentForChat, TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All, TeamsAppInstallation.ReadWriteAndConsentForChat.All.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ # Query options
+
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> super::requests::ListChatAppInstallations<'a> {
+            super::requests::ListChatAppInstallations::__new(self.client, self.path)
+        }
+        /** Install a teamsApp to the specified chat.
+
+ ```text
+ POST /chats/{chat-id}/installedApps
+ ```
+
+ - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp will get installed to the meeting.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
+
+ These TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions cannot be used to install apps that require consent to resource-specific permissions.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 201, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0)*/
+        pub fn add(
+            self,
+            teams_app_id: impl ::std::convert::AsRef<str>,
+        ) -> super::requests::AddChatAppInstallation<'a> {
+            super::requests::AddChatAppInstallation::__new(
+                self.client,
+                self.path,
+                teams_app_id.as_ref(),
             )
         }
     }
@@ -382,6 +3933,48 @@ pub mod nav {
             path: crate::__private::PathBuilder,
         ) -> Self {
             ChatInstalledApp { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** Get an app installed in a chat.
+
+ ```text
+ GET /chats/{chat-id}/installedApps/{app-installation-id}
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadForChat` | `TeamsAppInstallation.ReadWriteSelfForChat`, `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteForChat` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadForChat.All` | `TeamsAppInstallation.ReadWriteSelfForChat.All`, `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.Chat`, `TeamsAppInstallation.ReadWriteForChat.All` |
+
+ The TeamsAppInstallation.ReadWriteAndConsentSelfForChat and TeamsAppInstallation.ReadWriteAndConsentForChat permissions use resource-specific consent.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ # Query options
+
+ `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with `TeamsAppInstallation`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> super::requests::GetChatAppInstallation<'a> {
+            super::requests::GetChatAppInstallation::__new(self.client, self.path)
         }
         /** Upgrade an app installation within a chat.
 
@@ -420,6 +4013,703 @@ pub mod nav {
                 self.path.segment("upgrade"),
             )
         }
+        /** Uninstall an app installed within a chat.
+
+ ```text
+ DELETE /chats/{chat-id}/installedApps/{app-installation-id}
+ ```
+
+ - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp gets removed from the meeting.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteForChat` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> super::requests::RemoveChatAppInstallation<'a> {
+            super::requests::RemoveChatAppInstallation::__new(self.client, self.path)
+        }
+    }
+    /// A point on the way to an action: `/teams/{team-id}`.
+    #[derive(Debug, Clone)]
+    pub struct Team<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> Team<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            Team { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /// Navigates to `/installedApps`.
+        pub fn installed_apps(self) -> TeamInstalledApps<'a> {
+            TeamInstalledApps::__new(self.client, self.path.segment("installedApps"))
+        }
+        /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+        pub fn installed_app(
+            self,
+            app_installation_id: impl ::std::convert::AsRef<str>,
+        ) -> TeamInstalledApp<'a> {
+            TeamInstalledApp::__new(
+                self.client,
+                self
+                    .path
+                    .segment("installedApps")
+                    .param("app-installation-id", app_installation_id.as_ref(), false),
+            )
+        }
+    }
+    /// A point on the way to an action: `/teams/{team-id}/installedApps`.
+    #[derive(Debug, Clone)]
+    pub struct TeamInstalledApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamInstalledApps<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            TeamInstalledApps { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** Retrieve a list of apps installed in the specified team.
+
+ ```text
+ GET /teams/{team-id}/installedApps
+ ```
+
+ - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadForTeam` | `TeamsAppInstallation.ReadWriteSelfForTeam`, `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.Read.Group` | `TeamsAppInstallation.ReadWriteSelfForTeam.All`, `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.ReadForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
+
+ The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> super::requests::ListTeamAppInstallations<'a> {
+            super::requests::ListTeamAppInstallations::__new(self.client, self.path)
+        }
+        /** Install an app to the specified team.
+
+ ```text
+ POST /teams/{team-id}/installedApps
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForTeam.All` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
+
+ The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeam, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.
+
+ The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 200, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0)*/
+        pub fn add(
+            self,
+            teams_app_id: impl ::std::convert::AsRef<str>,
+        ) -> super::requests::AddTeamAppInstallation<'a> {
+            super::requests::AddTeamAppInstallation::__new(
+                self.client,
+                self.path,
+                teams_app_id.as_ref(),
+            )
+        }
+    }
+    /// A point on the way to an action: `/teams/{team-id}/installedApps/{app-installation-id}`.
+    #[derive(Debug, Clone)]
+    pub struct TeamInstalledApp<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamInstalledApp<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            TeamInstalledApp { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** Retrieve the app installed in the specified team.
+
+ ```text
+ GET /teams/{team-id}/installedApps/{app-installation-id}
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadForTeam`, `TeamsAppInstallation.ReadForUser`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.Read.Group` | `TeamsAppInstallation.ReadWriteSelfForTeam.All`, `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.ReadForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All`, `TeamsAppInstallation.ReadWriteSelfForTeam` |
+
+ The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ The TeamsAppInstallation.Read.Group permission uses resource-specific consent.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with `TeamsAppInstallation`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> super::requests::GetTeamAppInstallation<'a> {
+            super::requests::GetTeamAppInstallation::__new(self.client, self.path)
+        }
+        /** Upgrade an app installation in a team to the latest version of the app.
+
+ ```text
+ POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade
+ ```
+
+ - Currently, upgrading an app that requires resource-specific consent permissions is not supported in an application context.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForTeam.All` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
+
+ The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeampermissions, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.
+
+ The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        pub fn upgrade(self) -> super::requests::UpgradeTeamAppInstallation<'a> {
+            super::requests::UpgradeTeamAppInstallation::__new(
+                self.client,
+                self.path.segment("upgrade"),
+            )
+        }
+        /** Uninstalls an app from the specified team.
+
+ ```text
+ DELETE /teams/{team-id}/installedApps/{app-installation-id}
+ ```
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForTeam.All` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
+
+ The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> super::requests::RemoveTeamAppInstallation<'a> {
+            super::requests::RemoveTeamAppInstallation::__new(self.client, self.path)
+        }
+    }
+    /// A point on the way to an action: `/users/{user-id}`.
+    #[derive(Debug, Clone)]
+    pub struct User<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> User<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            User { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /// Navigates to `/teamwork`.
+        pub fn teamwork(self) -> UserTeamwork<'a> {
+            UserTeamwork::__new(self.client, self.path.segment("teamwork"))
+        }
+    }
+    /// A point on the way to an action: `/users/{user-id}/teamwork`.
+    #[derive(Debug, Clone)]
+    pub struct UserTeamwork<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> UserTeamwork<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            UserTeamwork { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /// Navigates to `/installedApps`.
+        pub fn installed_apps(self) -> UserTeamworkInstalledApps<'a> {
+            UserTeamworkInstalledApps::__new(
+                self.client,
+                self.path.segment("installedApps"),
+            )
+        }
+        /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+        pub fn installed_app(
+            self,
+            app_installation_id: impl ::std::convert::AsRef<str>,
+        ) -> UserTeamworkInstalledApp<'a> {
+            UserTeamworkInstalledApp::__new(
+                self.client,
+                self
+                    .path
+                    .segment("installedApps")
+                    .param("app-installation-id", app_installation_id.as_ref(), false),
+            )
+        }
+    }
+    /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps`.
+    #[derive(Debug, Clone)]
+    pub struct UserTeamworkInstalledApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> UserTeamworkInstalledApps<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            UserTeamworkInstalledApps {
+                client,
+                path,
+            }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** Retrieve the list of apps installed in the personal scope of the specified user.
+
+ ```text
+ GET /users/{user-id}/teamwork/installedApps
+ ```
+
+ - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
+ - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadForUser` | `TeamsAppInstallation.ReadWriteSelfForUser`, `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
+
+ If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with a page of `UserScopeTeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> super::requests::ListUserAppInstallations<'a> {
+            super::requests::ListUserAppInstallations::__new(self.client, self.path)
+        }
+        /** Install an app in the personal scope of the specified user.
+
+ ```text
+ POST /users/{user-id}/teamwork/installedApps
+ ```
+
+ - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
+
+ If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 201, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0)*/
+        pub fn add(
+            self,
+            teams_app_id: impl ::std::convert::AsRef<str>,
+        ) -> super::requests::AddUserAppInstallation<'a> {
+            super::requests::AddUserAppInstallation::__new(
+                self.client,
+                self.path,
+                teams_app_id.as_ref(),
+            )
+        }
+    }
+    /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps/{app-installation-id}`.
+    #[derive(Debug, Clone)]
+    pub struct UserTeamworkInstalledApp<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> UserTeamworkInstalledApp<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            UserTeamworkInstalledApp {
+                client,
+                path,
+            }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** Retrieve the app installed in the personal scope of the specified user.
+
+ ```text
+ GET /users/{user-id}/teamwork/installedApps/{app-installation-id}
+ ```
+
+ - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadForUser` | `TeamsAppInstallation.ReadWriteSelfForUser`, `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with `UserScopeTeamsAppInstallation`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> super::requests::GetUserAppInstallation<'a> {
+            super::requests::GetUserAppInstallation::__new(self.client, self.path)
+        }
+        /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
+
+ ```text
+ POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade
+ ```
+
+ - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        pub fn upgrade(self) -> super::requests::UpgradeUserAppInstallation<'a> {
+            super::requests::UpgradeUserAppInstallation::__new(
+                self.client,
+                self.path.segment("upgrade"),
+            )
+        }
+        /** Uninstall an app from the personal scope of the specified user.
+
+ ```text
+ DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}
+ ```
+
+ - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Response
+
+ 204, returned as `Ok(())`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> super::requests::RemoveUserAppInstallation<'a> {
+            super::requests::RemoveUserAppInstallation::__new(self.client, self.path)
+        }
+    }
+    /// A point on the way to an action: `/appCatalogs`.
+    #[derive(Debug, Clone)]
+    pub struct AppCatalogs<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> AppCatalogs<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            AppCatalogs { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /// Navigates to `/teamsApps`.
+        pub fn teams_apps(self) -> AppCatalogsTeamsApps<'a> {
+            AppCatalogsTeamsApps::__new(self.client, self.path.segment("teamsApps"))
+        }
+    }
+    /// A point on the way to an action: `/appCatalogs/teamsApps`.
+    #[derive(Debug, Clone)]
+    pub struct AppCatalogsTeamsApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> AppCatalogsTeamsApps<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            AppCatalogsTeamsApps {
+                client,
+                path,
+            }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+
+ ```text
+ GET /appCatalogs/teamsApps
+ ```
+
+ - In general, the id of a teamsApp resource is generated by the server. It is not the same as the id specified in a Teams app manifest, unless its distributionMethod is store. For other cases, the id provided by the developer as part of the Teams app manifest is stamped as the externalId in the teamsApp resource.
+ - Currently, this API is only supported in the user context and not in the admin view. The Teams Apps that this API returns comply with the app management policies established by the admin. After the Teams apps are published, it typically takes 24-48 hours for the policies to be applied, so some apps might not appear in the API results immediately.
+ - You can filter on any of the fields of the teamsApp object to shorten the list of results. You can use any of the following filter operations: Equal, not-equal, and, or, and not.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `AppCatalog.Submit` | `AppCatalog.Read.All`, `AppCatalog.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `AppCatalog.Read.All` | `AppCatalog.ReadWrite.All` |
+
+ The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> super::requests::ListTeamsApps<'a> {
+            super::requests::ListTeamsApps::__new(self.client, self.path)
+        }
     }
 }
 /// Navigation from the client to each action.
@@ -431,6 +4721,31 @@ impl crate::GraphClient {
             crate::__private::PathBuilder::root()
                 .segment("chats")
                 .param("chat-id", chat_id.as_ref(), false),
+        )
+    }
+    /// Selects one item by `{team-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+    pub fn team(&self, team_id: impl ::std::convert::AsRef<str>) -> nav::Team<'_> {
+        nav::Team::__new(
+            self,
+            crate::__private::PathBuilder::root()
+                .segment("teams")
+                .param("team-id", team_id.as_ref(), false),
+        )
+    }
+    /// Selects one item by `{user-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+    pub fn user(&self, user_id: impl ::std::convert::AsRef<str>) -> nav::User<'_> {
+        nav::User::__new(
+            self,
+            crate::__private::PathBuilder::root()
+                .segment("users")
+                .param("user-id", user_id.as_ref(), false),
+        )
+    }
+    /// Navigates to `/appCatalogs`.
+    pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
+        nav::AppCatalogs::__new(
+            self,
+            crate::__private::PathBuilder::root().segment("appCatalogs"),
         )
     }
 }

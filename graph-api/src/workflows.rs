@@ -1,0 +1,168 @@
+//! Calls that chain several actions: upgrading an installed app with the consent it requires.
+
+use crate::models::{TeamsApp, TeamsAppDefinition, TeamsAppPermissionSet, TeamsAppPublishingState};
+use crate::{Error, GraphClient};
+
+/// What [`upgrade_with_required_consent`](crate::nav::ChatInstalledApp::upgrade_with_required_consent)
+/// did: which app it upgraded, between which versions, and the consent it sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ConsentedUpgrade {
+    /// The id of the app in the catalog (not of its installation).
+    pub teams_app_id: String,
+    /// The installed definition's version before the upgrade, when Graph said.
+    pub from_version: Option<String>,
+    /// The catalog definition's version the upgrade moves to, when Graph said.
+    pub to_version: Option<String>,
+    /// The resource-specific permissions consented to; `None` when the app requires none and
+    /// the upgrade sent `{}`.
+    pub consented: Option<TeamsAppPermissionSet>,
+}
+
+/// What the installation said about its app: the app's catalog id and the installed version.
+struct Installed {
+    teams_app_id: Option<String>,
+    version: Option<String>,
+}
+
+/// Escapes a value for a single-quoted OData string literal (`'` is written `''`).
+fn odata_string(value: &str) -> String {
+    value.replace('\'', "''")
+}
+
+/// Orders versions such as `1.10.0` after `1.9.2`: numeric parts as numbers, others as text.
+fn version_key(version: &str) -> Vec<(u64, String)> {
+    version
+        .split('.')
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_owned()),
+        })
+        .collect()
+}
+
+/// The definition an upgrade moves to: the newest published one, else the newest of any state.
+fn target_definition(app: &TeamsApp) -> Option<&TeamsAppDefinition> {
+    let defs = app.app_definitions.as_deref().unwrap_or(&[]);
+    let newest = |published: bool| {
+        defs.iter()
+            .filter(move |d| {
+                !published || d.publishing_state == Some(TeamsAppPublishingState::Published)
+            })
+            .max_by_key(|d| version_key(d.version.as_deref().unwrap_or("")))
+    };
+    newest(true).or_else(|| newest(false))
+}
+
+/// Reads the app's required resource-specific permissions from the catalog.
+async fn required_consent(
+    client: &GraphClient,
+    teams_app_id: &str,
+) -> Result<(Option<String>, Option<TeamsAppPermissionSet>), Error> {
+    let apps = client
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .filter(format!("id eq '{}'", odata_string(teams_app_id)))
+        .expand("appDefinitions($expand=authorization)")
+        .all()
+        .await?;
+    let Some(app) = apps
+        .iter()
+        .find(|a| a.id.as_deref() == Some(teams_app_id))
+    else {
+        return Err(Error::Unavailable {
+            action: "list_teams_apps",
+            reason: format!("for app `{teams_app_id}`: the app catalog does not list it"),
+        });
+    };
+    let definition = target_definition(app);
+    let required = definition
+        .and_then(|d| d.authorization.as_ref())
+        .and_then(|a| a.required_permission_set.as_ref())
+        .filter(|set| {
+            set.resource_specific_permissions
+                .as_ref()
+                .is_some_and(|p| !p.is_empty())
+        })
+        .cloned();
+    Ok((definition.and_then(|d| d.version.clone()), required))
+}
+
+fn installed(
+    app: Option<&TeamsApp>,
+    definition: Option<&TeamsAppDefinition>,
+) -> Installed {
+    Installed {
+        teams_app_id: app
+            .and_then(|a| a.id.clone())
+            .or_else(|| definition.and_then(|d| d.teams_app_id.clone())),
+        version: definition.and_then(|d| d.version.clone()),
+    }
+}
+
+macro_rules! upgrade_with_required_consent {
+    ($($nav:ident),*) => {$(
+        impl crate::nav::$nav<'_> {
+            /// Upgrades the installed app to the catalog's newest published definition, consenting
+            /// to exactly the resource-specific permissions that definition requires.
+            ///
+            /// Three calls: the installation (expanded with its app and definition), the app in
+            /// the catalog (`$expand=appDefinitions($expand=authorization)`), and the upgrade,
+            /// which sends `consentedPermissionSet` with the required permissions, or `{}` when
+            /// the app requires none. The token needs the permissions of all three actions
+            /// (see each one's documentation).
+            pub async fn upgrade_with_required_consent(&self) -> Result<ConsentedUpgrade, Error> {
+                let client = self.__client();
+                let installation = self
+                    .clone()
+                    .get()
+                    .expand("teamsApp,teamsAppDefinition")
+                    .send()
+                    .await?;
+                let found = installed(
+                    installation.teams_app.as_ref(),
+                    installation.teams_app_definition.as_ref(),
+                );
+                let Some(teams_app_id) = found.teams_app_id else {
+                    return Err(Error::Decode {
+                        status: 200,
+                        message: "the installation names no app (neither `teamsApp` nor `teamsAppDefinition.teamsAppId`)".into(),
+                        snippet: String::new(),
+                    });
+                };
+                let (to_version, consented) = required_consent(client, &teams_app_id).await?;
+                let mut upgrade = self.clone().upgrade();
+                if let Some(set) = &consented {
+                    upgrade = upgrade.consented_permission_set(set.clone());
+                }
+                upgrade.send().await?;
+                Ok(ConsentedUpgrade {
+                    teams_app_id,
+                    from_version: found.version,
+                    to_version,
+                    consented,
+                })
+            }
+        }
+    )*};
+}
+
+upgrade_with_required_consent!(ChatInstalledApp, TeamInstalledApp, UserTeamworkInstalledApp);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_versions_sort_after_older_ones() {
+        assert!(version_key("1.10.0") > version_key("1.9.2"));
+        assert!(version_key("2.0") > version_key("1.99.99"));
+        assert!(version_key("1.0.1") > version_key("1.0"));
+    }
+
+    #[test]
+    fn quotes_in_ids_cannot_end_the_filter_literal() {
+        assert_eq!(odata_string("a'b"), "a''b");
+    }
+}
