@@ -76,12 +76,11 @@ impl<T> PageStream<T> {
     }
 }
 
-/// What the stream fetches next.
+/// What the stream fetches next: the request as the builder made it, then each page's
+/// `@odata.nextLink`. A request that failed to form (a bad id, a refused link) is an error only
+/// once the items before it have been taken.
 enum Next {
-    /// The request as the builder made it (its URL may have failed to form).
-    First(Result<Request, Error>),
-    /// A page after the first: the `@odata.nextLink` of the page before.
-    Link(Request),
+    Page(Result<Request, Error>),
     Done,
 }
 
@@ -95,7 +94,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
     pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
         let state = State {
             client,
-            next: Next::First(first),
+            next: Next::Page(first),
             items: Vec::new().into_iter(),
         };
         let stream = futures_util::stream::unfold(state, |mut s| async move {
@@ -105,23 +104,19 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                 }
                 let request = match std::mem::replace(&mut s.next, Next::Done) {
                     Next::Done => return None,
-                    Next::First(Err(e)) => return Some((Err(e), s)),
-                    Next::First(Ok(r)) | Next::Link(r) => r,
+                    Next::Page(Err(e)) => return Some((Err(e), s)),
+                    Next::Page(Ok(r)) => r,
                 };
                 let page = match s.client.send(&request).await {
                     Ok(response) => response.into_json::<Page<T>>(),
                     Err(e) => Err(e),
                 };
-                match page.and_then(|p| {
-                    let next = match &p.next_link {
-                        Some(link) => Some(s.client.follow(&request, link)?),
-                        None => None,
-                    };
-                    Ok((p.items, next))
-                }) {
-                    Ok((items, next)) => {
-                        s.items = items.into_iter();
-                        s.next = next.map_or(Next::Done, Next::Link);
+                match page {
+                    Ok(page) => {
+                        s.items = page.items.into_iter();
+                        if let Some(link) = &page.next_link {
+                            s.next = Next::Page(s.client.follow(&request, link));
+                        }
                     }
                     Err(e) => return Some((Err(e), s)),
                 }

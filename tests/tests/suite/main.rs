@@ -3,8 +3,10 @@
 
 mod azure;
 mod faults;
+mod family;
 mod metadata;
 mod models;
+mod paging;
 mod snapshots;
 mod ui;
 mod wire;
