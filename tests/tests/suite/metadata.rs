@@ -1,6 +1,6 @@
-//! Permission and endpoint metadata of the seed action, compared with the seed page.
+//! Permission and endpoint metadata: the seed action against its page, every action against its spec entry.
 
-use graph_api::meta::{HttpMethod, PermissionScheme, PermissionType};
+use graph_api::meta::{HttpMethod, PermissionScheme, PermissionType, ResponseKind};
 use graph_api::requests::UpgradeChatAppInstallation;
 use graph_api::{ApiVersion, NationalCloud};
 
@@ -127,4 +127,144 @@ fn a_request_with_a_permission_set_consents_to_rsc() {
     let consenting =
         plain.consented_permission_set(graph_api::models::TeamsAppPermissionSet::new());
     assert!(consenting.consents_to_rsc());
+}
+
+/// The spec files read as plain TOML, apart from the generator: every action's entry.
+fn spec_entries() -> Vec<(String, toml::Table)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("spec folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable");
+        let table: toml::Table = text.parse().expect("valid TOML");
+        if let Some(actions) = table.get("actions").and_then(toml::Value::as_table) {
+            for (id, entry) in actions {
+                let entry = entry.as_table().expect("an action is a table").clone();
+                out.push((id.clone(), entry));
+            }
+        }
+    }
+    out
+}
+
+fn strings(v: Option<&toml::Value>) -> Vec<String> {
+    v.and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| match x {
+                    toml::Value::String(s) => s.clone(),
+                    // `{ option = "$count", headers = [...] }`
+                    toml::Value::Table(t) => t["option"].as_str().unwrap_or("").to_owned(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn scheme(v: &toml::Value) -> PermissionScheme {
+    match v {
+        toml::Value::String(s) if s == "not_supported" => PermissionScheme::NotSupported,
+        toml::Value::Table(t) => {
+            let leak = |key: &str| -> &'static [&'static str] {
+                let list: Vec<&'static str> = strings(t.get(key))
+                    .into_iter()
+                    .map(|s| &*Box::leak(s.into_boxed_str()))
+                    .collect();
+                Box::leak(list.into_boxed_slice())
+            };
+            PermissionScheme::Supported {
+                least: leak("least"),
+                higher: leak("higher"),
+            }
+        }
+        other => panic!("not a permissions row: {other}"),
+    }
+}
+
+#[test]
+fn every_action_metadata_equals_its_spec_entry() {
+    let entries = spec_entries();
+    assert_eq!(entries.len(), graph_api::actions::ALL.len());
+    assert!(entries.len() >= 16, "the Teams app installation family");
+    for (id, e) in &entries {
+        let info = graph_api::actions::ALL
+            .iter()
+            .find(|a| a.id == id)
+            .unwrap_or_else(|| panic!("no metadata for `{id}`"));
+        let s = |k: &str| e.get(k).and_then(toml::Value::as_str).unwrap_or("");
+        assert_eq!(info.summary, s("summary"), "{id}");
+        assert_eq!(info.docs, s("docs"), "{id}");
+        assert!(
+            info.docs
+                .starts_with("https://learn.microsoft.com/en-us/graph/api/")
+                && info.docs.ends_with("?view=graph-rest-1.0"),
+            "{id}: docs link {}",
+            info.docs
+        );
+        assert_eq!(info.method.as_str(), s("method"), "{id}");
+        assert_eq!(info.path, s("path"), "{id}");
+        let versions: Vec<&str> = info.versions.iter().map(|v| v.as_str()).collect();
+        assert_eq!(versions, strings(e.get("versions")), "{id}");
+        let clouds: Vec<&str> = info
+            .clouds
+            .iter()
+            .map(|c| match c {
+                NationalCloud::Global => "global",
+                NationalCloud::UsGovL4 => "us_gov_l4",
+                NationalCloud::UsGovL5Dod => "us_gov_l5_dod",
+                NationalCloud::China21Vianet => "china_21vianet",
+            })
+            .collect();
+        assert_eq!(clouds, strings(e.get("clouds")), "{id}");
+        assert_eq!(
+            info.idempotent,
+            e.get("idempotent")
+                .and_then(toml::Value::as_bool)
+                .unwrap_or(false),
+            "{id}"
+        );
+        assert_eq!(info.query_options, strings(e.get("query")), "{id}");
+        let response = e["response"].as_table().expect("response table");
+        assert_eq!(
+            i64::from(info.success_status),
+            response["status"].as_integer().expect("status"),
+            "{id}"
+        );
+        let got = match info.response {
+            ResponseKind::None => None,
+            ResponseKind::One(t) => Some(t.to_owned()),
+            ResponseKind::Collection(t) => Some(format!("[{t}]")),
+        };
+        let expected = response
+            .get("type")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
+        assert_eq!(got, expected, "{id}");
+        let p = e["permissions"].as_table().expect("permissions table");
+        assert_eq!(info.permissions.delegated, scheme(&p["delegated"]), "{id}");
+        assert_eq!(
+            info.permissions.delegated_personal,
+            scheme(&p["delegated_personal"]),
+            "{id}"
+        );
+        assert_eq!(
+            info.permissions.application,
+            scheme(&p["application"]),
+            "{id}"
+        );
+        let notes = p.get("notes").and_then(toml::Value::as_array);
+        let texts: Vec<&str> = notes
+            .into_iter()
+            .flatten()
+            .map(|n| n["text"].as_str().unwrap_or(""))
+            .collect();
+        let got: Vec<&str> = info.permissions.notes.iter().map(|n| n.text).collect();
+        assert_eq!(got, texts, "{id}");
+    }
 }
