@@ -68,6 +68,11 @@ pub enum Error {
         /// Why it was not followed.
         reason: String,
     },
+    /// A call that chains several actions found a success answer without what the next step
+    /// needs (an installation naming no app, an app the catalog does not list). The steps
+    /// before it were sent; the ones after it were not.
+    #[error("cannot go on: {0}")]
+    Incomplete(String),
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {

@@ -71,10 +71,9 @@ async fn required_consent(
         .iter()
         .find(|a| a.id.as_deref() == Some(teams_app_id))
     else {
-        return Err(Error::Unavailable {
-            action: "list_teams_apps",
-            reason: format!("for app `{teams_app_id}`: the app catalog does not list it"),
-        });
+        return Err(Error::Incomplete(format!(
+            "the app catalog does not list app `{teams_app_id}`, so there is nothing to upgrade to; no upgrade was sent"
+        )));
     };
     let definition = target_definition(app);
     let required = definition
@@ -125,11 +124,9 @@ macro_rules! upgrade_with_required_consent {
                     installation.teams_app_definition.as_ref(),
                 );
                 let Some(teams_app_id) = found.teams_app_id else {
-                    return Err(Error::Decode {
-                        status: 200,
-                        message: "the installation names no app (neither `teamsApp` nor `teamsAppDefinition.teamsAppId`)".into(),
-                        snippet: String::new(),
-                    });
+                    return Err(Error::Incomplete(
+                        "the installation names no app (neither `teamsApp` nor `teamsAppDefinition.teamsAppId`); no upgrade was sent".into(),
+                    ));
                 };
                 let (to_version, consented) = required_consent(client, &teams_app_id).await?;
                 let mut upgrade = self.clone().upgrade();

@@ -1,9 +1,10 @@
-//! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback,
-//! a load generator, and a downstream spec expanded both by the macro and from its committed snapshot.
+//! Shared parts of graph-api's cross-crate tests and examples: a local Graph stand-in on loopback
+//! (with a Teams apps family behind it), a load generator, and a downstream spec expanded both by the macro and from its committed snapshot.
 
 pub mod load;
 pub mod seed;
 pub mod standin;
+pub mod teams;
 
 /// The fixture spec `fixtures/contoso`, expanded by `graph_api::spec!` as a downstream crate would.
 pub mod contoso {

@@ -10,3 +10,4 @@ mod paging;
 mod snapshots;
 mod ui;
 mod wire;
+mod workflow;
