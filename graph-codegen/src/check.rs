@@ -1057,7 +1057,10 @@ fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
             }
             for f in &t.fields {
                 if fields.get(&b).is_some_and(|fs| fs.contains(&f.wire)) {
-                    cx.error(&f.span, format!("field `{}` is already declared by base type `{b}`", f.wire));
+                    cx.push(
+                        Diagnostic::new(f.span.clone(), format!("field `{}` is already declared by base type `{b}`", f.wire))
+                            .help("remove it here: a derived type has every field of its bases"),
+                    );
                     bad.insert(t.name.clone());
                 }
             }

@@ -1,0 +1,3 @@
+graph_api::spec!("ui/actions/bind_misuse.toml", trait = Spec);
+
+fn main() {}

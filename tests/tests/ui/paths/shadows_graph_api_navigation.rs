@@ -1,0 +1,3 @@
+graph_api::spec!("ui/paths/shadows_graph_api_navigation.toml", trait = Spec);
+
+fn main() {}
