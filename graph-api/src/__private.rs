@@ -78,10 +78,10 @@ pub fn keep<T: serde::Serialize>(
     key: &str,
     value: &T,
 ) {
-    if let Ok(v) = serde_json::to_value(value) {
-        if !v.is_null() {
-            map.insert(key.to_owned(), v);
-        }
+    if let Ok(v) = serde_json::to_value(value)
+        && !v.is_null()
+    {
+        map.insert(key.to_owned(), v);
     }
 }
 

@@ -76,17 +76,12 @@ impl<T> PageStream<T> {
     }
 }
 
-/// What the stream fetches next: the request as the builder made it, then each page's
-/// `@odata.nextLink`. A request that failed to form (a bad id, a refused link) is an error only
-/// once the items before it have been taken.
-enum Next {
-    Page(Result<Request, Error>),
-    Done,
-}
-
 struct State<T> {
     client: GraphClient,
-    next: Next,
+    /// What the stream fetches next: the request as the builder made it, then each page's
+    /// `@odata.nextLink`; `None` after the last page. A request that failed to form (a bad id, a
+    /// refused link) is an error only once the items before it have been taken.
+    next: Option<Result<Request, Error>>,
     items: std::vec::IntoIter<T>,
 }
 
@@ -94,7 +89,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
     pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
         let state = State {
             client,
-            next: Next::Page(first),
+            next: Some(first),
             items: Vec::new().into_iter(),
         };
         let stream = futures_util::stream::unfold(state, |mut s| async move {
@@ -102,10 +97,9 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                 if let Some(item) = s.items.next() {
                     return Some((Ok(item), s));
                 }
-                let request = match std::mem::replace(&mut s.next, Next::Done) {
-                    Next::Done => return None,
-                    Next::Page(Err(e)) => return Some((Err(e), s)),
-                    Next::Page(Ok(r)) => r,
+                let request = match s.next.take()? {
+                    Err(e) => return Some((Err(e), s)),
+                    Ok(r) => r,
                 };
                 let page = match s.client.send(&request).await {
                     Ok(response) => response.into_json::<Page<T>>(),
@@ -115,7 +109,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                     Ok(page) => {
                         s.items = page.items.into_iter();
                         if let Some(link) = &page.next_link {
-                            s.next = Next::Page(s.client.follow(&request, link));
+                            s.next = Some(s.client.follow(&request, link));
                         }
                     }
                     Err(e) => return Some((Err(e), s)),

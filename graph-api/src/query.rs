@@ -33,7 +33,11 @@ impl Query {
     /// Adds a header that an option requires; a header already present is not repeated.
     #[must_use]
     pub fn header(mut self, name: &'static str, value: &'static str) -> Self {
-        if !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        if !self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             self.headers.push((name, value));
         }
         self

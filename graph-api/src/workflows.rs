@@ -67,10 +67,7 @@ async fn required_consent(
         .expand("appDefinitions($expand=authorization)")
         .all()
         .await?;
-    let Some(app) = apps
-        .iter()
-        .find(|a| a.id.as_deref() == Some(teams_app_id))
-    else {
+    let Some(app) = apps.iter().find(|a| a.id.as_deref() == Some(teams_app_id)) else {
         return Err(Error::Incomplete(format!(
             "the app catalog does not list app `{teams_app_id}`, so there is nothing to upgrade to; no upgrade was sent"
         )));
@@ -88,10 +85,7 @@ async fn required_consent(
     Ok((definition.and_then(|d| d.version.clone()), required))
 }
 
-fn installed(
-    app: Option<&TeamsApp>,
-    definition: Option<&TeamsAppDefinition>,
-) -> Installed {
+fn installed(app: Option<&TeamsApp>, definition: Option<&TeamsAppDefinition>) -> Installed {
     Installed {
         teams_app_id: app
             .and_then(|a| a.id.clone())
