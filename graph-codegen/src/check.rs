@@ -278,12 +278,20 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     })
 }
 
-fn lower_query(file: FileId, query: &[Spanned<spec::QuerySpec>], cx: &mut Ctxt) -> Vec<QueryOption> {
+fn lower_query(
+    file: FileId,
+    query: &[Spanned<spec::QuerySpec>],
+    cx: &mut Ctxt,
+) -> Vec<QueryOption> {
     let mut out: Vec<QueryOption> = Vec::new();
     for q in query {
         let (name, sp, headers) = match q.get_ref() {
             spec::QuerySpec::Name(n) => (n.as_str(), span(file, q), &[][..]),
-            spec::QuerySpec::Table(t) => (t.option.get_ref().as_str(), span(file, &t.option), &t.headers[..]),
+            spec::QuerySpec::Table(t) => (
+                t.option.get_ref().as_str(),
+                span(file, &t.option),
+                &t.headers[..],
+            ),
         };
         for h in headers {
             check_header(file, h.get_ref(), cx);
@@ -292,7 +300,10 @@ fn lower_query(file: FileId, query: &[Spanned<spec::QuerySpec>], cx: &mut Ctxt) 
             continue;
         };
         if out.iter().any(|o| o.name == wire) {
-            cx.error(&sp, format!("query option `{wire}` is listed twice; keep one"));
+            cx.error(
+                &sp,
+                format!("query option `{wire}` is listed twice; keep one"),
+            );
             continue;
         }
         out.push(QueryOption {
@@ -301,7 +312,12 @@ fn lower_query(file: FileId, query: &[Spanned<spec::QuerySpec>], cx: &mut Ctxt) 
             arg,
             headers: headers
                 .iter()
-                .map(|h| (h.get_ref().name.get_ref().clone(), h.get_ref().value.get_ref().clone()))
+                .map(|h| {
+                    (
+                        h.get_ref().name.get_ref().clone(),
+                        h.get_ref().value.get_ref().clone(),
+                    )
+                })
                 .collect(),
         });
     }
@@ -556,19 +572,31 @@ fn check_bind(
         cx.error(&span(file, b), "a `bind` field is required: the method that builds the request takes its id; remove `optional`");
     }
     if let Some(t) = f.ty.as_ref().filter(|t| t.get_ref() != "string") {
-        cx.error(&span(file, t), "a `bind` field holds a URL, so its type is `string`; remove `type`");
+        cx.error(
+            &span(file, t),
+            "a `bind` field holds a URL, so its type is `string`; remove `type`",
+        );
     }
     if !wire.get_ref().ends_with("@odata.bind") {
         cx.push(
-            Diagnostic::new(span(file, wire), format!("`bind` field `{}` is not an `@odata.bind` name", wire.get_ref()))
-                .help("name it as the page does, such as \"teamsApp@odata.bind\""),
+            Diagnostic::new(
+                span(file, wire),
+                format!(
+                    "`bind` field `{}` is not an `@odata.bind` name",
+                    wire.get_ref()
+                ),
+            )
+            .help("name it as the page does, such as \"teamsApp@odata.bind\""),
         );
     }
     let t = check_template(file, b, cx)?;
     if t.params().count() != 1 {
         cx.push(
-            Diagnostic::new(span(file, b), "a `bind` path names exactly one parameter, the id the caller passes")
-                .help("write it like \"/appCatalogs/teamsApps/{teams-app-id}\""),
+            Diagnostic::new(
+                span(file, b),
+                "a `bind` path names exactly one parameter, the id the caller passes",
+            )
+            .help("write it like \"/appCatalogs/teamsApps/{teams-app-id}\""),
         );
         return None;
     }
@@ -622,7 +650,9 @@ fn check_rsc_flag_in_body(
 ) {
     if f.rsc_consent && !in_body {
         cx.error(
-            &f.ty.as_ref().map_or_else(|| span(file, wire), |t| span(file, t)),
+            &f.ty
+                .as_ref()
+                .map_or_else(|| span(file, wire), |t| span(file, t)),
             "`rsc_consent` applies to request body fields only; remove it from the model type",
         );
     }
@@ -1025,7 +1055,12 @@ fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
     let fields: HashMap<String, Vec<String>> = spec
         .types
         .iter()
-        .map(|t| (t.name.clone(), t.fields.iter().map(|f| f.wire.clone()).collect()))
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.fields.iter().map(|f| f.wire.clone()).collect(),
+            )
+        })
         .collect();
     let mut bad: HashSet<String> = HashSet::new();
     for t in &spec.types {
@@ -1051,15 +1086,21 @@ fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
         let mut cur = Some(base.clone());
         while let Some(b) = cur {
             if seen.contains(&b) {
-                cx.error(sp, format!("type `{}` derives from itself through `{b}`", t.name));
+                cx.error(
+                    sp,
+                    format!("type `{}` derives from itself through `{b}`", t.name),
+                );
                 bad.insert(t.name.clone());
                 break;
             }
             for f in &t.fields {
                 if fields.get(&b).is_some_and(|fs| fs.contains(&f.wire)) {
                     cx.push(
-                        Diagnostic::new(f.span.clone(), format!("field `{}` is already declared by base type `{b}`", f.wire))
-                            .help("remove it here: a derived type has every field of its bases"),
+                        Diagnostic::new(
+                            f.span.clone(),
+                            format!("field `{}` is already declared by base type `{b}`", f.wire),
+                        )
+                        .help("remove it here: a derived type has every field of its bases"),
                     );
                     bad.insert(t.name.clone());
                 }

@@ -331,11 +331,8 @@ impl Tree {
 
     /// The base node each of this tree's nodes extends, if any (index-aligned with `nodes`).
     pub fn extended<'b>(&self, base: &'b BaseIndex) -> Vec<Option<&'b BaseNode>> {
-        let by_shape: HashMap<&str, &BaseNode> = base
-            .nodes
-            .iter()
-            .map(|n| (n.prefix.as_str(), n))
-            .collect();
+        let by_shape: HashMap<&str, &BaseNode> =
+            base.nodes.iter().map(|n| (n.prefix.as_str(), n)).collect();
         self.nodes
             .iter()
             .map(|n| by_shape.get(shape(&n.prefix).as_str()).copied())
@@ -366,8 +363,13 @@ impl Tree {
             for c in &node.calls {
                 if taken(&c.name) {
                     let a = &spec.actions[c.action];
-                    out.push(Diagnostic::new(a.path_span.clone(), format!("`{}` is already a method of {what}", c.name))
-                        .help("name the method differently with `call`"));
+                    out.push(
+                        Diagnostic::new(
+                            a.path_span.clone(),
+                            format!("`{}` is already a method of {what}", c.name),
+                        )
+                        .help("name the method differently with `call`"),
+                    );
                 }
             }
         }

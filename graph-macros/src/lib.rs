@@ -113,7 +113,9 @@ pub fn spec(input: TokenStream) -> TokenStream {
 
 /// Whether the invocation is graph-api's own (`crate = crate`).
 fn is_crate(krate: Option<&syn::Path>) -> bool {
-    krate.is_some_and(|p| p.is_ident("crate") || (p.segments.len() == 1 && p.segments[0].ident == "crate"))
+    krate.is_some_and(|p| {
+        p.is_ident("crate") || (p.segments.len() == 1 && p.segments[0].ident == "crate")
+    })
 }
 
 fn expand(input: Input) -> proc_macro2::TokenStream {

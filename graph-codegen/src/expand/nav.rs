@@ -152,7 +152,11 @@ fn new_calls<'a>(cx: &'a Cx, node: usize) -> impl Iterator<Item = &'a Call> {
 }
 
 fn base_methods(cx: &Cx, node: usize) -> Vec<String> {
-    cx.base_methods.get(node).cloned().flatten().unwrap_or_default()
+    cx.base_methods
+        .get(node)
+        .cloned()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Where a generated method sits: on a navigation node inside `nav`, or on the client at the

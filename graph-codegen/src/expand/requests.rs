@@ -2,8 +2,8 @@
 
 use super::{Cx, block, describe, doc, models, rust_type};
 use crate::model::{Action, Cloud, Field, QueryArg, QueryOption, Scheme, TypeRef, Version};
-use crate::template::Segment;
 use crate::naming;
+use crate::template::Segment;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -24,7 +24,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         "{}\n\nBuilt by the method that names this action; nothing is sent until `.send().await`{}. \
          The method's documentation carries the permissions table and availability.\n\n`{} {}`",
         a.summary,
-        if is_collection(a) { " (or `.stream()`, `.all().await`)" } else { "" },
+        if is_collection(a) {
+            " (or `.stream()`, `.all().await`)"
+        } else {
+            ""
+        },
         a.method.as_str(),
         a.path
     );
@@ -35,7 +39,14 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     let body_name = format_ident!("{}Body", name);
     let body_struct = has_body.then(|| {
         let body_doc = format!("The request body of [`{name}`].");
-        models::object(cx, &body_name.to_string(), &body_doc, fields, &super_models, false)
+        models::object(
+            cx,
+            &body_name.to_string(),
+            &body_doc,
+            fields,
+            &super_models,
+            false,
+        )
     });
     let binds: Vec<&Field> = fields.iter().filter(|f| f.bind.is_some()).collect();
     let bind_slots: Vec<_> = binds
@@ -64,7 +75,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     });
     let bind_inits = binds.iter().zip(&bind_slots).map(|(f, slot)| {
         let id = arg_name(f);
-        let path = path_builder(krate, f.bind.as_ref().map(|t| &t.segments[..]).unwrap_or(&[]), &id);
+        let path = path_builder(
+            krate,
+            f.bind.as_ref().map(|t| &t.segments[..]).unwrap_or(&[]),
+            &id,
+        );
         quote!(#slot: #path)
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
@@ -233,7 +248,11 @@ pub(super) fn arg_name(f: &Field) -> proc_macro2::Ident {
 }
 
 /// A `PathBuilder` expression for a template whose one parameter is in `arg`.
-fn path_builder(krate: &TokenStream, segments: &[Segment], arg: &proc_macro2::Ident) -> TokenStream {
+fn path_builder(
+    krate: &TokenStream,
+    segments: &[Segment],
+    arg: &proc_macro2::Ident,
+) -> TokenStream {
     let steps = segments.iter().map(|s| match s {
         Segment::Literal(l) => quote!(.segment(#l)),
         Segment::Param(p) => quote!(.param(#p, #arg, false)),
@@ -249,12 +268,18 @@ fn query_method(q: &QueryOption) -> TokenStream {
     let note = if q.headers.is_empty() {
         String::new()
     } else {
-        let list: Vec<String> = q.headers.iter().map(|(n, v)| format!("`{n}: {v}`")).collect();
+        let list: Vec<String> = q
+            .headers
+            .iter()
+            .map(|(n, v)| format!("`{n}: {v}`"))
+            .collect();
         format!(" Sends {} with it, as the page requires.", list.join(", "))
     };
     let (d, arg, value) = match q.arg {
         QueryArg::Text => (
-            format!(" Sets `{wire}`, written as Graph writes it (it is percent-encoded when sent).{note}"),
+            format!(
+                " Sets `{wire}`, written as Graph writes it (it is percent-encoded when sent).{note}"
+            ),
             quote!(value: impl ::std::convert::Into<::std::string::String>),
             quote!(value.into()),
         ),
@@ -266,7 +291,11 @@ fn query_method(q: &QueryOption) -> TokenStream {
         QueryArg::Flag => (
             format!(" Sets `{wire}`: whether the answer carries the total count.{note}"),
             quote!(value: bool),
-            quote!(::std::string::String::from(if value { "true" } else { "false" })),
+            quote!(::std::string::String::from(if value {
+                "true"
+            } else {
+                "false"
+            })),
         ),
     };
     quote! {
@@ -356,7 +385,11 @@ pub(super) fn method_doc(a: &Action) -> String {
         Some(t) => format!("{} with {}", a.status, describe(t)),
     };
     if !a.query.is_empty() {
-        let names: Vec<String> = a.query.iter().map(|q| format!("`{}` (`.{}()`)", q.name, q.method)).collect();
+        let names: Vec<String> = a
+            .query
+            .iter()
+            .map(|q| format!("`{}` (`.{}()`)", q.name, q.method))
+            .collect();
         s.push_str(&format!("\n# Query options\n\n{}.\n", names.join(", ")));
     }
     s.push_str(&format!(

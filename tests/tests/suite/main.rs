@@ -2,8 +2,8 @@
 //! permission metadata, snapshots of generated code, and compile-time UI cases.
 
 mod azure;
-mod faults;
 mod family;
+mod faults;
 mod metadata;
 mod models;
 mod paging;
