@@ -443,6 +443,113 @@ fn cross_file_rules_report_every_file() {
 }
 
 #[test]
+fn query_option_rules() {
+    let q = |list: &str| with("call = \"get\"", &format!("call = \"get\"\nquery = {list}"));
+    assert!(problems(&q(r#"["$filter", "$select", "$expand", "$top", "$count"]"#)).is_empty());
+    assert_one(
+        &q(r#"["$fliter"]"#),
+        "7:10",
+        "unknown query option \"$fliter\"",
+    );
+    assert!(problems(&q(r#"["$fliter"]"#))[0].contains("did you mean \"$filter\"?"));
+    assert_one(&q(r#"["$top", "$top"]"#), "7:18", "listed twice");
+    assert_one(
+        &q(
+            r#"[{ option = "$count", headers = [{ name = "Consistency Level", value = "eventual" }] }]"#,
+        ),
+        "7:51",
+        "is not an HTTP header name",
+    );
+    assert!(
+        problems(&q(
+            r#"[{ option = "$count", headers = [{ name = "ConsistencyLevel", value = "eventual" }] }]"#
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn bind_rules() {
+    let post = |field: &str| {
+        BASE.replacen("method = \"GET\"", "method = \"POST\"", 1)
+            + &format!("[actions.get_thing.body.{field}\n")
+    };
+    assert!(
+        problems(&post(
+            "\"thing@odata.bind\"]\nbind = \"/catalog/{catalog-id}\""
+        ))
+        .is_empty()
+    );
+    assert_one(
+        &post("\"thing@odata.bind\"]\nbind = \"/catalog/{a}/x/{b}\""),
+        "22:8",
+        "exactly one parameter",
+    );
+    assert_one(
+        &post("\"thing@odata.bind\"]\nbind = \"/catalog/{a}\"\ntype = \"int32\""),
+        "23:8",
+        "its type is `string`",
+    );
+    assert_one(
+        &post("thing]\nbind = \"/catalog/{a}\""),
+        "21:25",
+        "is not an `@odata.bind` name",
+    );
+    assert_one(&post("name]\noptional = true"), "21:25", "has no `type`");
+    assert_one(
+        &with(
+            "[types.Thing.fields.id]",
+            "[types.Thing.fields.id]\nbind = \"/x/{a}\"",
+        ),
+        "20:8",
+        "request body fields only",
+    );
+}
+
+#[test]
+fn derived_type_and_model_field_rules() {
+    let derived = |extra: &str| {
+        format!("{BASE}\n[types.Special]\ndoc = \"A special thing.\"\nbase = \"Thing\"\n{extra}")
+    };
+    assert!(problems(&derived("odata_type = \"#x.special\"")).is_empty());
+    assert_one(&derived(""), "22:8", "has no `odata_type`");
+    assert_one(
+        &derived("odata_type = \"#x.special\"\n[types.Special.fields.id]\ntype = \"string\""),
+        "26:23",
+        "already declared by base type `Thing`",
+    );
+    let cycle = format!(
+        "{BASE}\n[types.A]\ndoc = \"a\"\nbase = \"B\"\nodata_type = \"#a\"\n[types.B]\ndoc = \"b\"\nbase = \"A\"\nodata_type = \"#b\"\n"
+    );
+    assert!(
+        problems(&cycle)
+            .iter()
+            .any(|p| p.contains("derives from itself"))
+    );
+    assert_one(
+        &with(
+            "[types.Thing.fields.id]",
+            "[types.Thing.fields.\"@odata.type\"]",
+        ),
+        "19:21",
+        "every model type has already",
+    );
+    let in_body = with(
+        "[types.Thing.fields.id]\ntype = \"string\"",
+        "[types.Thing.fields.id]\ntype = \"string\"\nnavigation = true\n[actions.get_thing.body.x]\ntype = \"string\"\nnavigation = true",
+    );
+    let found = problems(&in_body);
+    assert!(
+        found.iter().any(|p| p.starts_with("--> spec/t.toml:22:25") && p.contains("model type fields only")),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|p| p.contains(":19:")),
+        "navigation is fine on a model type"
+    );
+}
+
+#[test]
 fn sound_entries_are_still_expanded_beside_broken_ones() {
     let text =
         format!("{BASE}[types.Broken]\ndoc = \"b\"\n[types.Broken.fields.x]\ntype = \"Nope\"\n");
