@@ -324,3 +324,57 @@ async fn a_query_option_sends_the_header_the_spec_requires_with_it() {
     assert_eq!(reqs[1].target, "/v1.0/chats/c/messages?$top=5");
     assert_eq!(reqs[1].header("consistencylevel"), None);
 }
+
+#[tokio::test]
+async fn every_list_action_reads_all_three_pages() {
+    let server = paged(THREE_PAGES).await;
+    let client = client(server.url());
+    let ids = |v: Vec<Option<String>>| v.into_iter().flatten().collect::<Vec<_>>();
+    let chat = client.chat("c").installed_apps().list().all().await;
+    let team = client.team("t").installed_apps().list().all().await;
+    let user = client
+        .user("u")
+        .teamwork()
+        .installed_apps()
+        .list()
+        .all()
+        .await;
+    let catalog = client.app_catalogs().teams_apps().list().all().await;
+    let want = ["a", "b", "c", "d", "e"];
+    assert_eq!(
+        ids(chat.expect("chat").into_iter().map(|a| a.id).collect()),
+        want
+    );
+    assert_eq!(
+        ids(team.expect("team").into_iter().map(|a| a.id).collect()),
+        want
+    );
+    assert_eq!(
+        ids(user.expect("user").into_iter().map(|a| a.id).collect()),
+        want
+    );
+    assert_eq!(
+        ids(catalog
+            .expect("catalog")
+            .into_iter()
+            .map(|a| a.id)
+            .collect()),
+        want
+    );
+    let firsts: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| !r.target.contains("skiptoken"))
+        .map(|r| r.target.clone())
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "/v1.0/chats/c/installedApps",
+            "/v1.0/teams/t/installedApps",
+            "/v1.0/users/u/teamwork/installedApps",
+            "/v1.0/appCatalogs/teamsApps",
+        ]
+    );
+    assert_eq!(server.requests().len(), 12, "three pages each");
+}
