@@ -90,27 +90,20 @@ fn check_segment(value: &str) -> Result<(), &'static str> {
 /// Percent-encodes `value` as one RFC 3986 path segment: unreserved characters and the
 /// sub-delimiters that Graph ids use (`:` `@` `=` and friends) stay, everything else is `%XX`.
 fn encode_into(out: &mut String, value: &str) {
+    percent_encode(out, value, |b| {
+        matches!(
+            b,
+            b':' | b'@' | b'=' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b','
+        )
+    });
+}
+
+/// Appends `value` with every byte `%XX`-encoded except ASCII letters, digits, the unreserved
+/// `-._~`, and the bytes `keep` accepts.
+pub(crate) fn percent_encode(out: &mut String, value: &str, keep: fn(u8) -> bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in value.as_bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b':'
-                    | b'@'
-                    | b'='
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b','
-            );
-        if keep {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep(b) {
             out.push(b as char);
         } else {
             out.push('%');
@@ -120,27 +113,29 @@ fn encode_into(out: &mut String, value: &str) {
     }
 }
 
+/// The bytes a percent-encoded text stands for (for tests).
+#[cfg(test)]
+pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("ascii hex");
+            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn decode(s: &str) -> Vec<u8> {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("ascii hex");
-                out.push(u8::from_str_radix(hex, 16).expect("hex"));
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        out
-    }
 
     fn hostile(id: &str) -> bool {
         id.is_empty()
@@ -167,7 +162,7 @@ mod tests {
                     prop_assert!(!hostile(&id), "accepted a hostile id {:?}", id);
                     let segment = &path[1..];
                     prop_assert!(segment.bytes().all(|b| b.is_ascii_graphic() && !b"/?#[]\\\"<>^`{|} ".contains(&b)), "{}", segment);
-                    prop_assert_eq!(decode(segment), id.as_bytes());
+                    prop_assert_eq!(percent_decode(segment), id.as_bytes());
                 }
             }
         }

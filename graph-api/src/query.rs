@@ -77,34 +77,12 @@ impl Query {
 /// `appDefinitions($expand=authorization)` arrives intact; spaces, quotes, `&`, `+`, `#`, `%`
 /// and every non-ASCII byte are `%XX`, so no value can end the option or change how it reads.
 pub(crate) fn encode_value(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'$'
-                    | b'('
-                    | b')'
-                    | b'='
-                    | b','
-                    | b'/'
-                    | b':'
-                    | b';'
-                    | b'@'
-                    | b'*'
-                    | b'!'
-            );
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
+    crate::path::percent_encode(out, value, |b| {
+        matches!(
+            b,
+            b'$' | b'(' | b')' | b'=' | b',' | b'/' | b':' | b';' | b'@' | b'*' | b'!'
+        )
+    });
 }
 
 #[cfg(test)]
@@ -153,23 +131,6 @@ mod tests {
         assert_eq!(q.headers(), &[("ConsistencyLevel", "eventual")]);
     }
 
-    fn decode(s: &str) -> Vec<u8> {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("ascii hex");
-                out.push(u8::from_str_radix(hex, 16).expect("hex"));
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        out
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -180,7 +141,7 @@ mod tests {
             encode_value(&mut s, &value);
             prop_assert!(!s.contains(['&', '#', '+', ' ', '?', '\'']), "{}", s);
             prop_assert!(s.bytes().all(|b| b.is_ascii_graphic()));
-            prop_assert_eq!(decode(&s), value.as_bytes());
+            prop_assert_eq!(crate::path::percent_decode(&s), value.as_bytes());
         }
     }
 }
