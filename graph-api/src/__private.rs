@@ -15,10 +15,13 @@ pub async fn execute(
     info: &'static ActionInfo,
     path: PathBuilder,
     query: Query,
+    rsc_consent: bool,
     body: Option<Vec<u8>>,
     options: CallOptions,
 ) -> Result<Response, Error> {
-    client.execute(info, path, query, body, options).await
+    client
+        .execute(info, path, query, rsc_consent, body, options)
+        .await
 }
 
 /// Every item of a list action's collection, fetched page by page as the stream is read.
@@ -29,7 +32,7 @@ pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
     query: Query,
     options: CallOptions,
 ) -> crate::PageStream<T> {
-    let first = client.request(info, path, query, None, options);
+    let first = client.request(info, path, query, false, None, options);
     crate::PageStream::new(client.clone(), first)
 }
 

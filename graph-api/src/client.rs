@@ -89,6 +89,7 @@ struct Inner {
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
+    preflight: bool,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -148,6 +149,7 @@ pub struct GraphClientBuilder {
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
+    preflight: bool,
 }
 
 impl std::fmt::Debug for GraphClientBuilder {
@@ -218,6 +220,7 @@ impl GraphClient {
         info: &'static ActionInfo,
         path: PathBuilder,
         query: Query,
+        rsc_consent: bool,
         body: Option<Vec<u8>>,
         options: CallOptions,
     ) -> Result<Request, Error> {
@@ -227,6 +230,7 @@ impl GraphClient {
             url,
             body: body.map(bytes::Bytes::from),
             query,
+            rsc_consent,
             options,
         })
     }
@@ -263,6 +267,7 @@ impl GraphClient {
             url,
             body: None,
             query: previous.query.clone(),
+            rsc_consent: previous.rsc_consent,
             options: previous.options.clone(),
         })
     }
@@ -273,15 +278,19 @@ impl GraphClient {
         info: &'static ActionInfo,
         path: PathBuilder,
         query: Query,
+        rsc_consent: bool,
         body: Option<Vec<u8>>,
         options: CallOptions,
     ) -> Result<Response, Error> {
-        let request = self.request(info, path, query, body, options)?;
+        let request = self.request(info, path, query, rsc_consent, body, options)?;
         self.send(&request).await
     }
 
     /// Sends a prepared request, retrying as the policy allows, and reads the whole response.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
+        if self.inner.preflight {
+            self.preflight(request).await?;
+        }
         let info = request.info;
         let options = &request.options;
         let span = tracing::debug_span!(
@@ -299,6 +308,17 @@ impl GraphClient {
                 .await
                 .unwrap_or(Err(Error::Timeout { after: limit })),
             None => call.await,
+        }
+    }
+
+    /// Refuses a call the token's own claims say it cannot make.
+    async fn preflight(&self, request: &Request) -> Result<(), Error> {
+        let token = self.inner.auth.token().await?;
+        match crate::permissions::TokenPermissions::from_jwt(token.expose()) {
+            Some(held) => held
+                .check(request.info, request.rsc_consent)
+                .map_err(Error::MissingPermission),
+            None => Ok(()),
         }
     }
 
@@ -411,9 +431,14 @@ impl GraphClient {
                 body: bytes,
             })
         } else {
-            Err(Error::Api(Box::new(ApiError::from_parts(
-                status, &headers, &bytes,
-            ))))
+            let mut error = ApiError::from_parts(status, &headers, &bytes);
+            if status == 403 {
+                // Say which permission is missing when the token's claims show it.
+                error.missing_permission =
+                    crate::permissions::TokenPermissions::from_jwt(token.expose())
+                        .and_then(|held| held.check(info, request.rsc_consent).err());
+            }
+            Err(Error::Api(Box::new(error)))
         }
     }
 }
@@ -476,6 +501,16 @@ impl GraphClientBuilder {
         self
     }
 
+    /// Whether to check, before sending, that the token holds a permission the action's table
+    /// lists (default off). When the token is a JWT, its `scp` (delegated) or `roles`
+    /// (application) claim is read, without checking the signature; a call it cannot make fails
+    /// with [`Error::MissingPermission`], naming the least-privileged permission to add, and
+    /// nothing is sent. Opaque tokens are not checked.
+    pub fn preflight_permissions(mut self, enabled: bool) -> Self {
+        self.preflight = enabled;
+        self
+    }
+
     /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -531,6 +566,7 @@ impl GraphClientBuilder {
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
                 call_timeout: self.call_timeout,
+                preflight: self.preflight,
             }),
         })
     }
@@ -544,6 +580,8 @@ pub(crate) struct Request {
     url: reqwest::Url,
     body: Option<bytes::Bytes>,
     query: Query,
+    /// Whether the body consents to resource-specific permissions (see `Permissions::usable`).
+    rsc_consent: bool,
     options: CallOptions,
 }
 

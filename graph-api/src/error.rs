@@ -58,6 +58,10 @@ pub enum Error {
         /// The call's timeout.
         after: Duration,
     },
+    /// The token cannot call the action: preflight (`GraphClientBuilder::preflight_permissions`)
+    /// read its permissions and found none the action's table lists. Nothing was sent.
+    #[error("{0}; nothing was sent")]
+    MissingPermission(crate::permissions::MissingPermission),
     /// A collection's `@odata.nextLink` was not followed: it points to another scheme, host or
     /// port than the service root (where the token must not go), or back to the page it came
     /// with. Nothing was sent to it.
@@ -149,6 +153,9 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// The start of the raw body, at most [`SNIPPET_LIMIT`] bytes.
     pub body_snippet: String,
+    /// On a 403, when the token is a JWT that holds none of the permissions that can call the
+    /// action: what it holds and the least-privileged permission to add.
+    pub missing_permission: Option<crate::permissions::MissingPermission>,
 }
 
 impl fmt::Display for ApiError {
@@ -170,6 +177,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request-id {id})")?;
+        }
+        if let Some(m) = &self.missing_permission {
+            write!(f, "; {m}")?;
         }
         Ok(())
     }
@@ -213,6 +223,7 @@ impl ApiError {
             date: None,
             retry_after: header("retry-after").and_then(|v| crate::retry::parse_retry_after(&v)),
             body_snippet: snippet(body),
+            missing_permission: None,
         };
         let root: Option<serde_json::Value> = serde_json::from_slice(body).ok();
         if let Some(err) = root

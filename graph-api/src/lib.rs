@@ -31,6 +31,7 @@ mod error;
 pub mod meta;
 mod paging;
 mod path;
+pub mod permissions;
 mod query;
 mod retry;
 mod workflows;

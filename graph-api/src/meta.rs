@@ -92,6 +92,21 @@ pub enum PermissionType {
     Application,
 }
 
+/// Microsoft's privilege level of a permission for one permission type, 1 (least privileged)
+/// to 5, as `permissions.json` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PrivilegeLevel {
+    /// The permission, such as `TeamsAppInstallation.ReadForChat`.
+    pub permission: &'static str,
+    /// The permission type the level is for.
+    pub kind: PermissionType,
+    /// The level.
+    pub level: u8,
+    /// Whether it is granted by resource-specific consent (per chat or team, through the app's
+    /// manifest) rather than by an admin for the tenant.
+    pub resource_specific: bool,
+}
+
 /// One row of a permissions table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PermissionScheme {

@@ -69,6 +69,9 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
                 poisoned.insert(def.name);
             }
         }
+        if let Some(levels) = &f.privilege_levels {
+            lower_levels(file, levels.get_ref(), &mut out.levels, cx);
+        }
         for (id, a) in &f.actions {
             let before = cx.len();
             let action = lower_action(file, id, a.get_ref(), cx);
@@ -278,6 +281,75 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     })
 }
 
+fn lower_levels(file: FileId, l: &spec::LevelsSpec, out: &mut Vec<Level>, cx: &mut Ctxt) {
+    for (kind, table) in [
+        (PermissionKind::Delegated, &l.delegated),
+        (PermissionKind::DelegatedPersonal, &l.delegated_personal),
+        (PermissionKind::Application, &l.application),
+    ] {
+        for (name, level) in table {
+            check_permission_name(file, name, cx);
+            let Some(level) = check_level(file, level, cx) else {
+                continue;
+            };
+            if out
+                .iter()
+                .any(|l| l.kind == kind && l.permission == *name.get_ref())
+            {
+                cx.error(
+                    &span(file, name),
+                    format!(
+                        "the {} level of `{}` is given twice; keep one",
+                        kind.spec_key(),
+                        name.get_ref()
+                    ),
+                );
+                continue;
+            }
+            out.push(Level {
+                permission: name.get_ref().clone(),
+                kind,
+                level,
+                resource_specific: l.resource_specific.iter().any(|r| r.get_ref() == name.get_ref()),
+                span: span(file, name),
+            });
+        }
+    }
+    for r in &l.resource_specific {
+        check_rsc_has_level(file, r, out, cx);
+    }
+}
+
+/// A resource-specific permission is listed with its level, since the planner ranks it by both.
+fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut Ctxt) {
+    if !levels.iter().any(|l| l.permission == *name.get_ref()) {
+        cx.push(
+            Diagnostic::new(
+                span(file, name),
+                format!("resource-specific permission `{}` has no privilege level", name.get_ref()),
+            )
+            .help("add its level under [privilege_levels.application]"),
+        );
+    }
+}
+
+/// A privilege level is one of Microsoft's five, 1 (least privileged) to 5.
+fn check_level(file: FileId, level: &Spanned<i64>, cx: &mut Ctxt) -> Option<u8> {
+    match u8::try_from(*level.get_ref()) {
+        Ok(l @ 1..=5) => Some(l),
+        _ => {
+            cx.push(
+                Diagnostic::new(
+                    span(file, level),
+                    format!("privilege level {} is not 1 to 5", level.get_ref()),
+                )
+                .help("copy `privilegeLevel` from the permission's scheme in permissions.json"),
+            );
+            None
+        }
+    }
+}
+
 fn lower_query(
     file: FileId,
     query: &[Spanned<spec::QuerySpec>],
@@ -360,6 +432,11 @@ fn lower_permissions(
         })
         .collect();
     Some(Permissions {
+        spans: [
+            span(file, &p.delegated),
+            span(file, &p.delegated_personal),
+            span(file, &p.application),
+        ],
         delegated: delegated?,
         delegated_personal: delegated_personal?,
         application: application?,
@@ -964,7 +1041,7 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 /// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
 fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
-    let mut taken: HashMap<String, Option<String>> = [("Self", None), ("ALL", None)]
+    let mut taken: HashMap<String, Option<String>> = [("Self", None), ("ALL", None), ("PRIVILEGE_LEVELS", None)]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();

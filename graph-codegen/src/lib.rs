@@ -11,6 +11,7 @@ pub mod expand;
 pub mod model;
 pub mod naming;
 pub mod nav;
+pub mod permissions;
 pub mod source;
 pub mod spec;
 pub mod synth;

@@ -14,6 +14,61 @@ pub struct Spec {
     pub actions: Vec<Action>,
     /// Item accessor names declared for collection segments: (segment, accessor, where declared).
     pub segments: Vec<(String, String, Span)>,
+    /// Privilege levels of permissions, per permission type.
+    pub levels: Vec<Level>,
+}
+
+/// The kind of permission a row of a permissions table is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PermissionKind {
+    /// Delegated (work or school account); `DelegatedWork` in `permissions.json`.
+    Delegated,
+    /// Delegated (personal Microsoft account); `DelegatedPersonal`.
+    DelegatedPersonal,
+    /// Application; `Application`.
+    Application,
+}
+
+impl PermissionKind {
+    /// Every kind, in the order the tables list them.
+    pub const ALL: [PermissionKind; 3] = [
+        PermissionKind::Delegated,
+        PermissionKind::DelegatedPersonal,
+        PermissionKind::Application,
+    ];
+
+    /// The row's key in spec files: `delegated`, `delegated_personal`, `application`.
+    pub fn spec_key(self) -> &'static str {
+        match self {
+            PermissionKind::Delegated => "delegated",
+            PermissionKind::DelegatedPersonal => "delegated_personal",
+            PermissionKind::Application => "application",
+        }
+    }
+
+    /// The scheme's name in `permissions.json`.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            PermissionKind::Delegated => "DelegatedWork",
+            PermissionKind::DelegatedPersonal => "DelegatedPersonal",
+            PermissionKind::Application => "Application",
+        }
+    }
+}
+
+/// A permission's privilege level for one permission type.
+#[derive(Debug, Clone)]
+pub struct Level {
+    /// The permission.
+    pub permission: String,
+    /// The permission type.
+    pub kind: PermissionKind,
+    /// Microsoft's level, 1 (least) to 5.
+    pub level: u8,
+    /// Whether it is granted by resource-specific consent rather than for the tenant.
+    pub resource_specific: bool,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// A model type.
@@ -295,6 +350,8 @@ pub struct Note {
 /// The permissions table.
 #[derive(Debug, Clone)]
 pub struct Permissions {
+    /// Where each row is written, in the order of [`PermissionKind::ALL`].
+    pub spans: [Span; 3],
     /// Delegated (work or school account).
     pub delegated: Scheme,
     /// Delegated (personal Microsoft account).
@@ -303,6 +360,17 @@ pub struct Permissions {
     pub application: Scheme,
     /// Notes.
     pub notes: Vec<Note>,
+}
+
+impl Permissions {
+    /// The row for one kind.
+    pub fn row(&self, kind: PermissionKind) -> &Scheme {
+        match kind {
+            PermissionKind::Delegated => &self.delegated,
+            PermissionKind::DelegatedPersonal => &self.delegated_personal,
+            PermissionKind::Application => &self.application,
+        }
+    }
 }
 
 /// A Graph action.

@@ -32,6 +32,28 @@ pub struct SpecFile {
     /// Actions, keyed by their snake_case id.
     #[serde(default)]
     pub actions: Table<ActionSpec>,
+    /// Microsoft's privilege level (1-5) of permissions, per permission type, as
+    /// `permissions.json` gives it; the permission planner ranks permissions by it.
+    pub privilege_levels: Option<Spanned<LevelsSpec>>,
+}
+
+/// Privilege levels per permission type, keyed by permission name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelsSpec {
+    /// Delegated (work or school account).
+    #[serde(default)]
+    pub delegated: Table<i64>,
+    /// Delegated (personal Microsoft account).
+    #[serde(default)]
+    pub delegated_personal: Table<i64>,
+    /// Application.
+    #[serde(default)]
+    pub application: Table<i64>,
+    /// Permissions granted by resource-specific consent (`"authorizationType": "RSC"`): an app
+    /// gets them per chat or team through its manifest, not from an admin for the tenant.
+    #[serde(default)]
+    pub resource_specific: Vec<SString>,
 }
 
 /// How a collection segment is navigated.

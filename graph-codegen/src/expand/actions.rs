@@ -1,7 +1,7 @@
 //! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
 
 use super::{Cx, block};
-use crate::model::{Action, Cloud, Method, Scheme, TypeRef, Version};
+use crate::model::{Action, Cloud, Method, PermissionKind, Scheme, TypeRef, Version};
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -18,7 +18,17 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         /// Every action of this spec, in spec order.
         pub static ALL: &[&#krate::meta::ActionInfo] = &[#(&#names),*];
     };
-    let body = block(statics.chain([all]));
+    let levels = cx.spec.levels.iter().map(|l| {
+        let (permission, level, rsc) = (&l.permission, l.level, l.resource_specific);
+        let kind = kind(cx, l.kind);
+        quote!(#krate::meta::PrivilegeLevel { permission: #permission, kind: #kind, level: #level, resource_specific: #rsc })
+    });
+    let levels = quote! {
+        /// Microsoft's privilege level of the permissions this spec names, per permission type
+        /// (from `permissions.json`); the permission planner ranks permissions by it.
+        pub static PRIVILEGE_LEVELS: &[#krate::meta::PrivilegeLevel] = &[#(#levels),*];
+    };
+    let body = block(statics.chain([all, levels]));
     quote! {
         /// Metadata of every action: path, permissions, clouds and versions, as data.
         pub mod actions #body
@@ -104,6 +114,15 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
                 notes: &[#(#krate::meta::PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
             },
         };
+    }
+}
+
+fn kind(cx: &Cx, k: PermissionKind) -> TokenStream {
+    let krate = cx.krate;
+    match k {
+        PermissionKind::Delegated => quote!(#krate::meta::PermissionType::Delegated),
+        PermissionKind::DelegatedPersonal => quote!(#krate::meta::PermissionType::DelegatedPersonal),
+        PermissionKind::Application => quote!(#krate::meta::PermissionType::Application),
     }
 }
 

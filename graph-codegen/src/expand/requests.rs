@@ -143,8 +143,13 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         quote!(::std::option::Option::None)
     };
     let mutability = (!binds.is_empty()).then(|| quote!(mut));
+    let rsc_arg = if rsc_fields.is_empty() {
+        quote!(false)
+    } else {
+        quote!(#(self.body.#rsc_fields.is_some())||*)
+    };
     let execute = quote! {
-        #krate::__private::execute(self.client, Self::INFO, self.path, self.query, #body_arg, self.options).await?
+        #krate::__private::execute(self.client, Self::INFO, self.path, self.query, #rsc_arg, #body_arg, self.options).await?
     };
     let sending = match &a.response {
         Some(TypeRef::List(item)) => {

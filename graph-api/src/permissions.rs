@@ -1,0 +1,362 @@
+//! Permissions as data: the least-privileged set to request for a group of actions, and what an
+//! access token holds.
+//!
+//! ```
+//! use graph_api::meta::PermissionType;
+//! let actions = [
+//!     &graph_api::actions::LIST_CHAT_APP_INSTALLATIONS,
+//!     &graph_api::actions::UPGRADE_CHAT_APP_INSTALLATION,
+//! ];
+//! let plan = graph_api::permissions::plan(&actions, PermissionType::Delegated, false, &[graph_api::actions::PRIVILEGE_LEVELS])?;
+//! assert_eq!(plan[0].permission, "TeamsAppInstallation.ReadWriteSelfForChat");
+//! # Ok::<(), graph_api::permissions::PlanError>(())
+//! ```
+
+use crate::meta::{ActionInfo, PermissionType, PrivilegeLevel};
+use std::collections::BTreeMap;
+
+/// A permission to request, and the actions it covers among those planned for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedPermission {
+    /// The permission, such as `TeamsAppInstallation.ReadWriteSelfForChat`.
+    pub permission: &'static str,
+    /// Its privilege level for the permission type, when the spec gives one.
+    pub level: Option<u8>,
+    /// The ids of the planned actions it can call.
+    pub covers: Vec<&'static str>,
+}
+
+/// Why no set of permissions can call the actions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// These actions cannot be called with this permission type at all (or, with resource-specific
+    /// consent, with none of the permissions that remain).
+    #[error("{kind:?} permissions cannot call {}", actions.join(", "))]
+    NotSupported {
+        /// The permission type asked for.
+        kind: PermissionType,
+        /// The actions it cannot call.
+        actions: Vec<&'static str>,
+    },
+}
+
+/// Above this many actions the exact search gives way to a greedy one (still irredundant).
+const EXACT_LIMIT: usize = 20;
+
+/// How privileged a candidate is: its level where a table gives it; otherwise it ranks after
+/// every known level, by its best place in the actions' least-to-higher lists. A
+/// resource-specific permission ranks after every tenant-wide one: an admin cannot grant it for
+/// the tenant, so it is the answer only when nothing else can call the actions.
+fn rank(level: Option<&PrivilegeLevel>, position: usize) -> u32 {
+    match level {
+        Some(l) if l.resource_specific => 100 + u32::from(l.level),
+        Some(l) => u32::from(l.level),
+        None => 6 + position as u32,
+    }
+}
+
+struct Candidate {
+    permission: &'static str,
+    level: Option<u8>,
+    rank: u32,
+    mask: u64,
+    /// Its places in the tables of the actions it covers, summed (0 where it is the least).
+    places: usize,
+}
+
+/// The permissions to request so that a token of `kind` can call every action: every action is
+/// covered, none of the permissions can be dropped, and none can be swapped for a less
+/// privileged one that covers the same actions.
+///
+/// Among the sets that cover, the one chosen has the lowest highest level (least privilege
+/// first), then the fewest permissions, then the lowest sum of levels, then the places nearest
+/// the start of the actions' tables (a permission the docs list as least privileged for an
+/// action beats one they list as higher), then the first names in order; so one permission that
+/// covers two actions wins over two of the same level. Levels
+/// come from `levels` (graph-api's [`PRIVILEGE_LEVELS`](crate::actions::PRIVILEGE_LEVELS), and a
+/// downstream crate's own); a permission without one ranks after all with one, by its place in
+/// the actions' tables, and a resource-specific one after every tenant-wide one. `rsc_consent` leaves out what the actions' notes rule out for requests
+/// that consent to resource-specific permissions.
+pub fn plan(
+    actions: &[&ActionInfo],
+    kind: PermissionType,
+    rsc_consent: bool,
+    levels: &[&[PrivilegeLevel]],
+) -> Result<Vec<PlannedPermission>, PlanError> {
+    let level_of = |p: &str| {
+        levels
+            .iter()
+            .flat_map(|l| l.iter())
+            .find(|l| l.kind == kind && l.permission == p)
+    };
+    // Actions once each, in the order given.
+    let mut unique: Vec<&ActionInfo> = Vec::new();
+    for a in actions {
+        if !unique.iter().any(|u| u.id == a.id) {
+            unique.push(a);
+        }
+    }
+    let usable: Vec<Vec<&'static str>> = unique
+        .iter()
+        .map(|a| a.permissions.usable(kind, rsc_consent))
+        .collect();
+    let unsupported: Vec<&'static str> = unique
+        .iter()
+        .zip(&usable)
+        .filter(|(_, u)| u.is_empty())
+        .map(|(a, _)| a.id)
+        .collect();
+    if !unsupported.is_empty() {
+        return Err(PlanError::NotSupported {
+            kind,
+            actions: unsupported,
+        });
+    }
+    // Per permission: the actions it covers, its best place in their tables, and the sum.
+    let mut by_name: BTreeMap<&'static str, (u64, usize, usize)> = BTreeMap::new();
+    for (i, list) in usable.iter().enumerate() {
+        for (pos, p) in list.iter().enumerate() {
+            let e = by_name.entry(p).or_insert((0, usize::MAX, 0));
+            e.0 |= 1u64 << (i % 64);
+            e.1 = e.1.min(pos);
+            e.2 += pos;
+        }
+    }
+    let mut candidates: Vec<Candidate> = by_name
+        .into_iter()
+        .map(|(permission, (mask, best, places))| {
+            let known = level_of(permission);
+            Candidate {
+                permission,
+                level: known.map(|l| l.level),
+                rank: rank(known, best),
+                mask,
+                places,
+            }
+        })
+        .collect();
+    candidates.sort_by(|a, b| (a.rank, a.places, a.permission).cmp(&(b.rank, b.places, b.permission)));
+    let chosen = if unique.len() <= EXACT_LIMIT {
+        exact(&candidates, unique.len())
+    } else {
+        greedy(&candidates, &usable)
+    };
+    Ok(chosen
+        .into_iter()
+        .map(|c| {
+            let c = &candidates[c];
+            PlannedPermission {
+                permission: c.permission,
+                level: c.level,
+                covers: unique
+                    .iter()
+                    .zip(&usable)
+                    .filter(|(_, u)| u.contains(&c.permission))
+                    .map(|(a, _)| a.id)
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// The best cover by the order `plan` documents: for each highest rank in turn, the cheapest
+/// cover among the candidates up to it (dynamic programming over sets of covered actions).
+fn exact(candidates: &[Candidate], n: usize) -> Vec<usize> {
+    let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let mut ranks: Vec<u32> = candidates.iter().map(|c| c.rank).collect();
+    ranks.dedup();
+    for max in ranks {
+        let allowed: Vec<usize> = (0..candidates.len())
+            .filter(|&i| candidates[i].rank <= max)
+            .collect();
+        if allowed.iter().fold(0, |m, &i| m | candidates[i].mask) != full {
+            continue;
+        }
+        // best[mask]: (count, sum of ranks, sum of places, chosen candidates in order) reaching
+        // exactly `mask`.
+        type Value = (usize, u32, usize, Vec<usize>);
+        let mut best: Vec<Option<Value>> = vec![None; 1 << n];
+        best[0] = Some((0, 0, 0, Vec::new()));
+        for mask in 0..(1usize << n) {
+            let Some((count, sum, places, chosen)) = best[mask].clone() else {
+                continue;
+            };
+            if mask as u64 == full {
+                continue;
+            }
+            // Some permission must cover the first uncovered action; try each that does.
+            let first = (!(mask as u64)).trailing_zeros();
+            for &i in &allowed {
+                let c = &candidates[i];
+                if c.mask & (1 << first) == 0 {
+                    continue;
+                }
+                let next = (mask as u64 | c.mask) as usize;
+                let mut picked = chosen.clone();
+                picked.push(i);
+                picked.sort_unstable();
+                let value = (count + 1, sum + c.rank, places + c.places, picked);
+                if best[next].as_ref().is_none_or(|b| value < *b) {
+                    best[next] = Some(value);
+                }
+            }
+        }
+        if let Some((_, _, _, chosen)) = best[full as usize].take() {
+            return chosen;
+        }
+    }
+    Vec::new()
+}
+
+/// For many actions: repeatedly the candidate covering the most uncovered actions (the least
+/// privileged first on ties), then every permission that turned out redundant dropped.
+fn greedy(candidates: &[Candidate], usable: &[Vec<&'static str>]) -> Vec<usize> {
+    let covers = |c: &Candidate, i: usize| usable[i].contains(&c.permission);
+    let mut uncovered: Vec<usize> = (0..usable.len()).collect();
+    let mut chosen: Vec<usize> = Vec::new();
+    while !uncovered.is_empty() {
+        let Some(best) = (0..candidates.len()).max_by_key(|&c| {
+            let n = uncovered
+                .iter()
+                .filter(|&&i| covers(&candidates[c], i))
+                .count();
+            (n, std::cmp::Reverse(c))
+        }) else {
+            break;
+        };
+        uncovered.retain(|&i| !covers(&candidates[best], i));
+        chosen.push(best);
+    }
+    // Drop the most privileged redundant ones first.
+    for k in (0..chosen.len()).rev() {
+        let without: Vec<usize> = chosen
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, c)| *c)
+            .collect();
+        if (0..usable.len()).all(|i| without.iter().any(|&c| covers(&candidates[c], i))) {
+            chosen = without;
+        }
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+/// The tenant id of personal Microsoft accounts, in the `tid` claim of their tokens
+/// (<https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference>).
+pub const PERSONAL_ACCOUNT_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/// What an access token says it may do, read from its claims without checking its signature
+/// (Graph checks that; this is only for better errors before and after sending).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPermissions {
+    /// Delegated (`scp`, for a user; personal when the tenant is personal accounts') or
+    /// application (`roles`, for the app itself).
+    pub kind: PermissionType,
+    /// The permissions the token holds, as the claim lists them.
+    pub permissions: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Claims {
+    #[serde(default)]
+    scp: Option<String>,
+    #[serde(default)]
+    roles: Option<Vec<String>>,
+    #[serde(default)]
+    tid: Option<String>,
+}
+
+impl TokenPermissions {
+    /// Reads a JWT access token's permissions: `scp` (space-separated) for delegated tokens,
+    /// `roles` for application tokens. `None` for an opaque or malformed token, or one without
+    /// either claim; never a panic.
+    pub fn from_jwt(token: &str) -> Option<TokenPermissions> {
+        use base64::Engine as _;
+        let mut parts = token.split('.');
+        let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
+        let claims: Claims = serde_json::from_slice(&bytes).ok()?;
+        let personal = claims.tid.as_deref() == Some(PERSONAL_ACCOUNT_TENANT);
+        match (claims.scp, claims.roles) {
+            (Some(scp), _) => Some(TokenPermissions {
+                kind: if personal {
+                    PermissionType::DelegatedPersonal
+                } else {
+                    PermissionType::Delegated
+                },
+                permissions: scp.split_whitespace().map(str::to_owned).collect(),
+            }),
+            (None, Some(roles)) => Some(TokenPermissions {
+                kind: PermissionType::Application,
+                permissions: roles,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether the token holds one of the permissions that can call `info` (taking resource-
+    /// specific consent into account), or `Err` with what to add.
+    pub fn check(&self, info: &'static ActionInfo, rsc_consent: bool) -> Result<(), MissingPermission> {
+        let usable = info.permissions.usable(self.kind, rsc_consent);
+        if usable
+            .iter()
+            .any(|p| self.permissions.iter().any(|h| h.eq_ignore_ascii_case(p)))
+        {
+            return Ok(());
+        }
+        Err(MissingPermission {
+            action: info.id,
+            kind: self.kind,
+            held: self.permissions.clone(),
+            add: usable.first().copied(),
+        })
+    }
+}
+
+/// A token that cannot call an action: what it holds, and the least-privileged permission to add
+/// (`None` when its permission type cannot call the action at all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPermission {
+    /// The action's id.
+    pub action: &'static str,
+    /// The token's permission type.
+    pub kind: PermissionType,
+    /// The permissions the token holds.
+    pub held: Vec<String>,
+    /// The least-privileged permission that would let it call the action.
+    pub add: Option<&'static str>,
+}
+
+impl std::fmt::Display for MissingPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            PermissionType::Delegated => "delegated",
+            PermissionType::DelegatedPersonal => "personal-account delegated",
+            PermissionType::Application => "application",
+        };
+        let held = if self.held.is_empty() {
+            "no permissions".to_owned()
+        } else {
+            self.held.join(" ")
+        };
+        match self.add {
+            Some(p) => write!(
+                f,
+                "`{}` needs a {kind} permission the token lacks (it holds: {held}); add `{p}`, the least privileged",
+                self.action
+            ),
+            None => write!(
+                f,
+                "`{}` cannot be called with {kind} permissions at all (the token holds: {held})",
+                self.action
+            ),
+        }
+    }
+}

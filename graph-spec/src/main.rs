@@ -1,0 +1,271 @@
+//! `graph-spec`: checks spec files, prints the Rust they expand to, compares their permission
+//! tables with Microsoft's `permissions.json`, and plans the permissions a set of actions needs.
+
+use graph_api::meta::{self, ActionInfo, PermissionType, PrivilegeLevel};
+use graph_codegen::model::{self, PermissionKind};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  graph-spec check <file-or-dir>...
+      print every problem; exit 1 on any
+  graph-spec expand <file-or-dir>
+      print the generated Rust, formatted
+  graph-spec drift --permissions <permissions.json> <file-or-dir>
+      compare every permissions table with the one Microsoft's file renders; exit 1 on any difference
+  graph-spec permissions [--type delegated|application] [--rsc-consent] <file-or-dir> <action-id>...
+      the least-privileged permissions to request for those actions, and what each covers
+  graph-spec synth <actions>
+      print a synthetic spec of that many actions (for scale tests)
+exit codes: 0 clean, 1 findings, 2 unusable input";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let result = match args.split_first() {
+        Some((cmd, paths)) if cmd == "check" && !paths.is_empty() => Ok(check(paths, &cwd)),
+        Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
+        Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
+        Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
+        Some((cmd, [n])) if cmd == "synth" => match n.parse() {
+            Ok(n) => {
+                print!("{}", graph_codegen::synth::synthetic(n));
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(_) => Err(format!("`{n}` is not a number of actions")),
+        },
+        _ => Err("no such command".to_owned()),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}\n{USAGE}");
+        ExitCode::from(2)
+    })
+}
+
+fn check(paths: &[String], cwd: &Path) -> ExitCode {
+    let mut failed = false;
+    for p in paths {
+        let generated =
+            graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default());
+        if let Some(errors) = generated.render_errors() {
+            let count = generated.diagnostics.len();
+            eprintln!("{errors}\n\nerror: {p}: {count} problem(s)\n");
+            failed = true;
+        } else {
+            let files = generated.sources.files().count();
+            println!("ok: {p} ({files} file(s))");
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn expand(path: &Path, cwd: &Path) -> ExitCode {
+    let generated = graph_codegen::generate(path, cwd, &graph_codegen::Options::default());
+    if let Some(errors) = generated.render_errors() {
+        eprintln!("{errors}");
+        return ExitCode::FAILURE;
+    }
+    match graph_codegen::pretty(&generated.tokens) {
+        Ok(code) => {
+            print!("{code}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the generated code does not parse (a graph-codegen bug): {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The spec under `path`, checked; its problems make it unusable for the other commands.
+fn load(path: &str, cwd: &Path) -> Result<(graph_codegen::SourceMap, model::Spec), String> {
+    let sources = graph_codegen::read_sources(Path::new(path), cwd)
+        .map_err(|d| d.render(&Default::default()))?;
+    let (spec, _, diagnostics) = graph_codegen::load(&sources);
+    if !diagnostics.is_empty() {
+        let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(&sources)).collect();
+        return Err(format!(
+            "{}\n\n{path} has problems; `graph-spec check {path}` lists them",
+            rendered.join("\n\n")
+        ));
+    }
+    Ok((sources, spec))
+}
+
+fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let [flag, file, spec_path] = args else {
+        return Err("drift takes --permissions <permissions.json> <file-or-dir>".into());
+    };
+    if flag != "--permissions" {
+        return Err(format!("unknown option `{flag}`"));
+    }
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let source = graph_codegen::permissions::Source::parse(&text)
+        .map_err(|e| format!("`{file}`: {e}"))?;
+    let (sources, spec) = load(spec_path, cwd)?;
+    let found = graph_codegen::permissions::drift(&spec, &source);
+    for d in &found {
+        println!("{}", d.render(&sources));
+    }
+    if found.is_empty() {
+        println!(
+            "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}",
+            spec.actions.len(),
+            spec.levels.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("{} difference(s) from {file}", found.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+fn leak_list(l: &[String]) -> &'static [&'static str] {
+    Box::leak(l.iter().map(|s| leak(s)).collect::<Vec<_>>().into_boxed_slice())
+}
+
+fn kind_of(k: PermissionKind) -> PermissionType {
+    match k {
+        PermissionKind::Delegated => PermissionType::Delegated,
+        PermissionKind::DelegatedPersonal => PermissionType::DelegatedPersonal,
+        PermissionKind::Application => PermissionType::Application,
+    }
+}
+
+/// An action's metadata as the generated code would hold it (for this short-lived tool, the
+/// strings are leaked rather than copied into owned types of their own).
+fn info(a: &model::Action) -> &'static ActionInfo {
+    let row = |s: &model::Scheme| match s {
+        model::Scheme::NotSupported => meta::PermissionScheme::NotSupported,
+        model::Scheme::Supported { least, higher } => meta::PermissionScheme::Supported {
+            least: leak_list(least),
+            higher: leak_list(higher),
+        },
+    };
+    let notes: Vec<meta::PermissionNote> = a
+        .permissions
+        .notes
+        .iter()
+        .map(|n| meta::PermissionNote {
+            text: leak(&n.text),
+            unusable_with_rsc_consent: leak_list(&n.unusable_with_rsc_consent),
+        })
+        .collect();
+    let method = match a.method {
+        model::Method::Get => meta::HttpMethod::Get,
+        model::Method::Post => meta::HttpMethod::Post,
+        model::Method::Put => meta::HttpMethod::Put,
+        model::Method::Patch => meta::HttpMethod::Patch,
+        model::Method::Delete => meta::HttpMethod::Delete,
+    };
+    Box::leak(Box::new(ActionInfo {
+        id: leak(&a.id),
+        summary: leak(&a.summary),
+        docs: leak(&a.docs),
+        method,
+        path: leak(&a.path.to_string()),
+        versions: &[],
+        clouds: &[],
+        idempotent: a.idempotent,
+        headers: &[],
+        success_status: a.status,
+        response: meta::ResponseKind::None,
+        query_options: &[],
+        permissions: meta::Permissions {
+            delegated: row(&a.permissions.delegated),
+            delegated_personal: row(&a.permissions.delegated_personal),
+            application: row(&a.permissions.application),
+            notes: Box::leak(notes.into_boxed_slice()),
+        },
+    }))
+}
+
+fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let mut kinds = vec![PermissionType::Delegated, PermissionType::Application];
+    let mut rsc = false;
+    let mut rest: Vec<&String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--type" => {
+                kinds = match it.next().map(String::as_str) {
+                    Some("delegated") => vec![PermissionType::Delegated],
+                    Some("application") => vec![PermissionType::Application],
+                    other => {
+                        return Err(format!(
+                            "--type takes delegated or application, not {other:?}"
+                        ));
+                    }
+                }
+            }
+            "--rsc-consent" => rsc = true,
+            _ => rest.push(a),
+        }
+    }
+    let Some((spec_path, ids)) = rest.split_first() else {
+        return Err("permissions takes a spec file or folder and action ids".into());
+    };
+    if ids.is_empty() {
+        return Err("name at least one action id".into());
+    }
+    let (_, spec) = load(spec_path, cwd)?;
+    let mut actions = Vec::new();
+    for id in ids {
+        let Some(a) = spec.actions.iter().find(|a| &a.id == *id) else {
+            let hint = graph_codegen::diag::did_you_mean(id, spec.actions.iter().map(|a| a.id.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("no action `{id}` in {spec_path}{hint}"));
+        };
+        actions.push(info(a));
+    }
+    let levels: Vec<PrivilegeLevel> = spec
+        .levels
+        .iter()
+        .map(|l| PrivilegeLevel {
+            permission: leak(&l.permission),
+            kind: kind_of(l.kind),
+            level: l.level,
+            resource_specific: l.resource_specific,
+        })
+        .collect();
+    let mut failed = false;
+    for kind in kinds {
+        let label = match kind {
+            PermissionType::Application => "application",
+            _ => "delegated",
+        };
+        let consent = if rsc {
+            ", consenting to resource-specific permissions"
+        } else {
+            ""
+        };
+        match graph_api::permissions::plan(&actions, kind, rsc, &[&levels]) {
+            Ok(plan) => {
+                println!("{label} permissions for {} action(s){consent}:", actions.len());
+                for p in plan {
+                    let level = p.level.map_or("no level".to_owned(), |l| format!("level {l}"));
+                    println!("  {} ({level}): {}", p.permission, p.covers.join(", "));
+                }
+            }
+            Err(e) => {
+                println!("{label}{consent}: {e}");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
