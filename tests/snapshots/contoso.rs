@@ -370,6 +370,9 @@ pub mod actions {
         &PIN_PERSON_INSTALLATION,
         &LIST_CHAT_MESSAGES,
     ];
+    /// Microsoft's privilege level of the permissions this spec names, per permission type
+    /// (from `permissions.json`); the permission planner ranks permissions by it.
+    pub static PRIVILEGE_LEVELS: &[::graph_api::meta::PrivilegeLevel] = &[];
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
@@ -415,6 +418,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -462,6 +466,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -565,6 +570,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     {
                         ::std::option::Option::Some(
                             ::graph_api::__private::json_body(&self.body)?,
@@ -616,6 +622,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -684,6 +691,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )

@@ -2318,6 +2318,346 @@ pub mod actions {
         &REMOVE_USER_APP_INSTALLATION,
         &LIST_TEAMS_APPS,
     ];
+    /// Microsoft's privilege level of the permissions this spec names, per permission type
+    /// (from `permissions.json`); the permission planner ranks permissions by it.
+    pub static PRIVILEGE_LEVELS: &[crate::meta::PrivilegeLevel] = &[
+        crate::meta::PrivilegeLevel {
+            permission: "AppCatalog.Read.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "AppCatalog.ReadWrite.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "AppCatalog.Submit",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Directory.Read.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Directory.ReadWrite.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 4u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Group.Read.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Group.ReadWrite.All",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 4u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelectedForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForChat",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForTeam",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForUser",
+            kind: crate::meta::PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "AppCatalog.Read.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "AppCatalog.ReadWrite.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Chat.Manage.Chat",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: true,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Directory.Read.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Directory.ReadWrite.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Group.Read.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "Group.ReadWrite.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ManageSelectedForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.Read.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.Read.Chat",
+            kind: crate::meta::PermissionType::Application,
+            level: 2u8,
+            resource_specific: true,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.Read.Group",
+            kind: crate::meta::PermissionType::Application,
+            level: 2u8,
+            resource_specific: true,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.Read.User",
+            kind: crate::meta::PermissionType::Application,
+            level: 2u8,
+            resource_specific: true,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForChat.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        crate::meta::PrivilegeLevel {
+            permission: "TeamsAppInstallation.ReadWriteSelfForUser.All",
+            kind: crate::meta::PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+    ];
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
@@ -2390,6 +2730,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -2476,6 +2817,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -2597,6 +2939,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         self.body.teams_app_odata_bind = crate::__private::bind_url(
                             self.client,
@@ -2714,6 +3057,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         ::std::option::Option::Some(
                             crate::__private::json_body(&self.body)?,
@@ -2765,6 +3109,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -2841,6 +3186,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -2927,6 +3273,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -3048,6 +3395,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         self.body.teams_app_odata_bind = crate::__private::bind_url(
                             self.client,
@@ -3165,6 +3513,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         ::std::option::Option::Some(
                             crate::__private::json_body(&self.body)?,
@@ -3216,6 +3565,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -3292,6 +3642,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -3383,6 +3734,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -3504,6 +3856,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         self.body.teams_app_odata_bind = crate::__private::bind_url(
                             self.client,
@@ -3621,6 +3974,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    self.body.consented_permission_set.is_some(),
                     {
                         ::std::option::Option::Some(
                             crate::__private::json_body(&self.body)?,
@@ -3672,6 +4026,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
@@ -3745,6 +4100,7 @@ pub mod requests {
                     Self::INFO,
                     self.path,
                     self.query,
+                    false,
                     ::std::option::Option::None,
                     self.options,
                 )
