@@ -311,11 +311,15 @@ impl TokenPermissions {
         {
             return Ok(());
         }
+        // The permission to add is the planner's choice for this one action.
+        let add = plan(&[info], self.kind, rsc_consent, &[crate::actions::PRIVILEGE_LEVELS])
+            .ok()
+            .and_then(|p| p.first().map(|p| p.permission));
         Err(MissingPermission {
             action: info.id,
             kind: self.kind,
             held: self.permissions.clone(),
-            add: usable.first().copied(),
+            add,
         })
     }
 }

@@ -1,9 +1,7 @@
-//! The checker's rules one by one, a property test that no input makes the pipeline panic, and
-//! the `graph-spec` tool's exit codes.
+//! The checker's rules one by one, and a property test that no input makes the pipeline panic.
 
 use graph_codegen::{SourceFile, SourceMap};
 use proptest::prelude::*;
-use std::path::Path;
 
 const BASE: &str = r#"[actions.get_thing]
 summary = "Get a thing."
@@ -601,52 +599,4 @@ proptest! {
         }
         pipeline_survives(&text);
     }
-}
-
-#[test]
-fn graph_spec_exit_codes() {
-    let bin = env!("CARGO_BIN_EXE_graph-spec");
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let ok = std::process::Command::new(bin)
-        .arg("check")
-        .arg(&spec)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-
-    let dir = std::env::temp_dir().join(format!("graph-spec-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("a.toml"), with("GET", "GETT")).expect("write");
-    std::fs::write(dir.join("b.toml"), "not toml [[[").expect("write");
-    let bad = std::process::Command::new(bin)
-        .arg("check")
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    let err = String::from_utf8_lossy(&bad.stderr);
-    assert_eq!(bad.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("a.toml:4:10") && err.contains("b.toml:1:"),
-        "{err}"
-    );
-
-    let expanded = std::process::Command::new(bin)
-        .arg("expand")
-        .arg(&spec)
-        .output()
-        .expect("runs");
-    assert_eq!(expanded.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&expanded.stdout)
-            .contains("pub struct UpgradeChatAppInstallation<'a>")
-    );
-
-    let usage = std::process::Command::new(bin).output().expect("runs");
-    assert_eq!(usage.status.code(), Some(2));
-    let _ = std::fs::remove_dir_all(&dir);
 }
