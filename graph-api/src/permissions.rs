@@ -135,7 +135,8 @@ pub fn plan(
             }
         })
         .collect();
-    candidates.sort_by(|a, b| (a.rank, a.places, a.permission).cmp(&(b.rank, b.places, b.permission)));
+    candidates
+        .sort_by(|a, b| (a.rank, a.places, a.permission).cmp(&(b.rank, b.places, b.permission)));
     let chosen = if unique.len() <= EXACT_LIMIT {
         exact(&candidates, unique.len())
     } else {
@@ -303,7 +304,11 @@ impl TokenPermissions {
 
     /// Whether the token holds one of the permissions that can call `info` (taking resource-
     /// specific consent into account), or `Err` with what to add.
-    pub fn check(&self, info: &'static ActionInfo, rsc_consent: bool) -> Result<(), MissingPermission> {
+    pub fn check(
+        &self,
+        info: &'static ActionInfo,
+        rsc_consent: bool,
+    ) -> Result<(), MissingPermission> {
         let usable = info.permissions.usable(self.kind, rsc_consent);
         if usable
             .iter()
@@ -312,9 +317,14 @@ impl TokenPermissions {
             return Ok(());
         }
         // The permission to add is the planner's choice for this one action.
-        let add = plan(&[info], self.kind, rsc_consent, &[crate::actions::PRIVILEGE_LEVELS])
-            .ok()
-            .and_then(|p| p.first().map(|p| p.permission));
+        let add = plan(
+            &[info],
+            self.kind,
+            rsc_consent,
+            &[crate::actions::PRIVILEGE_LEVELS],
+        )
+        .ok()
+        .and_then(|p| p.first().map(|p| p.permission));
         Err(MissingPermission {
             action: info.id,
             kind: self.kind,
@@ -361,6 +371,218 @@ impl std::fmt::Display for MissingPermission {
                 "`{}` cannot be called with {kind} permissions at all (the token holds: {held})",
                 self.action
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::{HttpMethod, PermissionScheme, Permissions, ResponseKind};
+    use proptest::prelude::*;
+
+    fn leak<T>(v: Vec<T>) -> &'static [T] {
+        Box::leak(v.into_boxed_slice())
+    }
+
+    /// An application-only action whose table lists `least` then `higher`.
+    fn action(
+        id: &'static str,
+        least: &'static str,
+        higher: &[&'static str],
+    ) -> &'static ActionInfo {
+        Box::leak(Box::new(ActionInfo {
+            id,
+            summary: "",
+            docs: "",
+            method: HttpMethod::Get,
+            path: "/x",
+            versions: &[],
+            clouds: &[],
+            idempotent: true,
+            headers: &[],
+            success_status: 200,
+            response: ResponseKind::None,
+            query_options: &[],
+            permissions: Permissions {
+                delegated: PermissionScheme::NotSupported,
+                delegated_personal: PermissionScheme::NotSupported,
+                application: PermissionScheme::Supported {
+                    least: leak(vec![least]),
+                    higher: leak(higher.to_vec()),
+                },
+                notes: &[],
+            },
+        }))
+    }
+
+    fn level(permission: &'static str, level: u8) -> PrivilegeLevel {
+        PrivilegeLevel {
+            permission,
+            kind: PermissionType::Application,
+            level,
+            resource_specific: false,
+        }
+    }
+
+    fn names(plan: &[PlannedPermission]) -> Vec<&'static str> {
+        plan.iter().map(|p| p.permission).collect()
+    }
+
+    const APP: PermissionType = PermissionType::Application;
+
+    #[test]
+    fn one_higher_permission_of_the_same_level_beats_two_least_ones() {
+        let a = action("a", "A.Read", &["Both.ReadWrite"]);
+        let b = action("b", "B.Read", &["Both.ReadWrite"]);
+        let levels = [
+            level("A.Read", 2),
+            level("B.Read", 2),
+            level("Both.ReadWrite", 2),
+        ];
+        let plan = plan(&[a, b], APP, false, &[&levels]).expect("plan");
+        assert_eq!(names(&plan), ["Both.ReadWrite"]);
+        assert_eq!(plan[0].covers, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_more_privileged_permission_does_not_replace_two_less_privileged_ones() {
+        let a = action("a", "A.Read", &["Both.ReadWrite"]);
+        let b = action("b", "B.Read", &["Both.ReadWrite"]);
+        let levels = [
+            level("A.Read", 2),
+            level("B.Read", 2),
+            level("Both.ReadWrite", 4),
+        ];
+        let plan = plan(&[a, b], APP, false, &[&levels]).expect("plan");
+        assert_eq!(names(&plan), ["A.Read", "B.Read"]);
+    }
+
+    #[test]
+    fn resource_specific_and_unknown_permissions_rank_after_tenant_wide_ones() {
+        let a = action("a", "Rsc.Chat", &["Tenant.All"]);
+        let rsc = PrivilegeLevel {
+            resource_specific: true,
+            ..level("Rsc.Chat", 1)
+        };
+        assert_eq!(
+            names(&plan(&[a], APP, false, &[&[rsc, level("Tenant.All", 3)]]).expect("plan")),
+            ["Tenant.All"]
+        );
+        let b = action("b", "Unknown.Level", &["Known.Level"]);
+        assert_eq!(
+            names(&plan(&[b], APP, false, &[&[level("Known.Level", 5)]]).expect("plan")),
+            ["Known.Level"]
+        );
+    }
+
+    #[test]
+    fn actions_the_type_cannot_call_are_named() {
+        let a = action("a", "A.Read", &[]);
+        let err = plan(&[a], PermissionType::Delegated, false, &[]).expect_err("no delegated row");
+        assert_eq!(
+            err,
+            PlanError::NotSupported {
+                kind: PermissionType::Delegated,
+                actions: vec!["a"]
+            }
+        );
+    }
+
+    const POOL: [&str; 6] = ["P0", "P1", "P2", "P3", "P4", "P5"];
+
+    fn covers(plan: &[&str], usable: &[Vec<&str>]) -> bool {
+        usable.iter().all(|u| plan.iter().any(|p| u.contains(p)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// On random tables: every action is covered, no permission can be dropped, none can be
+        /// swapped for a less privileged one that still covers, and the answer does not depend
+        /// on the order the actions are given in.
+        #[test]
+        fn plans_cover_are_irredundant_least_privileged_and_deterministic(
+            tables in proptest::collection::vec(proptest::collection::vec(0usize..6, 1..4), 1..6),
+            levels in proptest::collection::vec(1u8..=5, 6),
+        ) {
+            let actions: Vec<&'static ActionInfo> = tables
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let mut t = t.clone();
+                    t.dedup();
+                    let id: &'static str = Box::leak(format!("a{i}").into_boxed_str());
+                    let higher: Vec<&'static str> = t[1..].iter().map(|&p| POOL[p]).filter(|p| *p != POOL[t[0]]).collect();
+                    action(id, POOL[t[0]], &higher)
+                })
+                .collect();
+            let lv: Vec<PrivilegeLevel> = POOL.iter().zip(&levels).map(|(p, l)| level(p, *l)).collect();
+            let got = plan(&actions, APP, false, &[&lv]).expect("every action has a row");
+            let chosen = names(&got);
+            let usable: Vec<Vec<&str>> = actions.iter().map(|a| a.permissions.usable(APP, false)).collect();
+            prop_assert!(covers(&chosen, &usable));
+            for p in &chosen {
+                let without: Vec<&str> = chosen.iter().copied().filter(|q| q != p).collect();
+                prop_assert!(!covers(&without, &usable), "{p} could be dropped from {chosen:?}");
+                let lvl = |n: &str| lv.iter().find(|l| l.permission == n).map(|l| l.level);
+                for q in POOL.iter().filter(|q| !chosen.contains(q)) {
+                    let mut swapped = without.clone();
+                    swapped.push(q);
+                    prop_assert!(
+                        !(covers(&swapped, &usable) && lvl(q) < lvl(p)),
+                        "{p} could be swapped for the less privileged {q} in {chosen:?}"
+                    );
+                }
+            }
+            let mut reversed = actions.clone();
+            reversed.reverse();
+            let again = plan(&reversed, APP, false, &[&lv]).expect("plan");
+            let mut a = names(&again);
+            let mut b = chosen.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    fn jwt(claims: &str) -> String {
+        use base64::Engine as _;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            e.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+            e.encode(claims)
+        )
+    }
+
+    #[test]
+    fn tokens_say_their_kind_and_permissions_or_nothing() {
+        let d = TokenPermissions::from_jwt(&jwt(r#"{"scp":"Chat.Read  TeamsAppInstallation.ReadForChat","tid":"72f988bf-86f1-41af-91ab-2d7cd011db47"}"#)).expect("delegated");
+        assert_eq!(d.kind, PermissionType::Delegated);
+        assert_eq!(
+            d.permissions,
+            ["Chat.Read", "TeamsAppInstallation.ReadForChat"]
+        );
+        let a = TokenPermissions::from_jwt(&jwt(r#"{"roles":["AppCatalog.Read.All"]}"#))
+            .expect("application");
+        assert_eq!(a.kind, PermissionType::Application);
+        let p = TokenPermissions::from_jwt(&jwt(&format!(
+            r#"{{"scp":"User.Read","tid":"{PERSONAL_ACCOUNT_TENANT}"}}"#
+        )))
+        .expect("personal");
+        assert_eq!(p.kind, PermissionType::DelegatedPersonal);
+        for opaque in [
+            "",
+            "opaque-token",
+            "a.b.c",
+            "a.b",
+            "a.b.c.d",
+            &jwt("[1,2]"),
+            &jwt(r#"{"aud":"x"}"#),
+            "é.é.é",
+        ] {
+            assert_eq!(TokenPermissions::from_jwt(opaque), None, "{opaque}");
         }
     }
 }

@@ -240,6 +240,7 @@ mod tests {
             date: None,
             retry_after: parse_retry_after("18446744073709551615"),
             body_snippet: String::new(),
+            missing_permission: None,
         }));
         assert_eq!(p.delay(&huge, false, 1, Duration::from_secs(1)), None);
     }
