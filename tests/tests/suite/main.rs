@@ -7,6 +7,7 @@ mod faults;
 mod metadata;
 mod models;
 mod paging;
+mod preflight;
 mod snapshots;
 mod ui;
 mod wire;

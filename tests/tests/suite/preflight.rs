@@ -1,0 +1,210 @@
+//! Permissions on the wire: preflight refuses what the token cannot call before sending, and a
+//! 403 says which permission to add; opaque and malformed tokens are left to Graph.
+
+use graph_api::meta::PermissionType;
+use graph_api::{Error, GraphClient};
+use graph_api_tests::seed::example_2_permission_set;
+use graph_api_tests::standin::{Recorded, Reply, StandIn};
+
+/// A JWT-shaped token with these claims, padded to the size of a real Graph access token.
+fn jwt(claims: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut claims = claims;
+    claims["aud"] = "https://graph.microsoft.com".into();
+    claims["padding"] = "x".repeat(900).into();
+    format!(
+        "{}.{}.{}",
+        e.encode(r#"{"typ":"JWT","alg":"RS256"}"#),
+        e.encode(claims.to_string()),
+        "s".repeat(342)
+    )
+}
+
+fn delegated(scp: &str) -> String {
+    jwt(serde_json::json!({ "scp": scp, "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47" }))
+}
+
+fn application(roles: &[&str]) -> String {
+    jwt(serde_json::json!({ "roles": roles, "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47" }))
+}
+
+async fn server(reply: Reply) -> StandIn {
+    StandIn::start(move |_: &Recorded| reply.clone())
+        .await
+        .expect("listener")
+}
+
+fn client(server: &StandIn, token: &str, preflight: bool) -> GraphClient {
+    GraphClient::builder()
+        .base_url(server.url())
+        .bearer_token(token)
+        .preflight_permissions(preflight)
+        .build()
+        .expect("valid config")
+}
+
+#[tokio::test]
+async fn a_delegated_token_without_the_permission_is_refused_before_sending() {
+    let s = server(Reply::status(204)).await;
+    let token = delegated("TeamsAppInstallation.ReadForChat User.Read");
+    let c = client(&s, &token, true);
+    let err = c
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect_err("reading is not upgrading");
+    let Error::MissingPermission(m) = &err else {
+        panic!("expected MissingPermission, got {err:?}");
+    };
+    assert_eq!(m.action, "upgrade_chat_app_installation");
+    assert_eq!(m.kind, PermissionType::Delegated);
+    assert_eq!(m.held, ["TeamsAppInstallation.ReadForChat", "User.Read"]);
+    assert_eq!(m.add, Some("TeamsAppInstallation.ReadWriteSelfForChat"));
+    let shown = err.to_string();
+    assert!(
+        shown.contains("add `TeamsAppInstallation.ReadWriteSelfForChat`")
+            && shown.contains("nothing was sent"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&token) && !format!("{err:?}").contains(&token));
+    assert!(s.requests().is_empty());
+
+    // What the token can do goes through.
+    c.chat("c")
+        .installed_apps()
+        .list()
+        .send()
+        .await
+        .expect_err("the stand-in answers 204 to a list, which is no page");
+    assert_eq!(s.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn consenting_to_resource_specific_permissions_rules_out_what_the_note_names() {
+    let s = server(Reply::status(204)).await;
+    let c = client(
+        &s,
+        &application(&["TeamsAppInstallation.ReadWriteSelfForChat.All"]),
+        true,
+    );
+    c.chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect("without consent the permission is usable");
+    let err = c
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .consented_permission_set(example_2_permission_set())
+        .send()
+        .await
+        .expect_err("the note rules the permission out when consenting");
+    let Error::MissingPermission(m) = &err else {
+        panic!("expected MissingPermission, got {err:?}");
+    };
+    assert_eq!(m.kind, PermissionType::Application);
+    // The least privileged tenant-wide permission that remains (Chat.Manage.Chat, listed
+    // first, is resource-specific).
+    assert_eq!(
+        m.add,
+        Some("TeamsAppInstallation.ManageSelectedForChat.All")
+    );
+    assert_eq!(s.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_personal_account_gets_a_clear_error_for_an_action_it_cannot_call() {
+    let s = server(Reply::status(204)).await;
+    let token = jwt(serde_json::json!({
+        "scp": "TeamsAppInstallation.ReadWriteSelfForChat",
+        "tid": graph_api::permissions::PERSONAL_ACCOUNT_TENANT,
+    }));
+    let err = client(&s, &token, true)
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect_err("personal accounts are not supported");
+    let Error::MissingPermission(m) = &err else {
+        panic!("expected MissingPermission, got {err:?}");
+    };
+    assert_eq!(m.kind, PermissionType::DelegatedPersonal);
+    assert_eq!(m.add, None);
+    assert!(
+        err.to_string()
+            .contains("cannot be called with personal-account delegated permissions at all"),
+        "{err}"
+    );
+    assert!(s.requests().is_empty());
+}
+
+#[tokio::test]
+async fn opaque_or_malformed_tokens_and_preflight_off_are_left_to_graph() {
+    let s = server(Reply::status(204)).await;
+    for token in [
+        "opaque-token-of-another-issuer".to_owned(),
+        "not.a.jwt".to_owned(),
+        jwt(serde_json::json!({ "aud": "no permission claims" })),
+    ] {
+        client(&s, &token, true)
+            .chat("c")
+            .installed_app("i")
+            .upgrade()
+            .send()
+            .await
+            .expect("sent, and Graph decides");
+    }
+    client(&s, &delegated("User.Read"), false)
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect("preflight is off by default");
+    assert_eq!(s.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn a_403_names_the_permission_to_add() {
+    let s = server(Reply::graph_error(
+        403,
+        "Forbidden",
+        "Missing role permissions on the request.",
+    ))
+    .await;
+    let err = client(&s, &application(&["AppCatalog.Read.All"]), false)
+        .team("t")
+        .installed_app("i")
+        .delete()
+        .send()
+        .await
+        .expect_err("403");
+    let api = err.api().expect("an API error");
+    let m = api.missing_permission.as_ref().expect("a hint");
+    assert_eq!(m.add, Some("TeamsAppInstallation.ReadWriteSelfForTeam.All"));
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("403 Forbidden: Missing role permissions on the request.")
+            && shown.contains("add `TeamsAppInstallation.ReadWriteSelfForTeam.All`"),
+        "{shown}"
+    );
+    // A token that holds a listed permission gets the 403 as Graph said it, with no guess.
+    let err = client(
+        &s,
+        &application(&["TeamsAppInstallation.ReadWriteForTeam.All"]),
+        false,
+    )
+    .team("t")
+    .installed_app("i")
+    .delete()
+    .send()
+    .await
+    .expect_err("403");
+    assert_eq!(err.api().and_then(|a| a.missing_permission.as_ref()), None);
+}
