@@ -41,7 +41,7 @@ opt-level = 3
 [profile.dev.package.toml]
 opt-level = 3
 TOML
-cargo run -q --release -p graph-codegen --bin graph-spec -- synth "$actions" > "$synth/spec/synthetic.toml"
+cargo run -q --release -p graph-spec -- synth "$actions" > "$synth/spec/synthetic.toml"
 printf '//! %s synthetic actions.\ngraph_api::spec!("spec", trait = Synth);\n' "$actions" > "$synth/src/lib.rs"
 
 echo "| what | profile | seconds |"
