@@ -310,7 +310,10 @@ fn lower_levels(file: FileId, l: &spec::LevelsSpec, out: &mut Vec<Level>, cx: &m
                 permission: name.get_ref().clone(),
                 kind,
                 level,
-                resource_specific: l.resource_specific.iter().any(|r| r.get_ref() == name.get_ref()),
+                resource_specific: l
+                    .resource_specific
+                    .iter()
+                    .any(|r| r.get_ref() == name.get_ref()),
                 span: span(file, name),
             });
         }
@@ -326,7 +329,10 @@ fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut 
         cx.push(
             Diagnostic::new(
                 span(file, name),
-                format!("resource-specific permission `{}` has no privilege level", name.get_ref()),
+                format!(
+                    "resource-specific permission `{}` has no privilege level",
+                    name.get_ref()
+                ),
             )
             .help("add its level under [privilege_levels.application]"),
         );
@@ -1041,10 +1047,11 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 /// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
 fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
-    let mut taken: HashMap<String, Option<String>> = [("Self", None), ("ALL", None), ("PRIVILEGE_LEVELS", None)]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    let mut taken: HashMap<String, Option<String>> =
+        [("Self", None), ("ALL", None), ("PRIVILEGE_LEVELS", None)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
     let mut first = |rust: String, name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
         let (message, help) = match taken.get(&rust) {
             None => {

@@ -79,14 +79,16 @@ pub fn normalize(path: &str) -> String {
 }
 
 fn kind_of(scheme: &str) -> Option<PermissionKind> {
-    PermissionKind::ALL.into_iter().find(|k| k.scheme() == scheme)
+    PermissionKind::ALL
+        .into_iter()
+        .find(|k| k.scheme() == scheme)
 }
 
 impl Source {
     /// Reads the file's text; the error says what is wrong with it.
     pub fn parse(text: &str) -> Result<Source, String> {
-        let file: File = serde_json::from_str(text)
-            .map_err(|e| format!("not a permissions.json file: {e}"))?;
+        let file: File =
+            serde_json::from_str(text).map_err(|e| format!("not a permissions.json file: {e}"))?;
         let mut source = Source::default();
         for (name, p) in file.permissions {
             if p.authorization_type.as_deref() == Some("RSC") {
@@ -148,9 +150,17 @@ impl Source {
             *marked.entry(g.permission.as_str()).or_default() |= g.least;
         }
         let rank = |name: &&str| (self.level(name, kind).unwrap_or(u8::MAX), name.to_string());
-        let mut least: Vec<&str> = marked.iter().filter(|(_, l)| **l).map(|(n, _)| *n).collect();
+        let mut least: Vec<&str> = marked
+            .iter()
+            .filter(|(_, l)| **l)
+            .map(|(n, _)| *n)
+            .collect();
         least.sort_by_key(rank);
-        let mut rest: Vec<&str> = marked.iter().filter(|(_, l)| !**l).map(|(n, _)| *n).collect();
+        let mut rest: Vec<&str> = marked
+            .iter()
+            .filter(|(_, l)| !**l)
+            .map(|(n, _)| *n)
+            .collect();
         rest.sort_unstable();
         if least.is_empty() {
             return Scheme::NotSupported;
@@ -277,7 +287,14 @@ pub fn drift(spec: &Spec, source: &Source) -> Vec<Drift> {
     for l in &spec.levels {
         let rsc = source.resource_specific.contains(&l.permission);
         if rsc != l.resource_specific {
-            let says = |r: bool| if r { "resource-specific" } else { "tenant-wide" }.to_owned();
+            let says = |r: bool| {
+                if r {
+                    "resource-specific"
+                } else {
+                    "tenant-wide"
+                }
+                .to_owned()
+            };
             out.push(Drift {
                 subject: l.permission.clone(),
                 span: l.span.clone(),

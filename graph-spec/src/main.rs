@@ -103,10 +103,9 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     if flag != "--permissions" {
         return Err(format!("unknown option `{flag}`"));
     }
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
-    let source = graph_codegen::permissions::Source::parse(&text)
-        .map_err(|e| format!("`{file}`: {e}"))?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let source =
+        graph_codegen::permissions::Source::parse(&text).map_err(|e| format!("`{file}`: {e}"))?;
     let (sources, spec) = load(spec_path, cwd)?;
     let found = graph_codegen::permissions::drift(&spec, &source);
     for d in &found {
@@ -130,7 +129,12 @@ fn leak(s: &str) -> &'static str {
 }
 
 fn leak_list(l: &[String]) -> &'static [&'static str] {
-    Box::leak(l.iter().map(|s| leak(s)).collect::<Vec<_>>().into_boxed_slice())
+    Box::leak(
+        l.iter()
+            .map(|s| leak(s))
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    )
 }
 
 fn kind_of(k: PermissionKind) -> PermissionType {
@@ -221,9 +225,10 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let mut actions = Vec::new();
     for id in ids {
         let Some(a) = spec.actions.iter().find(|a| &a.id == *id) else {
-            let hint = graph_codegen::diag::did_you_mean(id, spec.actions.iter().map(|a| a.id.as_str()))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint =
+                graph_codegen::diag::did_you_mean(id, spec.actions.iter().map(|a| a.id.as_str()))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
             return Err(format!("no action `{id}` in {spec_path}{hint}"));
         };
         actions.push(info(a));
@@ -251,9 +256,14 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
         };
         match graph_api::permissions::plan(&actions, kind, rsc, &[&levels]) {
             Ok(plan) => {
-                println!("{label} permissions for {} action(s){consent}:", actions.len());
+                println!(
+                    "{label} permissions for {} action(s){consent}:",
+                    actions.len()
+                );
                 for p in plan {
-                    let level = p.level.map_or("no level".to_owned(), |l| format!("level {l}"));
+                    let level = p
+                        .level
+                        .map_or("no level".to_owned(), |l| format!("level {l}"));
                     println!("  {} ({level}): {}", p.permission, p.covers.join(", "));
                 }
             }

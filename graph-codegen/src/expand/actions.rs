@@ -121,7 +121,9 @@ fn kind(cx: &Cx, k: PermissionKind) -> TokenStream {
     let krate = cx.krate;
     match k {
         PermissionKind::Delegated => quote!(#krate::meta::PermissionType::Delegated),
-        PermissionKind::DelegatedPersonal => quote!(#krate::meta::PermissionType::DelegatedPersonal),
+        PermissionKind::DelegatedPersonal => {
+            quote!(#krate::meta::PermissionType::DelegatedPersonal)
+        }
         PermissionKind::Application => quote!(#krate::meta::PermissionType::Application),
     }
 }
