@@ -259,8 +259,14 @@ impl GraphClient {
                 root.origin().ascii_serialization()
             )));
         }
-        if url == previous.url {
-            return Err(refuse("it names the page it came with".into()));
+        // Below the service root's path (a gateway may serve other things beside it), and with
+        // nothing that would add credentials or be dropped on the way.
+        let base = root.path().trim_end_matches('/');
+        let below = url.path() == base || url.path().starts_with(&format!("{base}/"));
+        if !below || !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse(format!(
+                "it leaves the service root's path {base} or carries user info"
+            )));
         }
         Ok(Request {
             info: previous.info,
@@ -583,6 +589,21 @@ pub(crate) struct Request {
     /// Whether the body consents to resource-specific permissions (see `Permissions::usable`).
     rsc_consent: bool,
     options: CallOptions,
+}
+
+impl Request {
+    /// The URL as sent.
+    pub(crate) fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// A hash of the URL, to notice a collection that links back to a page it gave.
+    pub(crate) fn url_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.url.as_str().hash(&mut h);
+        h.finish()
+    }
 }
 
 /// A successful answer, read whole.

@@ -51,4 +51,10 @@ pub use paging::{Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use workflows::ConsentedUpgrade;
 
-graph_macros::spec!("spec", crate = crate);
+// `upgrade_with_required_consent` is written by hand on the installation navigation types
+// (workflows.rs); downstream specs may not add a method of that name under graph-api's paths.
+graph_macros::spec!(
+    "spec",
+    crate = crate,
+    reserve = ["upgrade_with_required_consent"]
+);

@@ -83,6 +83,8 @@ struct State<T> {
     /// refused link) is an error only once the items before it have been taken.
     next: Option<Result<Request, Error>>,
     items: std::vec::IntoIter<T>,
+    /// Hashes of the pages fetched so far: a link back to any of them would loop forever.
+    seen: std::collections::HashSet<u64>,
 }
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
@@ -91,6 +93,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
             client,
             next: Some(first),
             items: Vec::new().into_iter(),
+            seen: std::collections::HashSet::new(),
         };
         let stream = futures_util::stream::unfold(state, |mut s| async move {
             loop {
@@ -101,6 +104,13 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                     Err(e) => return Some((Err(e), s)),
                     Ok(r) => r,
                 };
+                if !s.seen.insert(request.url_hash()) {
+                    let e = Error::NextLink {
+                        link: request.url().to_owned(),
+                        reason: "it names a page this collection already gave".into(),
+                    };
+                    return Some((Err(e), s));
+                }
                 let page = match s.client.send(&request).await {
                     Ok(response) => response.into_json::<Page<T>>(),
                     Err(e) => Err(e),

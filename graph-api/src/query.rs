@@ -1,13 +1,23 @@
 //! OData query options of one request (`$filter`, `$expand`, ...) and the headers they require.
 
-/// The query options a request builder collected, in the order first set, with the headers that
-/// some options require (`ConsistencyLevel: eventual` with `$count` on directory objects).
+/// The query options a request builder collected, in the order first set, each with the
+/// headers the page requires along with it (`ConsistencyLevel: eventual` with `$count` on
+/// directory objects).
 ///
-/// Setting an option twice keeps the last value, since Graph refuses a repeated option.
+/// Setting an option twice keeps the last value (and its headers), since Graph refuses a
+/// repeated option.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
-    options: Vec<(&'static str, String)>,
-    headers: Vec<(&'static str, &'static str)>,
+    options: Vec<QueryValue>,
+}
+
+type Headers = &'static [(&'static str, &'static str)];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueryValue {
+    name: &'static str,
+    value: String,
+    headers: Headers,
 }
 
 impl Query {
@@ -15,30 +25,27 @@ impl Query {
     pub const fn new() -> Self {
         Query {
             options: Vec::new(),
-            headers: Vec::new(),
         }
     }
 
     /// Sets `name` (such as `$filter`) to `value`, written as Graph writes it; it is
     /// percent-encoded when the URL is made.
     #[must_use]
-    pub fn set(mut self, name: &'static str, value: String) -> Self {
-        match self.options.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.options.push((name, value)),
-        }
-        self
+    pub fn set(self, name: &'static str, value: String) -> Self {
+        self.set_with(name, value, &[])
     }
 
-    /// Adds a header that an option requires; a header already present is not repeated.
+    /// Sets an option that needs `headers` sent along with it.
     #[must_use]
-    pub fn header(mut self, name: &'static str, value: &'static str) -> Self {
-        if !self
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
-            self.headers.push((name, value));
+    pub fn set_with(mut self, name: &'static str, value: String, headers: Headers) -> Self {
+        let new = QueryValue {
+            name,
+            value,
+            headers,
+        };
+        match self.options.iter_mut().find(|o| o.name == name) {
+            Some(slot) => *slot = new,
+            None => self.options.push(new),
         }
         self
     }
@@ -52,22 +59,31 @@ impl Query {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.options
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|o| o.name == name)
+            .map(|o| o.value.as_str())
     }
 
-    /// The headers the options require.
-    pub fn headers(&self) -> &[(&'static str, &'static str)] {
-        &self.headers
+    /// The headers the options set require, each once.
+    pub fn headers(&self) -> impl Iterator<Item = &(&'static str, &'static str)> {
+        self.options
+            .iter()
+            .enumerate()
+            .flat_map(|(i, o)| o.headers.iter().map(move |h| (i, h)))
+            .filter(|(i, h)| {
+                !self.options[..*i]
+                    .iter()
+                    .any(|o| o.headers.iter().any(|p| p.0.eq_ignore_ascii_case(h.0)))
+            })
+            .map(|(_, h)| h)
     }
 
     /// Appends `?$a=x&$b=y` (nothing when empty) to a URL.
     pub(crate) fn append_to(&self, url: &mut String) {
-        for (i, (name, value)) in self.options.iter().enumerate() {
+        for (i, o) in self.options.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(name);
+            url.push_str(o.name);
             url.push('=');
-            encode_value(url, value);
+            encode_value(url, &o.value);
         }
     }
 }
@@ -124,11 +140,15 @@ mod tests {
     }
 
     #[test]
-    fn required_headers_are_sent_once() {
+    fn required_headers_are_sent_once_and_only_with_their_option() {
+        const EVENTUAL: &[(&str, &str)] = &[("ConsistencyLevel", "eventual")];
         let q = Query::new()
-            .header("ConsistencyLevel", "eventual")
-            .header("consistencylevel", "eventual");
-        assert_eq!(q.headers(), &[("ConsistencyLevel", "eventual")]);
+            .set_with("$count", "true".into(), EVENTUAL)
+            .set_with("$search", "\"x\"".into(), EVENTUAL);
+        let h: Vec<_> = q.headers().collect();
+        assert_eq!(h, [&("ConsistencyLevel", "eventual")]);
+        let q = q.set("$count", "false".into()).set("$search", "y".into());
+        assert_eq!(q.headers().count(), 0);
     }
 
     proptest! {

@@ -30,28 +30,45 @@ fn odata_string(value: &str) -> String {
     value.replace('\'', "''")
 }
 
-/// Orders versions such as `1.10.0` after `1.9.2`: numeric parts as numbers, others as text.
-fn version_key(version: &str) -> Vec<(u64, String)> {
+/// Orders versions such as `1.10.0` after `1.9.2`: each dot-separated part by its number,
+/// and a part with text after the number (`0-beta`) before the same number alone.
+fn version_key(version: &str) -> Vec<(u64, bool, String)> {
     version
         .split('.')
-        .map(|part| match part.parse::<u64>() {
-            Ok(n) => (n, String::new()),
-            Err(_) => (u64::MAX, part.to_owned()),
+        .map(|part| {
+            let digits = part.len() - part.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let number = part[..digits].parse::<u64>().unwrap_or(0);
+            let rest = &part[digits..];
+            (number, rest.is_empty(), rest.to_owned())
         })
         .collect()
 }
 
-/// The definition an upgrade moves to: the newest published one, else the newest of any state.
-fn target_definition(app: &TeamsApp) -> Option<&TeamsAppDefinition> {
-    let defs = app.app_definitions.as_deref().unwrap_or(&[]);
-    let newest = |published: bool| {
-        defs.iter()
-            .filter(move |d| {
-                !published || d.publishing_state == Some(TeamsAppPublishingState::Published)
-            })
-            .max_by_key(|d| version_key(d.version.as_deref().unwrap_or("")))
-    };
-    newest(true).or_else(|| newest(false))
+impl TeamsAppDefinition {
+    /// Whether this definition's version is older than `other`'s (`1.9.2` before `1.10.0`,
+    /// `1.0.0-beta` before `1.0.0`); `false` when either has no version.
+    pub fn is_older_than(&self, other: &TeamsAppDefinition) -> bool {
+        match (&self.version, &other.version) {
+            (Some(a), Some(b)) => version_key(a) < version_key(b),
+            _ => false,
+        }
+    }
+}
+
+impl TeamsApp {
+    /// The definition an upgrade moves to: the newest published one, else the newest of any
+    /// publishing state. Needs the app read with `$expand=appDefinitions`.
+    pub fn newest_definition(&self) -> Option<&TeamsAppDefinition> {
+        let defs = self.app_definitions.as_deref().unwrap_or(&[]);
+        let newest = |published: bool| {
+            defs.iter()
+                .filter(move |d| {
+                    !published || d.publishing_state == Some(TeamsAppPublishingState::Published)
+                })
+                .max_by_key(|d| version_key(d.version.as_deref().unwrap_or("")))
+        };
+        newest(true).or_else(|| newest(false))
+    }
 }
 
 /// Reads the app's required resource-specific permissions from the catalog.
@@ -72,7 +89,7 @@ async fn required_consent(
             "the app catalog does not list app `{teams_app_id}`, so there is nothing to upgrade to; no upgrade was sent"
         )));
     };
-    let definition = target_definition(app);
+    let definition = app.newest_definition();
     let required = definition
         .and_then(|d| d.authorization.as_ref())
         .and_then(|a| a.required_permission_set.as_ref())
@@ -150,6 +167,26 @@ mod tests {
         assert!(version_key("1.10.0") > version_key("1.9.2"));
         assert!(version_key("2.0") > version_key("1.99.99"));
         assert!(version_key("1.0.1") > version_key("1.0"));
+        assert!(version_key("1.0.0") > version_key("1.0.0-beta"));
+        assert!(version_key("1.0.0-rc2") > version_key("1.0.0-rc1"));
+    }
+
+    #[test]
+    fn the_newest_published_definition_is_the_target() {
+        let def = |v: &str, state: TeamsAppPublishingState| {
+            TeamsAppDefinition::new()
+                .with_version(v)
+                .with_publishing_state(state)
+        };
+        let app = TeamsApp::new().with_app_definitions(vec![
+            def("1.2.0", TeamsAppPublishingState::Published),
+            def("1.10.0", TeamsAppPublishingState::Published),
+            def("2.0.0", TeamsAppPublishingState::Submitted),
+        ]);
+        let newest = app.newest_definition().expect("a definition");
+        assert_eq!(newest.version.as_deref(), Some("1.10.0"));
+        assert!(def("1.2.0", TeamsAppPublishingState::Published).is_older_than(newest));
+        assert!(!newest.is_older_than(newest));
     }
 
     #[test]

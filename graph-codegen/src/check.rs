@@ -238,6 +238,12 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     if let Some(status) = status {
         check_response_body(file, &a.response, status, cx);
     }
+    if let (Some(m), Some(r)) = (method, &response) {
+        check_collection_is_read(file, &a.response, m, r, cx);
+    }
+    if let Some(body) = &body {
+        check_argument_names(body, cx);
+    }
     let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
     if let Some(call) = &a.call {
         check_accessor_name(file, call, cx);
@@ -857,6 +863,45 @@ fn check_response_body(file: FileId, r: &Spanned<spec::ResponseSpec>, status: u1
     }
 }
 
+/// A collection is read page by page with GET: each next page is the link alone, so a request
+/// with another method or a body could not be repeated for it.
+fn check_collection_is_read(
+    file: FileId,
+    r: &Spanned<spec::ResponseSpec>,
+    method: Method,
+    ty: &TypeRef,
+    cx: &mut Ctxt,
+) {
+    if matches!(ty, TypeRef::List(_)) && method != Method::Get {
+        cx.push(
+            Diagnostic::new(
+                span(file, r),
+                format!("a {} action cannot answer a collection read page by page", method.as_str()),
+            )
+            .help("only GET actions list collections; for an action that returns an array in one answer, declare a type with the array as a field"),
+        );
+    }
+}
+
+/// The method that builds a request takes the required body fields (a bound one as the id its
+/// path names), so their argument names must differ.
+fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
+    let mut seen: Vec<String> = Vec::new();
+    for f in body.iter().filter(|f| !f.optional) {
+        let arg = match f.bind.as_ref().and_then(|t| t.params().next()) {
+            Some(p) => naming::snake(p),
+            None => naming::snake(&f.wire),
+        };
+        if seen.contains(&arg) {
+            cx.error(
+                &f.span,
+                format!("the request method would take two arguments named `{arg}`; rename the bind parameter or the field"),
+            );
+        }
+        seen.push(arg);
+    }
+}
+
 /// The docs link is a learn.microsoft.com page, since facts come from Microsoft's documentation.
 fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
     if !docs.get_ref().starts_with("https://learn.microsoft.com/") {
@@ -1178,7 +1223,10 @@ fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
                 break;
             }
             for f in &t.fields {
-                if fields.get(&b).is_some_and(|fs| fs.contains(&f.wire)) {
+                if fields
+                    .get(&b)
+                    .is_some_and(|fs: &Vec<String>| fs.contains(&naming::snake(&f.wire)))
+                {
                     cx.push(
                         Diagnostic::new(
                             f.span.clone(),

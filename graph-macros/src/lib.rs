@@ -21,6 +21,9 @@ struct Input {
     extension_trait: Option<Ident>,
     /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
     base: Option<graph_codegen::nav::BaseIndex>,
+    /// Method names graph-api writes by hand on its navigation types (`reserve = [...]`), which
+    /// downstream specs may not take either.
+    reserve: Vec<String>,
 }
 
 impl Parse for Input {
@@ -41,6 +44,7 @@ impl Parse for Input {
             krate: None,
             extension_trait: None,
             base,
+            reserve: Vec::new(),
         };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -51,6 +55,14 @@ impl Parse for Input {
                 input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
                 out.krate = Some(input.call(syn::Path::parse_mod_style)?);
+            } else if input.peek(Ident) && input.fork().parse::<Ident>()? == "reserve" {
+                input.parse::<Ident>()?;
+                input.parse::<Token![=]>()?;
+                let list;
+                syn::bracketed!(list in input);
+                let names =
+                    list.parse_terminated(|m: ParseStream| m.parse::<LitStr>(), Token![,])?;
+                out.reserve = names.iter().map(LitStr::value).collect();
             } else if input.peek(Token![trait]) {
                 input.parse::<Token![trait]>()?;
                 input.parse::<Token![=]>()?;
@@ -113,9 +125,7 @@ pub fn spec(input: TokenStream) -> TokenStream {
 
 /// Whether the invocation is graph-api's own (`crate = crate`).
 fn is_crate(krate: Option<&syn::Path>) -> bool {
-    krate.is_some_and(|p| {
-        p.is_ident("crate") || (p.segments.len() == 1 && p.segments[0].ident == "crate")
-    })
+    krate.is_some_and(|p| p.is_ident("crate"))
 }
 
 fn expand(input: Input) -> proc_macro2::TokenStream {
@@ -135,6 +145,7 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
         Err(msg) => return error(span, &msg),
     };
     let own = is_crate(input.krate.as_ref()) && input.extension_trait.is_none();
+    let input_reserve = input.reserve;
     let krate = input
         .krate
         .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
@@ -147,8 +158,10 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     // graph-api's own expansion also writes the macro that hands downstream invocations its
     // navigation.
     let forward = own.then(|| {
+        let reserve = &input_reserve;
         let nodes = generated.index.nodes.iter().map(|n| {
-            let (prefix, ty, methods) = (&n.prefix, &n.type_name, &n.methods);
+            let (prefix, ty) = (&n.prefix, &n.type_name);
+            let methods = n.methods.iter().chain(reserve);
             quote!((#prefix, #ty, [#(#methods),*]))
         });
         quote! {

@@ -8,10 +8,6 @@
 use graph_api_tests::seed::CHAT_ID;
 use graph_api_tests::standin::StandIn;
 
-fn version_key(v: &str) -> Vec<u64> {
-    v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let standin = StandIn::start(graph_api_tests::teams::graph).await?;
@@ -49,16 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .expand("appDefinitions")
             .all()
             .await?;
-        let newest = catalog
-            .iter()
-            .flat_map(|a| a.app_definitions.iter().flatten())
-            .filter_map(|d| d.version.as_deref())
-            .max_by_key(|v| version_key(v))
-            .unwrap_or(installed_version);
-        if version_key(newest) <= version_key(installed_version) {
+        let newest = catalog.iter().find_map(|a| a.newest_definition());
+        let Some(newest) = newest.filter(|n| def.is_older_than(n)) else {
             println!("{name}: {installed_version} is the newest version");
             continue;
-        }
+        };
+        let newest = newest.version.as_deref().unwrap_or("?");
         println!("{name}: {installed_version} installed, {newest} in the catalog; upgrading");
         // 3 and 4. Read the required consent from the catalog and upgrade with exactly it.
         let done = client

@@ -667,11 +667,11 @@ pub mod requests {
         pub fn count(mut self, value: bool) -> Self {
             self.query = self
                 .query
-                .set(
+                .set_with(
                     "$count",
                     ::std::string::String::from(if value { "true" } else { "false" }),
-                )
-                .header("ConsistencyLevel", "eventual");
+                    if value { &[("ConsistencyLevel", "eventual")] } else { &[] },
+                );
             self
         }
         /// Overrides the client's retry policy, timeouts or both for this call.

@@ -265,11 +265,14 @@ fn path_builder(
     quote!(#krate::__private::PathBuilder::root() #(#steps)*)
 }
 
-/// A query option's builder method.
+/// A query option's builder method. An option the page requires headers with sends them
+/// whenever it is set, except a flag turned off.
 fn query_method(q: &QueryOption) -> TokenStream {
     let method = naming::ident(&q.method);
     let wire = &q.name;
-    let headers = q.headers.iter().map(|(n, v)| quote!(.header(#n, #v)));
+    let (names, values): (Vec<&String>, Vec<&String>) =
+        q.headers.iter().map(|(n, v)| (n, v)).unzip();
+    let headers = quote!(&[#((#names, #values)),*]);
     let note = if q.headers.is_empty() {
         String::new()
     } else {
@@ -280,18 +283,20 @@ fn query_method(q: &QueryOption) -> TokenStream {
             .collect();
         format!(" Sends {} with it, as the page requires.", list.join(", "))
     };
-    let (d, arg, value) = match q.arg {
+    let (d, arg, value, set) = match q.arg {
         QueryArg::Text => (
             format!(
                 " Sets `{wire}`, written as Graph writes it (it is percent-encoded when sent).{note}"
             ),
             quote!(value: impl ::std::convert::Into<::std::string::String>),
             quote!(value.into()),
+            headers,
         ),
         QueryArg::Count => (
             format!(" Sets `{wire}`.{note}"),
             quote!(value: u32),
             quote!(value.to_string()),
+            headers,
         ),
         QueryArg::Flag => (
             format!(" Sets `{wire}`: whether the answer carries the total count.{note}"),
@@ -301,12 +306,18 @@ fn query_method(q: &QueryOption) -> TokenStream {
             } else {
                 "false"
             })),
+            quote!(if value { #headers } else { &[] }),
         ),
+    };
+    let call = if q.headers.is_empty() {
+        quote!(self.query.set(#wire, #value))
+    } else {
+        quote!(self.query.set_with(#wire, #value, #set))
     };
     quote! {
         #[doc = #d]
         pub fn #method(mut self, #arg) -> Self {
-            self.query = self.query.set(#wire, #value) #(#headers)*;
+            self.query = #call;
             self
         }
     }

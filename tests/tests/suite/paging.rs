@@ -279,7 +279,8 @@ async fn a_next_link_that_changes_scheme_or_loops_is_refused() {
         .await
         .expect_err("a page linking to itself would never end");
     assert!(
-        err.to_string().contains("names the page it came with"),
+        err.to_string()
+            .contains("names a page this collection already gave"),
         "{err}"
     );
     assert_eq!(server.requests().len(), 1);
@@ -318,11 +319,26 @@ async fn a_query_option_sends_the_header_the_spec_requires_with_it() {
         .send()
         .await
         .expect("200");
+    client
+        .chat("c")
+        .messages()
+        .list()
+        .count(true)
+        .count(false)
+        .send()
+        .await
+        .expect("200");
     let reqs = server.requests();
     assert_eq!(reqs[0].target, "/v1.0/chats/c/messages?$top=5&$count=true");
     assert_eq!(reqs[0].header("consistencylevel"), Some("eventual"));
     assert_eq!(reqs[1].target, "/v1.0/chats/c/messages?$top=5");
     assert_eq!(reqs[1].header("consistencylevel"), None);
+    assert_eq!(reqs[2].target, "/v1.0/chats/c/messages?$count=false");
+    assert_eq!(
+        reqs[2].header("consistencylevel"),
+        None,
+        "only a count asked for needs it"
+    );
 }
 
 #[tokio::test]
@@ -377,4 +393,57 @@ async fn every_list_action_reads_all_three_pages() {
         ]
     );
     assert_eq!(server.requests().len(), 12, "three pages each");
+}
+
+#[tokio::test]
+async fn a_collection_that_links_back_to_an_earlier_page_ends_with_an_error() {
+    // Page one links to page two, which links back to page one.
+    let url: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let own = Arc::clone(&url);
+    let server = StandIn::start(move |req: &Recorded| {
+        let base = own.get().cloned().unwrap_or_default();
+        let next = if req.target.contains("skiptoken") {
+            format!("{base}/v1.0/teams/t/installedApps")
+        } else {
+            format!("{base}/v1.0/teams/t/installedApps?$skiptoken=2")
+        };
+        let body = serde_json::json!({ "value": [{ "id": "x" }], "@odata.nextLink": next });
+        Reply::body(200, "application/json", body.to_string())
+    })
+    .await
+    .expect("listener");
+    let _ = url.set(server.url().to_owned());
+    let err = client(server.url())
+        .team("t")
+        .installed_apps()
+        .list()
+        .all()
+        .await
+        .expect_err("a cycle never ends");
+    assert!(err.to_string().contains("already gave"), "{err}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_next_link_outside_the_service_roots_path_is_refused() {
+    // The client's root is `<stand-in>/graph/v1.0`; the link stays on the host but leaves it.
+    let server = linking_to(|base| format!("{base}/other-service/v1.0/x?$skiptoken=2")).await;
+    let c = GraphClient::builder()
+        .base_url(format!("{}/graph", server.url()))
+        .bearer_token(TOKEN)
+        .build()
+        .expect("config");
+    let err = c
+        .team("t")
+        .installed_apps()
+        .list()
+        .all()
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::NextLink { .. }), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(
+        server.requests()[0].target,
+        "/graph/v1.0/teams/t/installedApps"
+    );
 }
