@@ -600,3 +600,24 @@ proptest! {
         pipeline_survives(&text);
     }
 }
+
+#[test]
+fn collections_arguments_and_derived_names() {
+    let post_list = with("method = \"GET\"", "method = \"POST\"").replacen(
+        "type = \"Thing\" }",
+        "type = \"[Thing]\" }",
+        1,
+    );
+    assert_one(
+        &post_list,
+        "9:12",
+        "cannot answer a collection read page by page",
+    );
+    let two_binds = BASE.replacen("method = \"GET\"", "method = \"POST\"", 1)
+        + "[actions.get_thing.body.\"a@odata.bind\"]\nbind = \"/x/{thing-id}\"\n[actions.get_thing.body.\"b@odata.bind\"]\nbind = \"/y/{thing-id}\"\n";
+    assert_one(&two_binds, "23:25", "two arguments named `thing_id`");
+    let derived = format!(
+        "{BASE}\n[types.Special]\ndoc = \"s\"\nbase = \"Thing\"\nodata_type = \"#s\"\n[types.Special.fields.ID]\ntype = \"string\"\n"
+    );
+    assert_one(&derived, "26:23", "already declared by base type `Thing`");
+}

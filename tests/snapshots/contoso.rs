@@ -21,16 +21,20 @@ pub mod models {
         /// What kind of scope the app is installed in.
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
         pub r#type: ::std::option::Option<InstallationKind>,
+        /// `version`, as Graph sends it.
         #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
         pub version: ::std::option::Option<i32>,
+        /// `isPinned`, as Graph sends it.
         #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
         pub is_pinned: ::std::option::Option<bool>,
+        /// `installedDateTime`, as Graph sends it.
         #[serde(
             rename = "installedDateTime",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub installed_date_time: ::std::option::Option<::std::string::String>,
+        /// `tags`, as Graph sends it.
         #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
@@ -115,8 +119,10 @@ pub mod models {
     #[serde(crate = "::graph_api::__private::serde")]
     #[non_exhaustive]
     pub struct Message {
+        /// `id`, as Graph sends it.
         #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+        /// `body`, as Graph sends it.
         #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
@@ -489,6 +495,7 @@ pub mod requests {
         /// The app to install, as `https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}`.
         #[serde(rename = "teamsApp@odata.bind")]
         pub teams_app_odata_bind: ::std::string::String,
+        /// `type`, as Graph sends it.
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
         pub r#type: ::std::option::Option<super::models::InstallationKind>,
     }

@@ -565,6 +565,7 @@ pub mod models {
             skip_serializing_if = "Option::is_none"
         )]
         pub authorization: ::std::option::Option<TeamsAppAuthorization>,
+        /// `createdBy`, as Graph sends it.
         #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
         pub created_by: ::std::option::Option<IdentitySet>,
         /// Verbose description of the application.
@@ -581,6 +582,7 @@ pub mod models {
             skip_serializing_if = "Option::is_none"
         )]
         pub display_name: ::std::option::Option<::std::string::String>,
+        /// `lastModifiedDateTime`, as Graph sends it.
         #[serde(
             rename = "lastModifiedDateTime",
             default,

@@ -1037,3 +1037,35 @@ async fn an_add_with_a_slash_in_the_app_id_is_refused_before_sending() {
     }
     assert!(server.requests().is_empty(), "nothing may be sent");
 }
+
+/// The success status each docs page gives (chat and user adds answer 201 Created, the team add
+/// 200 OK, upgrades and removals 204 No Content), as the spec states it. The client takes any
+/// 2xx as success, so this pins the metadata users read (`INFO.success_status`).
+#[test]
+fn each_action_states_the_success_status_its_page_documents() {
+    let pages = [
+        ("list_chat_app_installations", 200),
+        ("get_chat_app_installation", 200),
+        ("add_chat_app_installation", 201),
+        ("upgrade_chat_app_installation", 204),
+        ("remove_chat_app_installation", 204),
+        ("list_team_app_installations", 200),
+        ("get_team_app_installation", 200),
+        ("add_team_app_installation", 200),
+        ("upgrade_team_app_installation", 204),
+        ("remove_team_app_installation", 204),
+        ("list_user_app_installations", 200),
+        ("get_user_app_installation", 200),
+        ("add_user_app_installation", 201),
+        ("upgrade_user_app_installation", 204),
+        ("remove_user_app_installation", 204),
+        ("list_teams_apps", 200),
+    ];
+    for (id, status) in pages {
+        let info = graph_api::actions::ALL
+            .iter()
+            .find(|a| a.id == id)
+            .unwrap_or_else(|| panic!("no action `{id}`"));
+        assert_eq!(info.success_status, status, "{id}");
+    }
+}

@@ -266,5 +266,35 @@ fn every_action_metadata_equals_its_spec_entry() {
             .collect();
         let got: Vec<&str> = info.permissions.notes.iter().map(|n| n.text).collect();
         assert_eq!(got, texts, "{id}");
+        let unusable: Vec<Vec<String>> = notes
+            .into_iter()
+            .flatten()
+            .map(|n| strings(n.get("unusable_with_rsc_consent")))
+            .collect();
+        let got: Vec<Vec<&str>> = info
+            .permissions
+            .notes
+            .iter()
+            .map(|n| n.unusable_with_rsc_consent.to_vec())
+            .collect();
+        assert_eq!(got, unusable, "{id}");
+        let headers: Vec<(String, String)> = e
+            .get("headers")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|h| {
+                (
+                    h["name"].as_str().unwrap_or("").to_owned(),
+                    h["value"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, String)> = info
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, headers, "{id}");
     }
 }
