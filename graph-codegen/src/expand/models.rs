@@ -169,7 +169,10 @@ pub(super) fn object(
         let wire = &f.wire;
         let ty = rust_type(&f.ty, models);
         // Every public field has a doc, so crates that deny missing docs can use the types.
-        let mut text = f.doc.clone().unwrap_or_else(|| format!("`{wire}`, as Graph sends it."));
+        let mut text = f
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("`{wire}`, as Graph sends it."));
         if f.navigation {
             text.push_str(&format!(
                 "\n\nA relationship: present only when the request expands it (`$expand={wire}`)."
