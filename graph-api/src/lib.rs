@@ -34,6 +34,7 @@ mod path;
 pub mod permissions;
 mod query;
 mod retry;
+#[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
 mod workflows;
 
 #[doc(hidden)]
@@ -49,6 +50,7 @@ pub use error::{ApiError, Error, SNIPPET_LIMIT};
 pub use graph_macros::spec;
 pub use paging::{Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
+#[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
 pub use workflows::ConsentedUpgrade;
 
 // `upgrade_with_required_consent` is written by hand on the installation navigation types

@@ -26,6 +26,12 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
     let mut poisoned: HashSet<String> = HashSet::new();
     for (file, f) in files {
         let file = *file;
+        if let Some(feature) = &f.feature {
+            if check_feature_name(file, feature, cx) {
+                out.features
+                    .push((file, feature.get_ref().clone(), span(file, feature)));
+            }
+        }
         for (seg, s) in &f.segments {
             let before = cx.len();
             check_accessor_name(file, &s.get_ref().item, cx);
@@ -343,6 +349,20 @@ fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut 
             .help("add its level under [privilege_levels.application]"),
         );
     }
+}
+
+/// A cargo feature name is letters, digits, `-` and `_`, starting with a letter or digit.
+fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
+    let s = name.get_ref();
+    let ok = s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        cx.push(
+            Diagnostic::new(span(file, name), format!("\"{s}\" is not a cargo feature name"))
+                .help("use letters, digits, `-` and `_`, like \"teams-apps\""),
+        );
+    }
+    ok
 }
 
 /// A privilege level is one of Microsoft's five, 1 (least privileged) to 5.

@@ -16,6 +16,18 @@ pub struct Spec {
     pub segments: Vec<(String, String, Span)>,
     /// Privilege levels of permissions, per permission type.
     pub levels: Vec<Level>,
+    /// The cargo feature of each file that names one, and where it is named.
+    pub features: Vec<(crate::source::FileId, String, Span)>,
+}
+
+impl Spec {
+    /// The cargo feature that gates what a file declares, if it names one.
+    pub fn feature_of(&self, file: crate::source::FileId) -> Option<&str> {
+        self.features
+            .iter()
+            .find(|(f, _, _)| *f == file)
+            .map(|(_, name, _)| name.as_str())
+    }
 }
 
 /// The kind of permission a row of a permissions table is about.

@@ -20,6 +20,9 @@ pub type Table<T> = IndexMap<SString, Spanned<T>>;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecFile {
+    /// The cargo feature that turns this file's actions (and the types and navigation only they
+    /// use) on; without one they are always compiled.
+    pub feature: Option<SString>,
     /// Navigation names for collection segments of paths, keyed by the segment's wire name.
     #[serde(default)]
     pub segments: Table<SegmentSpec>,

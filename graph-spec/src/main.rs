@@ -42,11 +42,56 @@ fn main() -> ExitCode {
     })
 }
 
+/// The `[features]` of the package whose folder holds `spec` (the nearest `Cargo.toml` with a
+/// `[package]`, going up the path as written, so a linked spec folder counts as its crate's), and
+/// that manifest's path.
+fn crate_features(spec: &Path) -> Option<(PathBuf, Vec<String>)> {
+    let mut dir = spec.parent();
+    while let Some(d) = dir {
+        let manifest = if d.as_os_str().is_empty() {
+            PathBuf::from("Cargo.toml")
+        } else {
+            d.join("Cargo.toml")
+        };
+        if let Ok(text) = std::fs::read_to_string(&manifest)
+            && let Ok(table) = text.parse::<toml::Table>()
+            && table.contains_key("package")
+        {
+            let features = table
+                .get("features")
+                .and_then(toml::Value::as_table)
+                .map(|f| f.keys().cloned().collect())
+                .unwrap_or_default();
+            return Some((manifest, features));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
 fn check(paths: &[String], cwd: &Path) -> ExitCode {
     let mut failed = false;
     for p in paths {
-        let generated =
+        let mut generated =
             graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default());
+        // Every feature a spec file names must be one its crate declares.
+        if let Some((manifest, declared)) = crate_features(Path::new(p)) {
+            let (spec, _, _) = graph_codegen::load(&generated.sources);
+            for (_, name, span) in &spec.features {
+                if !declared.contains(name) {
+                    generated.diagnostics.push(
+                        graph_codegen::Diagnostic::new(
+                            span.clone(),
+                            format!(
+                                "feature `{name}` is not declared in {}",
+                                manifest.display()
+                            ),
+                        )
+                        .help(format!("add `{name} = []` under [features] (and to `default` if it should be on)")),
+                    );
+                }
+            }
+        }
         if let Some(errors) = generated.render_errors() {
             let count = generated.diagnostics.len();
             eprintln!("{errors}\n\nerror: {p}: {count} problem(s)\n");

@@ -3,6 +3,7 @@
 
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Represents a teamsApp installed in a team or the personal scope of a user.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappinstallation?view=graph-rest-1.0)*/
@@ -57,6 +58,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl TeamsAppInstallation {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -106,10 +108,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl TeamsAppInstallation {
         /// The `@odata.type` that names a `TeamsAppInstallation`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppInstallation";
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Represents a teamsApp installed in the personal scope of a user.
 
  Derived from [`TeamsAppInstallation`]: its fields come first. A [`TeamsAppInstallation`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
@@ -171,6 +175,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl UserScopeTeamsAppInstallation {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -227,10 +232,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl UserScopeTeamsAppInstallation {
         /// The `@odata.type` that names a `UserScopeTeamsAppInstallation`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.userScopeTeamsAppInstallation";
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl ::std::convert::From<UserScopeTeamsAppInstallation> for TeamsAppInstallation {
         fn from(value: UserScopeTeamsAppInstallation) -> Self {
             let mut additional = value.additional;
@@ -245,6 +252,7 @@ pub mod models {
             }
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl ::std::convert::TryFrom<TeamsAppInstallation>
     for UserScopeTeamsAppInstallation {
         type Error = TeamsAppInstallation;
@@ -260,6 +268,7 @@ pub mod models {
             crate::__private::convert(&value).ok_or(value)
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** A chat is a collection of chatMessages between one or more participants.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
@@ -326,6 +335,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl Chat {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -415,10 +425,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl Chat {
         /// The `@odata.type` that names a `Chat`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.chat";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents an app in the Microsoft Teams app catalog.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapp?view=graph-rest-1.0)*/
@@ -478,6 +490,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsApp {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -537,10 +550,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsApp {
         /// The `@odata.type` that names a `TeamsApp`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsApp";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents the details of a version of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappdefinition?view=graph-rest-1.0)*/
@@ -630,6 +645,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDefinition {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -749,10 +765,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDefinition {
         /// The `@odata.type` that names a `TeamsAppDefinition`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppDefinition";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The authorization details of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappauthorization?view=graph-rest-1.0)*/
@@ -797,6 +815,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppAuthorization {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -826,10 +845,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppAuthorization {
         /// The `@odata.type` that names a `TeamsAppAuthorization`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppAuthorization";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents a bot in the Microsoft Teams ecosystem.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamworkbot?view=graph-rest-1.0)*/
@@ -863,6 +884,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamworkBot {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -882,10 +904,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamworkBot {
         /// The `@odata.type` that names a `TeamworkBot`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamworkBot";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents a keyed collection of identity resources.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identityset?view=graph-rest-1.0)*/
@@ -929,6 +953,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl IdentitySet {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -965,10 +990,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl IdentitySet {
         /// The `@odata.type` that names a `IdentitySet`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.identitySet";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents an identity of an actor.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identity?view=graph-rest-1.0)*/
@@ -1009,6 +1036,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl Identity {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -1038,10 +1066,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl Identity {
         /// The `@odata.type` that names a `Identity`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.identity";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Set of required/granted permissions that can be associated with a Teams app.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)*/
@@ -1081,6 +1111,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPermissionSet {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -1104,10 +1135,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPermissionSet {
         /// The `@odata.type` that names a `TeamsAppPermissionSet`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppPermissionSet";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** Represents the resource-specific permission associated with a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
@@ -1154,6 +1187,7 @@ pub mod models {
             crate::__private::serde_json::Value,
         >,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermission {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -1183,10 +1217,12 @@ pub mod models {
             self
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermission {
         /// The `@odata.type` that names a `TeamsAppResourceSpecificPermission`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppResourceSpecificPermission";
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The type of a resource-specific permission.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppResourceSpecificPermissionType::Other`].
@@ -1208,6 +1244,7 @@ pub mod models {
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermissionType {
         /// The value as written on the wire.
         pub fn as_str(&self) -> &str {
@@ -1221,6 +1258,7 @@ pub mod models {
             }
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::convert::From<&str> for TeamsAppResourceSpecificPermissionType {
         fn from(value: &str) -> Self {
             if value.eq_ignore_ascii_case("Delegated") {
@@ -1235,11 +1273,13 @@ pub mod models {
             TeamsAppResourceSpecificPermissionType::Other(value.to_owned())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::fmt::Display for TeamsAppResourceSpecificPermissionType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl crate::__private::serde::Serialize for TeamsAppResourceSpecificPermissionType {
         fn serialize<S: crate::__private::serde::Serializer>(
             &self,
@@ -1248,6 +1288,7 @@ pub mod models {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl<'de> crate::__private::serde::Deserialize<'de>
     for TeamsAppResourceSpecificPermissionType {
         fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
@@ -1259,6 +1300,7 @@ pub mod models {
             )
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The method of distribution for the app.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppDistributionMethod::Other`].
@@ -1286,6 +1328,7 @@ pub mod models {
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDistributionMethod {
         /// The value as written on the wire.
         pub fn as_str(&self) -> &str {
@@ -1298,6 +1341,7 @@ pub mod models {
             }
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::convert::From<&str> for TeamsAppDistributionMethod {
         fn from(value: &str) -> Self {
             if value.eq_ignore_ascii_case("store") {
@@ -1315,11 +1359,13 @@ pub mod models {
             TeamsAppDistributionMethod::Other(value.to_owned())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::fmt::Display for TeamsAppDistributionMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl crate::__private::serde::Serialize for TeamsAppDistributionMethod {
         fn serialize<S: crate::__private::serde::Serializer>(
             &self,
@@ -1328,6 +1374,7 @@ pub mod models {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppDistributionMethod {
         fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
             deserializer: D,
@@ -1338,6 +1385,7 @@ pub mod models {
             )
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The published status of a specific version of a Teams app.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamsAppPublishingState::Other`].
@@ -1363,6 +1411,7 @@ pub mod models {
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPublishingState {
         /// The value as written on the wire.
         pub fn as_str(&self) -> &str {
@@ -1375,6 +1424,7 @@ pub mod models {
             }
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::convert::From<&str> for TeamsAppPublishingState {
         fn from(value: &str) -> Self {
             if value.eq_ignore_ascii_case("submitted") {
@@ -1392,11 +1442,13 @@ pub mod models {
             TeamsAppPublishingState::Other(value.to_owned())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl ::std::fmt::Display for TeamsAppPublishingState {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl crate::__private::serde::Serialize for TeamsAppPublishingState {
         fn serialize<S: crate::__private::serde::Serializer>(
             &self,
@@ -1405,6 +1457,7 @@ pub mod models {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppPublishingState {
         fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
             deserializer: D,
@@ -1415,6 +1468,7 @@ pub mod models {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Specifies the type of chat.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`ChatType::Other`].
@@ -1442,6 +1496,7 @@ pub mod models {
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(::std::string::String),
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl ChatType {
         /// The value as written on the wire.
         pub fn as_str(&self) -> &str {
@@ -1454,6 +1509,7 @@ pub mod models {
             }
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl ::std::convert::From<&str> for ChatType {
         fn from(value: &str) -> Self {
             if value.eq_ignore_ascii_case("oneOnOne") {
@@ -1471,11 +1527,13 @@ pub mod models {
             ChatType::Other(value.to_owned())
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl ::std::fmt::Display for ChatType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl crate::__private::serde::Serialize for ChatType {
         fn serialize<S: crate::__private::serde::Serializer>(
             &self,
@@ -1484,6 +1542,7 @@ pub mod models {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'de> crate::__private::serde::Deserialize<'de> for ChatType {
         fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
             deserializer: D,
@@ -1497,6 +1556,49 @@ pub mod models {
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
 pub mod actions {
+    #[cfg(any(feature = "app-catalog"))]
+    /// Metadata of [`ListTeamsApps`](super::requests::ListTeamsApps): List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+    pub static LIST_TEAMS_APPS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+        id: "list_teams_apps",
+        summary: "List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).",
+        docs: "https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0",
+        method: crate::meta::HttpMethod::Get,
+        path: "/appCatalogs/teamsApps",
+        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
+        clouds: &[
+            crate::NationalCloud::Global,
+            crate::NationalCloud::UsGovL4,
+            crate::NationalCloud::UsGovL5Dod,
+        ],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: crate::meta::ResponseKind::Collection("TeamsApp"),
+        query_options: &["$filter", "$select", "$expand"],
+        permissions: crate::meta::Permissions {
+            delegated: crate::meta::PermissionScheme::Supported {
+                least: &["AppCatalog.Submit"],
+                higher: &[
+                    "AppCatalog.Read.All",
+                    "AppCatalog.ReadWrite.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                ],
+            },
+            delegated_personal: crate::meta::PermissionScheme::NotSupported,
+            application: crate::meta::PermissionScheme::Supported {
+                least: &["AppCatalog.Read.All"],
+                higher: &["AppCatalog.ReadWrite.All"],
+            },
+            notes: &[
+                crate::meta::PermissionNote {
+                    text: "The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+        },
+    };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`ListChatAppInstallations`](super::requests::ListChatAppInstallations): List all app installations within a chat.
     pub static LIST_CHAT_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "list_chat_app_installations",
@@ -1549,6 +1651,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`GetChatAppInstallation`](super::requests::GetChatAppInstallation): Get an app installed in a chat.
     pub static GET_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "get_chat_app_installation",
@@ -1597,6 +1700,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`AddChatAppInstallation`](super::requests::AddChatAppInstallation): Install a teamsApp to the specified chat.
     pub static ADD_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "add_chat_app_installation",
@@ -1650,6 +1754,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`UpgradeChatAppInstallation`](super::requests::UpgradeChatAppInstallation): Upgrade an app installation within a chat.
     pub static UPGRADE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "upgrade_chat_app_installation",
@@ -1703,6 +1808,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`RemoveChatAppInstallation`](super::requests::RemoveChatAppInstallation): Uninstall an app installed within a chat.
     pub static REMOVE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "remove_chat_app_installation",
@@ -1742,6 +1848,7 @@ pub mod actions {
             notes: &[],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`ListTeamAppInstallations`](super::requests::ListTeamAppInstallations): Retrieve a list of apps installed in the specified team.
     pub static LIST_TEAM_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "list_team_app_installations",
@@ -1800,6 +1907,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`GetTeamAppInstallation`](super::requests::GetTeamAppInstallation): Retrieve the app installed in the specified team.
     pub static GET_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "get_team_app_installation",
@@ -1864,6 +1972,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`AddTeamAppInstallation`](super::requests::AddTeamAppInstallation): Install an app to the specified team.
     pub static ADD_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "add_team_app_installation",
@@ -1922,6 +2031,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`UpgradeTeamAppInstallation`](super::requests::UpgradeTeamAppInstallation): Upgrade an app installation in a team to the latest version of the app.
     pub static UPGRADE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "upgrade_team_app_installation",
@@ -1981,6 +2091,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`RemoveTeamAppInstallation`](super::requests::RemoveTeamAppInstallation): Uninstalls an app from the specified team.
     pub static REMOVE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "remove_team_app_installation",
@@ -2027,6 +2138,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`ListUserAppInstallations`](super::requests::ListUserAppInstallations): Retrieve the list of apps installed in the personal scope of the specified user.
     pub static LIST_USER_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "list_user_app_installations",
@@ -2079,6 +2191,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`GetUserAppInstallation`](super::requests::GetUserAppInstallation): Retrieve the app installed in the personal scope of the specified user.
     pub static GET_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "get_user_app_installation",
@@ -2126,6 +2239,7 @@ pub mod actions {
             notes: &[],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`AddUserAppInstallation`](super::requests::AddUserAppInstallation): Install an app in the personal scope of the specified user.
     pub static ADD_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "add_user_app_installation",
@@ -2174,6 +2288,7 @@ pub mod actions {
             ],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`UpgradeUserAppInstallation`](super::requests::UpgradeUserAppInstallation): Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
     pub static UPGRADE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "upgrade_user_app_installation",
@@ -2217,6 +2332,7 @@ pub mod actions {
             notes: &[],
         },
     };
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Metadata of [`RemoveUserAppInstallation`](super::requests::RemoveUserAppInstallation): Uninstall an app from the personal scope of the specified user.
     pub static REMOVE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
         id: "remove_user_app_installation",
@@ -2260,65 +2376,40 @@ pub mod actions {
             notes: &[],
         },
     };
-    /// Metadata of [`ListTeamsApps`](super::requests::ListTeamsApps): List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
-    pub static LIST_TEAMS_APPS: crate::meta::ActionInfo = crate::meta::ActionInfo {
-        id: "list_teams_apps",
-        summary: "List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).",
-        docs: "https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
-        path: "/appCatalogs/teamsApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
-        idempotent: true,
-        headers: &[],
-        success_status: 200,
-        response: crate::meta::ResponseKind::Collection("TeamsApp"),
-        query_options: &["$filter", "$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
-                least: &["AppCatalog.Submit"],
-                higher: &[
-                    "AppCatalog.Read.All",
-                    "AppCatalog.ReadWrite.All",
-                    "Directory.Read.All",
-                    "Directory.ReadWrite.All",
-                ],
-            },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
-                least: &["AppCatalog.Read.All"],
-                higher: &["AppCatalog.ReadWrite.All"],
-            },
-            notes: &[
-                crate::meta::PermissionNote {
-                    text: "The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
-                    unusable_with_rsc_consent: &[],
-                },
-            ],
-        },
-    };
     /// Every action of this spec, in spec order.
     pub static ALL: &[&crate::meta::ActionInfo] = &[
-        &LIST_CHAT_APP_INSTALLATIONS,
-        &GET_CHAT_APP_INSTALLATION,
-        &ADD_CHAT_APP_INSTALLATION,
-        &UPGRADE_CHAT_APP_INSTALLATION,
-        &REMOVE_CHAT_APP_INSTALLATION,
-        &LIST_TEAM_APP_INSTALLATIONS,
-        &GET_TEAM_APP_INSTALLATION,
-        &ADD_TEAM_APP_INSTALLATION,
-        &UPGRADE_TEAM_APP_INSTALLATION,
-        &REMOVE_TEAM_APP_INSTALLATION,
-        &LIST_USER_APP_INSTALLATIONS,
-        &GET_USER_APP_INSTALLATION,
-        &ADD_USER_APP_INSTALLATION,
-        &UPGRADE_USER_APP_INSTALLATION,
-        &REMOVE_USER_APP_INSTALLATION,
+        #[cfg(any(feature = "app-catalog"))]
         &LIST_TEAMS_APPS,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &LIST_CHAT_APP_INSTALLATIONS,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &GET_CHAT_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &ADD_CHAT_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &UPGRADE_CHAT_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &REMOVE_CHAT_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &LIST_TEAM_APP_INSTALLATIONS,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &GET_TEAM_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &ADD_TEAM_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &UPGRADE_TEAM_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &REMOVE_TEAM_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &LIST_USER_APP_INSTALLATIONS,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &GET_USER_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &ADD_USER_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &UPGRADE_USER_APP_INSTALLATION,
+        #[cfg(any(feature = "teams-app-installation"))]
+        &REMOVE_USER_APP_INSTALLATION,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
@@ -2663,6 +2754,104 @@ pub mod actions {
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
+    #[cfg(any(feature = "app-catalog"))]
+    /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+
+ Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
+
+ `GET /appCatalogs/teamsApps`*/
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListTeamsApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+        query: crate::__private::Query,
+        options: crate::CallOptions,
+    }
+    #[cfg(any(feature = "app-catalog"))]
+    impl<'a> ListTeamsApps<'a> {
+        /// This action's metadata.
+        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAMS_APPS;
+        #[doc(hidden)]
+        pub fn __new(
+            __client: &'a crate::GraphClient,
+            __path: crate::__private::PathBuilder,
+        ) -> Self {
+            ListTeamsApps {
+                client: __client,
+                path: __path,
+                query: crate::__private::Query::new(),
+                options: ::std::default::Default::default(),
+            }
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$filter", value.into());
+            self
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$select", value.into());
+            self
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.query = self.query.set("$expand", value.into());
+            self
+        }
+        /// Overrides the client's retry policy, timeouts or both for this call.
+        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and reads the first page.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::Page<super::models::TeamsApp>, crate::Error> {
+            crate::__private::execute(
+                    self.client,
+                    Self::INFO,
+                    self.path,
+                    self.query,
+                    false,
+                    ::std::option::Option::None,
+                    self.options,
+                )
+                .await?
+                .into_json()
+        }
+        /// Every item of the collection, fetched page by page as the stream is read. Each
+        /// page is one call with the retry policy; a next-page link is followed only on the
+        /// service root's scheme, host and port.
+        pub fn stream(self) -> crate::PageStream<super::models::TeamsApp> {
+            crate::__private::stream(
+                self.client,
+                Self::INFO,
+                self.path,
+                self.query,
+                self.options,
+            )
+        }
+        /// Every item of the collection, across all pages.
+        pub async fn all(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<super::models::TeamsApp>,
+            crate::Error,
+        > {
+            self.stream().collect_all().await
+        }
+    }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** List all app installations within a chat.
 
  Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
@@ -2676,6 +2865,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> ListChatAppInstallations<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_CHAT_APP_INSTALLATIONS;
@@ -2761,6 +2951,7 @@ pub mod requests {
             self.stream().collect_all().await
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Get an app installed in a chat.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -2774,6 +2965,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> GetChatAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_CHAT_APP_INSTALLATION;
@@ -2827,6 +3019,7 @@ pub mod requests {
                 .into_json()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`AddChatAppInstallation`].
     #[derive(
         Debug,
@@ -2852,6 +3045,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl AddChatAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(
@@ -2872,6 +3066,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Install a teamsApp to the specified chat.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -2887,6 +3082,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> AddChatAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_CHAT_APP_INSTALLATION;
@@ -2957,6 +3153,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`UpgradeChatAppInstallation`].
     #[derive(
         Debug,
@@ -2979,6 +3176,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl UpgradeChatAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -2996,6 +3194,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Upgrade an app installation within a chat.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3010,6 +3209,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> UpgradeChatAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_CHAT_APP_INSTALLATION;
@@ -3071,6 +3271,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Uninstall an app installed within a chat.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3084,6 +3285,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> RemoveChatAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_CHAT_APP_INSTALLATION;
@@ -3119,6 +3321,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Retrieve a list of apps installed in the specified team.
 
  Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
@@ -3132,6 +3335,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> ListTeamAppInstallations<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAM_APP_INSTALLATIONS;
@@ -3217,6 +3421,7 @@ pub mod requests {
             self.stream().collect_all().await
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Retrieve the app installed in the specified team.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3230,6 +3435,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> GetTeamAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_TEAM_APP_INSTALLATION;
@@ -3283,6 +3489,7 @@ pub mod requests {
                 .into_json()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`AddTeamAppInstallation`].
     #[derive(
         Debug,
@@ -3308,6 +3515,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl AddTeamAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(
@@ -3328,6 +3536,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Install an app to the specified team.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3343,6 +3552,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> AddTeamAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_TEAM_APP_INSTALLATION;
@@ -3413,6 +3623,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`UpgradeTeamAppInstallation`].
     #[derive(
         Debug,
@@ -3435,6 +3646,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl UpgradeTeamAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -3452,6 +3664,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Upgrade an app installation in a team to the latest version of the app.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3466,6 +3679,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> UpgradeTeamAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_TEAM_APP_INSTALLATION;
@@ -3527,6 +3741,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Uninstalls an app from the specified team.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3540,6 +3755,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> RemoveTeamAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_TEAM_APP_INSTALLATION;
@@ -3575,6 +3791,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Retrieve the list of apps installed in the personal scope of the specified user.
 
  Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
@@ -3588,6 +3805,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> ListUserAppInstallations<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_USER_APP_INSTALLATIONS;
@@ -3675,6 +3893,7 @@ pub mod requests {
             self.stream().collect_all().await
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Retrieve the app installed in the personal scope of the specified user.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3688,6 +3907,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> GetUserAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_USER_APP_INSTALLATION;
@@ -3744,6 +3964,7 @@ pub mod requests {
                 .into_json()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`AddUserAppInstallation`].
     #[derive(
         Debug,
@@ -3769,6 +3990,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl AddUserAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(
@@ -3789,6 +4011,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Install an app in the personal scope of the specified user.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3804,6 +4027,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> AddUserAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_USER_APP_INSTALLATION;
@@ -3874,6 +4098,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// The request body of [`UpgradeUserAppInstallation`].
     #[derive(
         Debug,
@@ -3896,6 +4121,7 @@ pub mod requests {
             super::models::TeamsAppPermissionSet,
         >,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl UpgradeUserAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -3913,6 +4139,7 @@ pub mod requests {
             self
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -3927,6 +4154,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> UpgradeUserAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_USER_APP_INSTALLATION;
@@ -3988,6 +4216,7 @@ pub mod requests {
                 .into_unit()
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /** Uninstall an app from the personal scope of the specified user.
 
  Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
@@ -4001,6 +4230,7 @@ pub mod requests {
         query: crate::__private::Query,
         options: crate::CallOptions,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     impl<'a> RemoveUserAppInstallation<'a> {
         /// This action's metadata.
         pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_USER_APP_INSTALLATION;
@@ -4036,110 +4266,116 @@ pub mod requests {
                 .into_unit()
         }
     }
-    /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /appCatalogs/teamsApps`*/
-    #[derive(Debug, Clone)]
-    #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListTeamsApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    impl<'a> ListTeamsApps<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAMS_APPS;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            ListTeamsApps {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$filter", value.into());
-            self
-        }
-        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
-        }
-        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::Page<super::models::TeamsApp>, crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(self) -> crate::PageStream<super::models::TeamsApp> {
-            crate::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
-            )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::TeamsApp>,
-            crate::Error,
-        > {
-            self.stream().collect_all().await
-        }
-    }
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
+    #[cfg(any(feature = "app-catalog"))]
+    /// A point on the way to an action: `/appCatalogs`.
+    #[derive(Debug, Clone)]
+    pub struct AppCatalogs<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[cfg(any(feature = "app-catalog"))]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> AppCatalogs<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            AppCatalogs { client, path }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        #[cfg(any(feature = "app-catalog"))]
+        /// Navigates to `/teamsApps`.
+        pub fn teams_apps(self) -> AppCatalogsTeamsApps<'a> {
+            AppCatalogsTeamsApps::__new(self.client, self.path.segment("teamsApps"))
+        }
+    }
+    #[cfg(any(feature = "app-catalog"))]
+    /// A point on the way to an action: `/appCatalogs/teamsApps`.
+    #[derive(Debug, Clone)]
+    pub struct AppCatalogsTeamsApps<'a> {
+        client: &'a crate::GraphClient,
+        path: crate::__private::PathBuilder,
+    }
+    #[cfg(any(feature = "app-catalog"))]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> AppCatalogsTeamsApps<'a> {
+        #[doc(hidden)]
+        pub fn __new(
+            client: &'a crate::GraphClient,
+            path: crate::__private::PathBuilder,
+        ) -> Self {
+            AppCatalogsTeamsApps {
+                client,
+                path,
+            }
+        }
+        #[doc(hidden)]
+        pub fn __client(&self) -> &'a crate::GraphClient {
+            self.client
+        }
+        #[doc(hidden)]
+        pub fn __path(&self) -> crate::__private::PathBuilder {
+            self.path.clone()
+        }
+        #[cfg(any(feature = "app-catalog"))]
+        /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
+
+ ```text
+ GET /appCatalogs/teamsApps
+ ```
+
+ - In general, the id of a teamsApp resource is generated by the server. It is not the same as the id specified in a Teams app manifest, unless its distributionMethod is store. For other cases, the id provided by the developer as part of the Teams app manifest is stamped as the externalId in the teamsApp resource.
+ - Currently, this API is only supported in the user context and not in the admin view. The Teams Apps that this API returns comply with the app management policies established by the admin. After the Teams apps are published, it typically takes 24-48 hours for the policies to be applied, so some apps might not appear in the API results immediately.
+ - You can filter on any of the fields of the teamsApp object to shorten the list of results. You can use any of the following filter operations: Equal, not-equal, and, or, and not.
+
+ # Permissions
+
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `AppCatalog.Submit` | `AppCatalog.Read.All`, `AppCatalog.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `AppCatalog.Read.All` | `AppCatalog.ReadWrite.All` |
+
+ The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
+
+ # Availability
+
+ API versions: v1.0, beta.
+
+ National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ # Query options
+
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
+
+ # Response
+
+ 200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> super::requests::ListTeamsApps<'a> {
+            super::requests::ListTeamsApps::__new(self.client, self.path)
+        }
+    }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/chats/{chat-id}`.
     #[derive(Debug, Clone)]
     pub struct Chat<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Chat<'a> {
         #[doc(hidden)]
@@ -4157,10 +4393,12 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> ChatInstalledApps<'a> {
             ChatInstalledApps::__new(self.client, self.path.segment("installedApps"))
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
@@ -4175,12 +4413,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/chats/{chat-id}/installedApps`.
     #[derive(Debug, Clone)]
     pub struct ChatInstalledApps<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> ChatInstalledApps<'a> {
         #[doc(hidden)]
@@ -4198,6 +4438,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** List all app installations within a chat.
 
  ```text
@@ -4235,6 +4476,7 @@ pub mod nav {
         pub fn list(self) -> super::requests::ListChatAppInstallations<'a> {
             super::requests::ListChatAppInstallations::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Install a teamsApp to the specified chat.
 
  ```text
@@ -4277,12 +4519,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/chats/{chat-id}/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
     pub struct ChatInstalledApp<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> ChatInstalledApp<'a> {
         #[doc(hidden)]
@@ -4300,6 +4544,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Get an app installed in a chat.
 
  ```text
@@ -4334,6 +4579,7 @@ pub mod nav {
         pub fn get(self) -> super::requests::GetChatAppInstallation<'a> {
             super::requests::GetChatAppInstallation::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Upgrade an app installation within a chat.
 
  ```text
@@ -4371,6 +4617,7 @@ pub mod nav {
                 self.path.segment("upgrade"),
             )
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Uninstall an app installed within a chat.
 
  ```text
@@ -4402,12 +4649,14 @@ pub mod nav {
             super::requests::RemoveChatAppInstallation::__new(self.client, self.path)
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/teams/{team-id}`.
     #[derive(Debug, Clone)]
     pub struct Team<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Team<'a> {
         #[doc(hidden)]
@@ -4425,10 +4674,12 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> TeamInstalledApps<'a> {
             TeamInstalledApps::__new(self.client, self.path.segment("installedApps"))
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
@@ -4443,12 +4694,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/teams/{team-id}/installedApps`.
     #[derive(Debug, Clone)]
     pub struct TeamInstalledApps<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamInstalledApps<'a> {
         #[doc(hidden)]
@@ -4466,6 +4719,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Retrieve a list of apps installed in the specified team.
 
  ```text
@@ -4502,6 +4756,7 @@ pub mod nav {
         pub fn list(self) -> super::requests::ListTeamAppInstallations<'a> {
             super::requests::ListTeamAppInstallations::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Install an app to the specified team.
 
  ```text
@@ -4544,12 +4799,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/teams/{team-id}/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
     pub struct TeamInstalledApp<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamInstalledApp<'a> {
         #[doc(hidden)]
@@ -4567,6 +4824,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Retrieve the app installed in the specified team.
 
  ```text
@@ -4603,6 +4861,7 @@ pub mod nav {
         pub fn get(self) -> super::requests::GetTeamAppInstallation<'a> {
             super::requests::GetTeamAppInstallation::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Upgrade an app installation in a team to the latest version of the app.
 
  ```text
@@ -4642,6 +4901,7 @@ pub mod nav {
                 self.path.segment("upgrade"),
             )
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Uninstalls an app from the specified team.
 
  ```text
@@ -4673,12 +4933,14 @@ pub mod nav {
             super::requests::RemoveTeamAppInstallation::__new(self.client, self.path)
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/users/{user-id}`.
     #[derive(Debug, Clone)]
     pub struct User<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> User<'a> {
         #[doc(hidden)]
@@ -4696,17 +4958,20 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Navigates to `/teamwork`.
         pub fn teamwork(self) -> UserTeamwork<'a> {
             UserTeamwork::__new(self.client, self.path.segment("teamwork"))
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/users/{user-id}/teamwork`.
     #[derive(Debug, Clone)]
     pub struct UserTeamwork<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamwork<'a> {
         #[doc(hidden)]
@@ -4724,6 +4989,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> UserTeamworkInstalledApps<'a> {
             UserTeamworkInstalledApps::__new(
@@ -4731,6 +4997,7 @@ pub mod nav {
                 self.path.segment("installedApps"),
             )
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
@@ -4745,12 +5012,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps`.
     #[derive(Debug, Clone)]
     pub struct UserTeamworkInstalledApps<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamworkInstalledApps<'a> {
         #[doc(hidden)]
@@ -4771,6 +5040,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Retrieve the list of apps installed in the personal scope of the specified user.
 
  ```text
@@ -4808,6 +5078,7 @@ pub mod nav {
         pub fn list(self) -> super::requests::ListUserAppInstallations<'a> {
             super::requests::ListUserAppInstallations::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Install an app in the personal scope of the specified user.
 
  ```text
@@ -4850,12 +5121,14 @@ pub mod nav {
             )
         }
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
     pub struct UserTeamworkInstalledApp<'a> {
         client: &'a crate::GraphClient,
         path: crate::__private::PathBuilder,
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamworkInstalledApp<'a> {
         #[doc(hidden)]
@@ -4876,6 +5149,7 @@ pub mod nav {
         pub fn __path(&self) -> crate::__private::PathBuilder {
             self.path.clone()
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Retrieve the app installed in the personal scope of the specified user.
 
  ```text
@@ -4910,6 +5184,7 @@ pub mod nav {
         pub fn get(self) -> super::requests::GetUserAppInstallation<'a> {
             super::requests::GetUserAppInstallation::__new(self.client, self.path)
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
 
  ```text
@@ -4945,6 +5220,7 @@ pub mod nav {
                 self.path.segment("upgrade"),
             )
         }
+        #[cfg(any(feature = "teams-app-installation"))]
         /** Uninstall an app from the personal scope of the specified user.
 
  ```text
@@ -4976,102 +5252,18 @@ pub mod nav {
             super::requests::RemoveUserAppInstallation::__new(self.client, self.path)
         }
     }
-    /// A point on the way to an action: `/appCatalogs`.
-    #[derive(Debug, Clone)]
-    pub struct AppCatalogs<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[allow(clippy::should_implement_trait)]
-    impl<'a> AppCatalogs<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            AppCatalogs { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        /// Navigates to `/teamsApps`.
-        pub fn teams_apps(self) -> AppCatalogsTeamsApps<'a> {
-            AppCatalogsTeamsApps::__new(self.client, self.path.segment("teamsApps"))
-        }
-    }
-    /// A point on the way to an action: `/appCatalogs/teamsApps`.
-    #[derive(Debug, Clone)]
-    pub struct AppCatalogsTeamsApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[allow(clippy::should_implement_trait)]
-    impl<'a> AppCatalogsTeamsApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            AppCatalogsTeamsApps {
-                client,
-                path,
-            }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
-
- ```text
- GET /appCatalogs/teamsApps
- ```
-
- - In general, the id of a teamsApp resource is generated by the server. It is not the same as the id specified in a Teams app manifest, unless its distributionMethod is store. For other cases, the id provided by the developer as part of the Teams app manifest is stamped as the externalId in the teamsApp resource.
- - Currently, this API is only supported in the user context and not in the admin view. The Teams Apps that this API returns comply with the app management policies established by the admin. After the Teams apps are published, it typically takes 24-48 hours for the policies to be applied, so some apps might not appear in the API results immediately.
- - You can filter on any of the fields of the teamsApp object to shorten the list of results. You can use any of the following filter operations: Equal, not-equal, and, or, and not.
-
- # Permissions
-
- | Permission type | Least privileged | Higher privileged |
- |---|---|---|
- | Delegated (work or school account) | `AppCatalog.Submit` | `AppCatalog.Read.All`, `AppCatalog.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All` |
- | Delegated (personal Microsoft account) | Not supported. | Not supported. |
- | Application | `AppCatalog.Read.All` | `AppCatalog.ReadWrite.All` |
-
- The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
-
- # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
- # Query options
-
- `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
-
- # Response
-
- 200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
-        pub fn list(self) -> super::requests::ListTeamsApps<'a> {
-            super::requests::ListTeamsApps::__new(self.client, self.path)
-        }
-    }
 }
 /// Navigation from the client to each action.
 impl crate::GraphClient {
+    #[cfg(any(feature = "app-catalog"))]
+    /// Navigates to `/appCatalogs`.
+    pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
+        nav::AppCatalogs::__new(
+            self,
+            crate::__private::PathBuilder::root().segment("appCatalogs"),
+        )
+    }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Selects one item by `{chat-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn chat(&self, chat_id: impl ::std::convert::AsRef<str>) -> nav::Chat<'_> {
         nav::Chat::__new(
@@ -5081,6 +5273,7 @@ impl crate::GraphClient {
                 .param("chat-id", chat_id.as_ref(), false),
         )
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Selects one item by `{team-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn team(&self, team_id: impl ::std::convert::AsRef<str>) -> nav::Team<'_> {
         nav::Team::__new(
@@ -5090,6 +5283,7 @@ impl crate::GraphClient {
                 .param("team-id", team_id.as_ref(), false),
         )
     }
+    #[cfg(any(feature = "teams-app-installation"))]
     /// Selects one item by `{user-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn user(&self, user_id: impl ::std::convert::AsRef<str>) -> nav::User<'_> {
         nav::User::__new(
@@ -5097,13 +5291,6 @@ impl crate::GraphClient {
             crate::__private::PathBuilder::root()
                 .segment("users")
                 .param("user-id", user_id.as_ref(), false),
-        )
-    }
-    /// Navigates to `/appCatalogs`.
-    pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
-        nav::AppCatalogs::__new(
-            self,
-            crate::__private::PathBuilder::root().segment("appCatalogs"),
         )
     }
 }

@@ -1,6 +1,6 @@
 //! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
 
-use super::{Cx, block};
+use super::{Cx, block, gate, gate_attr};
 use crate::model::{Action, Cloud, Method, PermissionKind, Scheme, TypeRef, Version};
 use crate::naming;
 use proc_macro2::TokenStream;
@@ -8,15 +8,20 @@ use quote::{format_ident, quote};
 
 pub(super) fn expand(cx: &Cx) -> TokenStream {
     let krate = cx.krate;
-    let statics = cx.spec.actions.iter().map(|a| info(cx, a));
-    let names = cx
+    let statics = cx
         .spec
         .actions
         .iter()
-        .map(|a| format_ident!("{}", naming::shouty(&a.id)));
+        .zip(&cx.gates.actions)
+        .map(|(a, g)| gate(g, info(cx, a)));
+    let names = cx.spec.actions.iter().zip(&cx.gates.actions).map(|(a, g)| {
+        let name = format_ident!("{}", naming::shouty(&a.id));
+        let cfg = gate_attr(g);
+        quote!(#cfg &#name)
+    });
     let all = quote! {
         /// Every action of this spec, in spec order.
-        pub static ALL: &[&#krate::meta::ActionInfo] = &[#(&#names),*];
+        pub static ALL: &[&#krate::meta::ActionInfo] = &[#(#names),*];
     };
     let levels = cx.spec.levels.iter().map(|l| {
         let (permission, level, rsc) = (&l.permission, l.level, l.resource_specific);

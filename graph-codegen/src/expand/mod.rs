@@ -1,6 +1,7 @@
 //! Model -> Rust tokens: one submodule per generated product.
 
 mod actions;
+mod gates;
 mod models;
 mod nav;
 mod requests;
@@ -49,6 +50,8 @@ pub(crate) struct Cx<'a> {
     pub base_types: Vec<Option<String>>,
     /// Per navigation node: the base crate's method names on it, when the base has that prefix.
     pub base_methods: Vec<Option<Vec<String>>>,
+    /// The cargo features that turn each item on.
+    pub gates: gates::Gates,
 }
 
 /// Expands a checked spec into the items of the generated API.
@@ -65,6 +68,7 @@ pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
         defaultable: Default::default(),
         base_types: vec![None; tree.nodes.len()],
         base_methods: vec![None; tree.nodes.len()],
+        gates: gates::Gates::compute(spec, tree),
     };
     if let Some(base) = &opts.base {
         let extended = tree.extended(base);
@@ -86,6 +90,8 @@ pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
     out.extend([models, actions, requests, nav]);
     out
 }
+
+pub(crate) use gates::{attr as gate_attr, gate};
 
 /// Moves `items` into a brace group without copying their tokens, for module bodies that hold
 /// thousands of items (interpolating them with `quote!` would copy every token once more).

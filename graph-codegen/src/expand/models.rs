@@ -1,6 +1,6 @@
 //! Model types and enums, and the struct-with-setters shape that request bodies share.
 
-use super::{Cx, block, doc, rust_type};
+use super::{Cx, block, doc, gate, rust_type};
 use crate::model::{EnumDef, Field, TypeDef, TypeRef};
 use crate::naming;
 use proc_macro2::TokenStream;
@@ -37,9 +37,13 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         for (i, a) in ancestors.iter().enumerate() {
             out.extend(conversions(cx, t, &fields, a, &all_fields(a, &ancestors[i + 1..])));
         }
-        out
+        gate(&cx.gates.types[&t.name], out)
     });
-    let enums = cx.spec.enums.iter().map(|e| open_enum(cx, e));
+    let enums = cx
+        .spec
+        .enums
+        .iter()
+        .map(|e| gate(&cx.gates.types[&e.name], open_enum(cx, e)));
     let body = block(types.chain(enums));
     quote! {
         /// Model types of Microsoft Graph resources and complex types.

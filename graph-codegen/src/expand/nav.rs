@@ -1,6 +1,6 @@
 //! Navigation types and methods, from the client's root methods down to each action's method.
 
-use super::{Cx, block, doc, requests, rust_type};
+use super::{Cx, block, doc, gate, requests, rust_type};
 use crate::naming;
 use crate::nav::{Call, Edge, Step};
 use proc_macro2::{Ident, TokenStream};
@@ -16,13 +16,13 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
         .enumerate()
         .skip(1)
         .filter(|(i, _)| cx.base_types[*i].is_none())
-        .map(|(_, n)| {
+        .map(|(i, n)| {
             let name = format_ident!("{}", n.type_name);
             let d = format!(" A point on the way to an action: `{}`.", n.prefix);
             let site = Site::node();
             let edges = n.edges.iter().map(|e| edge(cx, e, &site));
             let calls = n.calls.iter().map(|c| call(cx, c, &site));
-            quote! {
+            gate(&cx.gates.nodes[i], quote! {
                 #[doc = #d]
                 #[derive(Debug, Clone)]
                 pub struct #name<'a> {
@@ -47,7 +47,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
                     #(#edges)*
                     #(#calls)*
                 }
-            }
+            })
         });
     let site = Site::root(krate, ext.is_some());
     let root_methods: Vec<TokenStream> = new_edges(cx, 0)
@@ -99,16 +99,19 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
                 " Navigation methods generated from this crate's spec for `{}`, a point graph-api already has.",
                 cx.tree.nodes[i].prefix
             );
-            extensions.push(quote! {
-                #[doc = #d]
-                pub trait #name<'a> {
-                    #(#sigs)*
-                }
+            extensions.push(gate(
+                &cx.gates.nodes[i],
+                quote! {
+                    #[doc = #d]
+                    pub trait #name<'a> {
+                        #(#sigs)*
+                    }
 
-                impl<'a> #name<'a> for #krate::nav::#base<'a> {
-                    #(#methods)*
-                }
-            });
+                    impl<'a> #name<'a> for #krate::nav::#base<'a> {
+                        #(#methods)*
+                    }
+                },
+            ));
         }
     }
     let prelude = (!traits.is_empty()).then(|| {
@@ -214,8 +217,18 @@ impl Site {
     }
 }
 
-/// A navigation method: adds its step to the path and returns the next node.
+/// A navigation method, compiled with the features of the actions it leads to.
 fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
+    gate(&cx.gates.nodes[e.target], edge_method(cx, e, site))
+}
+
+/// An action's method, compiled with the action's feature.
+fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
+    gate(&cx.gates.actions[c.action], call_method(cx, c, site))
+}
+
+/// A navigation method: adds its step to the path and returns the next node.
+fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
     let krate = cx.krate;
     let Site {
         vis,
@@ -272,7 +285,7 @@ fn edge(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
 }
 
 /// An action's method: adds the action's last segment, if any, and returns its request builder.
-fn call(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
+fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let Site {
         vis,
         receiver,

@@ -1,6 +1,6 @@
 //! Request builders and request bodies, one of each per action.
 
-use super::{Cx, block, describe, doc, models, rust_type};
+use super::{Cx, block, describe, doc, gate, models, rust_type};
 use crate::model::{Action, Cloud, Field, QueryArg, QueryOption, Scheme, TypeRef, Version};
 use crate::naming;
 use crate::template::Segment;
@@ -8,7 +8,12 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 pub(super) fn expand(cx: &Cx) -> TokenStream {
-    let items = cx.spec.actions.iter().map(|a| request(cx, a));
+    let items = cx
+        .spec
+        .actions
+        .iter()
+        .zip(&cx.gates.actions)
+        .map(|(a, g)| gate(g, request(cx, a)));
     let body = block(items);
     quote! {
         /// Request builders of every action, and their request bodies.
