@@ -64,14 +64,49 @@ impl TokenProvider for StaticToken {
     }
 }
 
+/// A token with its `Authorization: Bearer ...` header value, built once per token rather than
+/// once per call (a Graph token is about 1.5 KB, and the value is checked byte by byte).
+#[derive(Clone)]
+pub(crate) struct Bearer {
+    token: Secret,
+    /// `None` when the token cannot be sent as a header value (spaces, control characters).
+    header: Option<reqwest::header::HeaderValue>,
+}
+
+impl Bearer {
+    fn new(token: Secret) -> Self {
+        let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .ok()
+            .map(|mut v| {
+                v.set_sensitive(true);
+                v
+            });
+        Bearer { token, header }
+    }
+
+    /// The token itself.
+    pub(crate) fn expose(&self) -> &str {
+        self.token.expose()
+    }
+
+    /// The header value, or why there is none.
+    pub(crate) fn header(&self) -> Result<reqwest::header::HeaderValue, crate::Error> {
+        self.header.clone().ok_or_else(|| {
+            crate::Error::Config(
+                "cannot build the request: the access token cannot be sent in a header (it holds spaces or control characters)".into(),
+            )
+        })
+    }
+}
+
 /// How long before expiry a cached token is replaced (at most half its lifetime).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// A token provider behind a cache with single-flight refresh.
 pub(crate) struct TokenCache {
     provider: Box<dyn TokenProvider>,
-    /// The current token and when it was fetched.
-    current: Mutex<Option<(AccessToken, SystemTime)>>,
+    /// The current token, when it was fetched, and its `Authorization` value, made once.
+    current: Mutex<Option<(AccessToken, SystemTime, Bearer)>>,
     refresh: tokio::sync::Mutex<()>,
 }
 
@@ -90,9 +125,9 @@ impl TokenCache {
         }
     }
 
-    fn fresh(&self) -> Option<Secret> {
+    fn fresh(&self) -> Option<Bearer> {
         let guard = self.current.lock().ok()?;
-        let (t, fetched) = guard.as_ref()?;
+        let (t, fetched, bearer) = guard.as_ref()?;
         let fresh = match t.expires_at {
             None => true,
             Some(at) => {
@@ -101,11 +136,11 @@ impl TokenCache {
                 SystemTime::now() + REFRESH_MARGIN.min(life / 2) < at
             }
         };
-        fresh.then(|| t.token.clone())
+        fresh.then(|| bearer.clone())
     }
 
     /// A token that is good for at least [`REFRESH_MARGIN`], fetching one if needed.
-    pub(crate) async fn token(&self) -> Result<Secret, crate::Error> {
+    pub(crate) async fn token(&self) -> Result<Bearer, crate::Error> {
         if let Some(t) = self.fresh() {
             return Ok(t);
         }
@@ -119,10 +154,10 @@ impl TokenCache {
             .fetch_token()
             .await
             .map_err(|e| crate::Error::Auth(e.to_string()))?;
-        let token = new.token.clone();
+        let bearer = Bearer::new(new.token.clone());
         if let Ok(mut current) = self.current.lock() {
-            *current = Some((new, SystemTime::now()));
+            *current = Some((new, SystemTime::now(), bearer.clone()));
         }
-        Ok(token)
+        Ok(bearer)
     }
 }

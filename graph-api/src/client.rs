@@ -386,7 +386,7 @@ impl GraphClient {
             .inner
             .http
             .request(method, request.url.clone())
-            .bearer_auth(token.expose())
+            .header(reqwest::header::AUTHORIZATION, token.header()?)
             .header("client-request-id", client_request_id);
         if attempt > 1 {
             req = req.header("Retry-Attempt", attempt - 1);
