@@ -26,11 +26,11 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
     let mut poisoned: HashSet<String> = HashSet::new();
     for (file, f) in files {
         let file = *file;
-        if let Some(feature) = &f.feature {
-            if check_feature_name(file, feature, cx) {
-                out.features
-                    .push((file, feature.get_ref().clone(), span(file, feature)));
-            }
+        if let Some(feature) = &f.feature
+            && check_feature_name(file, feature, cx)
+        {
+            out.features
+                .push((file, feature.get_ref().clone(), span(file, feature)));
         }
         for (seg, s) in &f.segments {
             let before = cx.len();
@@ -355,11 +355,15 @@ fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut 
 fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
     let s = name.get_ref();
     let ok = s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
         cx.push(
-            Diagnostic::new(span(file, name), format!("\"{s}\" is not a cargo feature name"))
-                .help("use letters, digits, `-` and `_`, like \"teams-apps\""),
+            Diagnostic::new(
+                span(file, name),
+                format!("\"{s}\" is not a cargo feature name"),
+            )
+            .help("use letters, digits, `-` and `_`, like \"teams-apps\""),
         );
     }
     ok

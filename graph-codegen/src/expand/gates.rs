@@ -46,7 +46,11 @@ impl Gates {
             spec.feature_of(file)
                 .map(|f| BTreeSet::from([f.to_owned()]))
         };
-        let actions: Vec<Gate> = spec.actions.iter().map(|a| file_gate(a.span.file)).collect();
+        let actions: Vec<Gate> = spec
+            .actions
+            .iter()
+            .map(|a| file_gate(a.span.file))
+            .collect();
         let fields: HashMap<&str, Vec<&str>> = spec
             .types
             .iter()
@@ -161,8 +165,22 @@ mod tests {
             fn sig(&self) -> u8;
         };
         let out = gate(&g, items).to_string();
-        assert_eq!(out.matches("cfg (any (feature = \"a\" , feature = \"b\"))").count(), 4, "{out}");
+        assert_eq!(
+            out.matches("cfg (any (feature = \"a\" , feature = \"b\"))")
+                .count(),
+            4,
+            "{out}"
+        );
         assert!(out.starts_with("# [cfg"), "{out}");
-        assert_eq!(gate(&None, quote!(struct S;)).to_string(), "struct S ;");
+        assert_eq!(
+            gate(
+                &None,
+                quote!(
+                    struct S;
+                )
+            )
+            .to_string(),
+            "struct S ;"
+        );
     }
 }
