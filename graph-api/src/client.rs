@@ -206,12 +206,20 @@ impl GraphClient {
                 reason: format!("in the national cloud {}", self.inner.cloud.name()),
             });
         }
-        let mut url = String::with_capacity(self.inner.root.len() + path.len());
-        url.push_str(&self.inner.root);
-        url.push_str(&path);
-        query.append_to(&mut url);
-        reqwest::Url::parse(&url)
-            .map_err(|e| Error::Config(format!("cannot form the request URL: {e}")))
+        // The root was parsed once; only the path and query are set on a copy of it, which
+        // skips parsing the scheme and host again on every call.
+        let mut url = self.inner.root_url.clone();
+        let root_path = self.inner.root_url.path();
+        let mut full = String::with_capacity(root_path.len() + path.len());
+        full.push_str(root_path);
+        full.push_str(&path);
+        url.set_path(&full);
+        if !query.is_empty() {
+            let mut q = String::new();
+            query.append_to(&mut q);
+            url.set_query(Some(q.trim_start_matches('?')));
+        }
+        Ok(url)
     }
 
     /// One call, ready to send (and to send again, page after page).

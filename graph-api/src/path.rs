@@ -75,16 +75,27 @@ impl PathBuilder {
 /// Refuses ids that would change the route rather than name a resource.
 fn check_segment(value: &str) -> Result<(), &'static str> {
     if value.is_empty() {
-        Err("is empty")
-    } else if value == "." || value == ".." {
-        Err("is `.` or `..`, which would change the request's path")
-    } else if value.contains('\\') {
-        Err("contains `\\`, which some servers read as `/`")
-    } else if value.chars().any(char::is_control) {
-        Err("contains a control character")
-    } else {
-        Ok(())
+        return Err("is empty");
     }
+    if value == "." || value == ".." {
+        return Err("is `.` or `..`, which would change the request's path");
+    }
+    // One pass over the bytes; only text beyond ASCII needs the character-level check (for the
+    // C1 control characters).
+    let mut ascii = true;
+    for &b in value.as_bytes() {
+        if b == b'\\' {
+            return Err("contains `\\`, which some servers read as `/`");
+        }
+        if b < 0x20 || b == 0x7f {
+            return Err("contains a control character");
+        }
+        ascii &= b.is_ascii();
+    }
+    if !ascii && value.chars().any(char::is_control) {
+        return Err("contains a control character");
+    }
+    Ok(())
 }
 
 /// Percent-encodes `value` as one RFC 3986 path segment: unreserved characters and the
@@ -102,14 +113,24 @@ fn encode_into(out: &mut String, value: &str) {
 /// `-._~`, and the bytes `keep` accepts.
 pub(crate) fn percent_encode(out: &mut String, value: &str, keep: fn(u8) -> bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
+    let bytes = value.as_bytes();
+    // Runs of bytes that stay are copied whole.
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+            continue;
         }
+        // Bytes in a run are kept ASCII, so both ends are character boundaries.
+        if run < i {
+            out.push_str(&value[run..i]);
+        }
+        out.push('%');
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+        run = i + 1;
+    }
+    if run < bytes.len() {
+        out.push_str(&value[run..]);
     }
 }
 
