@@ -316,7 +316,12 @@ impl GraphClient {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
-        let call = self.attempts(request).instrument(span);
+        // With no subscriber listening the span is disabled; the call then runs without it.
+        let call = if span.is_disabled() {
+            futures_util::future::Either::Left(self.attempts(request))
+        } else {
+            futures_util::future::Either::Right(self.attempts(request).instrument(span))
+        };
         match options.call_timeout.or(self.inner.call_timeout) {
             Some(limit) => tokio::time::timeout(limit, call)
                 .await

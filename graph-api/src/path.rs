@@ -80,44 +80,66 @@ fn check_segment(value: &str) -> Result<(), &'static str> {
     if value == "." || value == ".." {
         return Err("is `.` or `..`, which would change the request's path");
     }
-    // One pass over the bytes; only text beyond ASCII needs the character-level check (for the
-    // C1 control characters).
-    let mut ascii = true;
-    for &b in value.as_bytes() {
-        if b == b'\\' {
-            return Err("contains `\\`, which some servers read as `/`");
-        }
-        if b < 0x20 || b == 0x7f {
-            return Err("contains a control character");
-        }
-        ascii &= b.is_ascii();
+    // One table lookup per byte finds what needs a closer look: `\`, ASCII controls, and text
+    // beyond ASCII (which may hold the C1 control characters).
+    if !value.bytes().any(|b| SUSPECT[usize::from(b)]) {
+        return Ok(());
     }
-    if !ascii && value.chars().any(char::is_control) {
+    if value.contains('\\') {
+        return Err("contains `\\`, which some servers read as `/`");
+    }
+    if value.chars().any(char::is_control) {
         return Err("contains a control character");
     }
     Ok(())
 }
 
+/// Bytes that `check_segment` looks at closer.
+static SUSPECT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b >= 0x7f || b == b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Which bytes stay as they are: ASCII letters, digits, the unreserved `-._~`, and `extra`.
+pub(crate) const fn keep_table(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// What stays in a path segment: the sub-delimiters that Graph ids use.
+static SEGMENT_KEEP: [bool; 256] = keep_table(b":@=!$&'()*,");
+
 /// Percent-encodes `value` as one RFC 3986 path segment: unreserved characters and the
 /// sub-delimiters that Graph ids use (`:` `@` `=` and friends) stay, everything else is `%XX`.
 fn encode_into(out: &mut String, value: &str) {
-    percent_encode(out, value, |b| {
-        matches!(
-            b,
-            b':' | b'@' | b'=' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b','
-        )
-    });
+    percent_encode(out, value, &SEGMENT_KEEP);
 }
 
-/// Appends `value` with every byte `%XX`-encoded except ASCII letters, digits, the unreserved
-/// `-._~`, and the bytes `keep` accepts.
-pub(crate) fn percent_encode(out: &mut String, value: &str, keep: fn(u8) -> bool) {
+/// Appends `value` with every byte `%XX`-encoded except those `keep` marks.
+pub(crate) fn percent_encode(out: &mut String, value: &str, keep: &[bool; 256]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = value.as_bytes();
+    out.reserve(bytes.len());
     // Runs of bytes that stay are copied whole.
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep(b) {
+        if keep[usize::from(b)] {
             continue;
         }
         // Bytes in a run are kept ASCII, so both ends are character boundaries.

@@ -93,13 +93,11 @@ impl Query {
 /// `appDefinitions($expand=authorization)` arrives intact; spaces, quotes, `&`, `+`, `#`, `%`
 /// and every non-ASCII byte are `%XX`, so no value can end the option or change how it reads.
 pub(crate) fn encode_value(out: &mut String, value: &str) {
-    crate::path::percent_encode(out, value, |b| {
-        matches!(
-            b,
-            b'$' | b'(' | b')' | b'=' | b',' | b'/' | b':' | b';' | b'@' | b'*' | b'!'
-        )
-    });
+    crate::path::percent_encode(out, value, &QUERY_KEEP);
 }
+
+/// What stays in a query option's value.
+static QUERY_KEEP: [bool; 256] = crate::path::keep_table(b"$()=,/:;@*!");
 
 #[cfg(test)]
 mod tests {
