@@ -90,6 +90,7 @@ struct Inner {
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     preflight: bool,
+    hook: Option<Arc<dyn crate::hook::AttemptHook>>,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -101,6 +102,7 @@ impl std::fmt::Debug for GraphClient {
             .field("retry", &self.inner.retry)
             .field("attempt_timeout", &self.inner.attempt_timeout)
             .field("call_timeout", &self.inner.call_timeout)
+            .field("hook", &self.inner.hook.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +152,7 @@ pub struct GraphClientBuilder {
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     preflight: bool,
+    hook: Option<Arc<dyn crate::hook::AttemptHook>>,
 }
 
 impl std::fmt::Debug for GraphClientBuilder {
@@ -413,6 +416,50 @@ impl GraphClient {
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
+        let Some(hook) = &self.inner.hook else {
+            return self.transport(req, request, token).await;
+        };
+        let mut built = req.build().map_err(|e| {
+            Error::Config(format!("cannot build the request: {}", e.without_url()))
+        })?;
+        let url = built.url().clone();
+        hook.before_send(&mut crate::hook::OutgoingAttempt {
+            action: info,
+            attempt,
+            client_request_id,
+            url: &url,
+            headers: built.headers_mut(),
+        });
+        let started = tokio::time::Instant::now();
+        let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
+        let result = self.transport(req, request, token).await;
+        let (status, request_id, error) = match &result {
+            Ok(r) => (Some(r.status), None, None),
+            Err(e) => (
+                e.api().map(|a| a.status),
+                e.api().and_then(|a| a.request_id.as_deref()),
+                Some(e),
+            ),
+        };
+        hook.after_attempt(&crate::hook::AttemptOutcome {
+            action: info,
+            attempt,
+            status,
+            elapsed: started.elapsed(),
+            request_id,
+            error,
+        });
+        result
+    }
+
+    /// Sends one attempt and reads its whole answer.
+    async fn transport(
+        &self,
+        req: reqwest::RequestBuilder,
+        request: &Request,
+        token: crate::auth::Bearer,
+    ) -> Result<Response, Error> {
+        let info = request.info;
         let resp = req.send().await.map_err(|e| {
             if e.is_builder() {
                 // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
@@ -530,6 +577,13 @@ impl GraphClientBuilder {
         self
     }
 
+    /// A hook called on every attempt of every call: it may add headers before sending and
+    /// observe each attempt's status and latency (see [`hook`](crate::hook)).
+    pub fn on_attempt(mut self, hook: impl crate::hook::AttemptHook) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
     /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -586,6 +640,7 @@ impl GraphClientBuilder {
                 attempt_timeout: self.attempt_timeout,
                 call_timeout: self.call_timeout,
                 preflight: self.preflight,
+                hook: self.hook,
             }),
         })
     }

@@ -28,6 +28,7 @@ mod auth;
 mod azure;
 mod client;
 mod error;
+pub mod hook;
 pub mod meta;
 mod paging;
 mod path;

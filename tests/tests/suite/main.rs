@@ -3,6 +3,7 @@
 
 mod azure;
 mod family;
+mod hook;
 mod faults;
 mod metadata;
 mod models;
