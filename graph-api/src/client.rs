@@ -419,9 +419,9 @@ impl GraphClient {
         let Some(hook) = &self.inner.hook else {
             return self.transport(req, request, token).await;
         };
-        let mut built = req.build().map_err(|e| {
-            Error::Config(format!("cannot build the request: {}", e.without_url()))
-        })?;
+        let mut built = req
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the request: {}", e.without_url())))?;
         let url = built.url().clone();
         hook.before_send(&mut crate::hook::OutgoingAttempt {
             action: info,

@@ -3,8 +3,8 @@
 
 mod azure;
 mod family;
-mod hook;
 mod faults;
+mod hook;
 mod metadata;
 mod models;
 mod paging;
