@@ -20,7 +20,7 @@ fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
 /// The model holds only what is sound: an entry with a problem is left out (and whatever refers
 /// to it), so that the generator can still emit the rest and a user sees the spec's errors rather
 /// than a cascade of unresolved names.
-pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
+pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> (Spec, crate::nav::Tree) {
     let mut out = Spec::default();
     // Names declared with a problem: references to them are not reported again.
     let mut poisoned: HashSet<String> = HashSet::new();
@@ -90,8 +90,8 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> Spec {
     check_type_refs(&mut out, &poisoned, cx);
     check_bases(&mut out, cx);
     check_recursion(&mut out, cx);
-    check_navigation(&mut out, cx);
-    out
+    let tree = check_navigation(&mut out, cx);
+    (out, tree)
 }
 
 fn lower_fields(
@@ -1330,7 +1330,8 @@ fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
 }
 
 /// Paths that share a prefix navigate through the same methods: one name per segment and node.
-fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) {
+/// Returns the navigation tree of the actions that pass, built once here.
+fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) -> crate::nav::Tree {
     let mut seg_names: HashMap<String, String> = HashMap::new();
     spec.segments
         .retain(|(seg, item, sp)| match seg_names.get(seg) {
@@ -1346,14 +1347,27 @@ fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) {
                 true
             }
         });
-    let (_, conflicts) = crate::nav::Tree::build(spec);
+    let (mut tree, conflicts) = crate::nav::Tree::build(spec);
     let dropped: HashSet<usize> = conflicts.iter().map(|(i, _)| *i).collect();
     for (_, d) in conflicts {
         cx.push(d);
     }
-    let mut index = 0;
-    spec.actions.retain(|_| {
-        index += 1;
-        !dropped.contains(&(index - 1))
-    });
+    if !dropped.is_empty() {
+        let mut next = 0;
+        let new_index: Vec<Option<usize>> = (0..spec.actions.len())
+            .map(|i| {
+                (!dropped.contains(&i)).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        let mut index = 0;
+        spec.actions.retain(|_| {
+            index += 1;
+            !dropped.contains(&(index - 1))
+        });
+        tree.renumber(&new_index);
+    }
+    tree
 }

@@ -116,9 +116,8 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
             Err(e) => cx.push(toml_diagnostic(id, &e)),
         }
     }
-    let spec = check::lower(&parsed, &mut cx);
-    // The checker left out every action whose navigation clashed, so this build is clean.
-    let (tree, _) = nav::Tree::build(&spec);
+    // The checker builds the navigation tree once, leaving out every action that clashed.
+    let (spec, tree) = check::lower(&parsed, &mut cx);
     (spec, tree, cx.finish())
 }
 

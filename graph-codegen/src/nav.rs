@@ -90,11 +90,38 @@ impl Tree {
         };
         let mut errors = Vec::new();
         for (index, action) in spec.actions.iter().enumerate() {
+            let before = tree.nodes.len();
             if let Err(e) = tree.add(index, action, &items) {
+                // Nothing of an action left out stays in the tree.
+                tree.rollback(before);
                 errors.push((index, e));
             }
         }
         (tree, errors)
+    }
+
+    /// Removes the nodes from `len` on, and the edges that lead to them.
+    fn rollback(&mut self, len: usize) {
+        for n in self.nodes.drain(len..) {
+            self.type_names.remove(&n.type_name);
+        }
+        for node in &mut self.nodes {
+            node.edges.retain(|e| e.target < len);
+        }
+        let nodes = &self.nodes;
+        self.edges
+            .retain(|(node, _), edge| *node < len && *edge < nodes[*node].edges.len());
+    }
+
+    /// Renumbers the actions the tree refers to after some were left out of the spec:
+    /// `new_index[old]` is the action's new index.
+    pub fn renumber(&mut self, new_index: &[Option<usize>]) {
+        for node in &mut self.nodes {
+            node.action = new_index.get(node.action).copied().flatten().unwrap_or(0);
+            for call in &mut node.calls {
+                call.action = new_index.get(call.action).copied().flatten().unwrap_or(0);
+            }
+        }
     }
 
     fn add(
