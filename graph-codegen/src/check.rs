@@ -612,26 +612,12 @@ fn check_header(file: FileId, h: &spec::HeaderSpec, cx: &mut Ctxt) {
 }
 
 /// The methods every request builder has besides its body setters: the fixed ones, and those of
-/// the query options a page can list.
+/// the query options a page can list (both as the emitter names them).
 pub fn builder_methods() -> impl Iterator<Item = &'static str> {
-    const FIXED: &[&str] = &[
-        "send",
-        "stream",
-        "all",
-        "replace_body",
-        "call_options",
-        "consents_to_rsc",
-        "query",
-    ];
-    FIXED
-        .iter()
-        .copied()
+    crate::expand::requests::BUILDER_METHODS
+        .into_iter()
         .chain(QUERY_OPTIONS.iter().map(|(_, method, _)| *method))
 }
-
-/// The fields every model type has besides its declared ones: `@odata.type` and the fields the
-/// type does not declare.
-pub const MODEL_FIELDS: &[(&str, &str)] = &[("@odata.type", "odata_type"), ("", "additional")];
 
 /// A body field's setter cannot take the name of one of the request builder's own methods, and a
 /// model type's field cannot take the name of a field every model type has.
@@ -650,7 +636,7 @@ fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: &mut Ctxt) 
         );
     }
     if !in_body
-        && MODEL_FIELDS
+        && crate::expand::models::MODEL_FIELDS
             .iter()
             .any(|(w, r)| *w == wire.get_ref() || *r == rust)
     {
@@ -1116,11 +1102,11 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 /// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
 fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
-    let mut taken: HashMap<String, Option<String>> =
-        [("Self", None), ("ALL", None), ("PRIVILEGE_LEVELS", None)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+    // `Self`, and the statics the generated `actions` module has of its own.
+    let mut taken: HashMap<String, Option<String>> = std::iter::once("Self")
+        .chain(crate::expand::actions::STATICS)
+        .map(|k| (k.to_owned(), None))
+        .collect();
     let mut first = |rust: String, name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
         let (message, help) = match taken.get(&rust) {
             None => {

@@ -6,7 +6,11 @@ use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+/// The statics the `actions` module has besides one per action; no action id may make them.
+pub(crate) const STATICS: [&str; 2] = ["ALL", "PRIVILEGE_LEVELS"];
+
 pub(super) fn expand(cx: &Cx) -> TokenStream {
+    let [all_name, levels_name] = STATICS.map(|s| format_ident!("{s}"));
     let krate = cx.krate;
     let statics = cx
         .spec
@@ -21,7 +25,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     });
     let all = quote! {
         /// Every action of this spec, in spec order.
-        pub static ALL: &[&#krate::meta::ActionInfo] = &[#(#names),*];
+        pub static #all_name: &[&#krate::meta::ActionInfo] = &[#(#names),*];
     };
     let levels = cx.spec.levels.iter().map(|l| {
         let (permission, level, rsc) = (&l.permission, l.level, l.resource_specific);
@@ -31,7 +35,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     let levels = quote! {
         /// Microsoft's privilege level of the permissions this spec names, per permission type
         /// (from `permissions.json`); the permission planner ranks permissions by it.
-        pub static PRIVILEGE_LEVELS: &[#krate::meta::PrivilegeLevel] = &[#(#levels),*];
+        pub static #levels_name: &[#krate::meta::PrivilegeLevel] = &[#(#levels),*];
     };
     let body = block(statics.chain([all, levels]));
     quote! {

@@ -1,10 +1,10 @@
 //! Model -> Rust tokens: one submodule per generated product.
 
-mod actions;
+pub(crate) mod actions;
 mod gates;
-mod models;
+pub(crate) mod models;
 mod nav;
-mod requests;
+pub(crate) mod requests;
 
 use crate::model::{Spec, TypeRef};
 use crate::nav::Tree;

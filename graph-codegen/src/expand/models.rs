@@ -51,6 +51,11 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
+/// The fields every model type has besides its declared ones, as (wire name, Rust name): the
+/// `@odata.type`, and the fields the type does not declare (flattened, no wire name of its own).
+pub(crate) const MODEL_FIELDS: [(&str, &str); 2] =
+    [("@odata.type", "odata_type"), ("", "additional")];
+
 /// The bases of a type, nearest first (the checker ruled out cycles and unknown names).
 fn ancestors<'a>(t: &TypeDef, by_name: &HashMap<&str, &'a TypeDef>) -> Vec<&'a TypeDef> {
     let mut out: Vec<&TypeDef> = Vec::new();
@@ -214,18 +219,20 @@ pub(super) fn object(
             }
         })
         .collect();
+    let [(odata_wire, odata), (_, additional)] = MODEL_FIELDS;
+    let (odata, additional) = (format_ident!("{odata}"), format_ident!("{additional}"));
     let open_fields = open.then(|| {
-        inits.push(quote!(odata_type: ::std::option::Option::None));
-        inits.push(quote!(additional: ::std::default::Default::default()));
+        inits.push(quote!(#odata: ::std::option::Option::None));
+        inits.push(quote!(#additional: ::std::default::Default::default()));
         quote! {
             /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
             /// type's); `None` when absent.
-            #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
-            pub odata_type: ::std::option::Option<::std::string::String>,
+            #[serde(rename = #odata_wire, default, skip_serializing_if = "Option::is_none")]
+            pub #odata: ::std::option::Option<::std::string::String>,
             /// Every field Graph sent that this type does not declare, kept so that writing the
             /// value back loses nothing.
             #[serde(flatten)]
-            pub additional: #krate::__private::serde_json::Map<::std::string::String, #krate::__private::serde_json::Value>,
+            pub #additional: #krate::__private::serde_json::Map<::std::string::String, #krate::__private::serde_json::Value>,
         }
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {

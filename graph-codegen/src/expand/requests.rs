@@ -21,8 +21,27 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
+/// The methods every request builder may have besides its body setters and query options, in
+/// the order the emitter below binds them; the checker keeps body fields from taking them.
+pub(crate) const BUILDER_METHODS: [&str; 6] = [
+    "send",
+    "stream",
+    "all",
+    "replace_body",
+    "call_options",
+    "consents_to_rsc",
+];
+
 fn request(cx: &Cx, a: &Action) -> TokenStream {
     let krate = cx.krate;
+    let [
+        send,
+        stream,
+        all,
+        replace_body,
+        call_options,
+        consents_to_rsc,
+    ] = BUILDER_METHODS.map(|m| format_ident!("{m}"));
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
     let text = format!(
@@ -118,7 +137,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         ));
         quote! {
             #rsc_doc
-            pub fn consents_to_rsc(&self) -> bool {
+            pub fn #consents_to_rsc(&self) -> bool {
                 #(self.body.#rsc_fields.is_some())||*
             }
         }
@@ -131,7 +150,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         };
         quote! {
             #d
-            pub fn replace_body(mut self, body: #body_name) -> Self {
+            pub fn #replace_body(mut self, body: #body_name) -> Self {
                 self.body = body;
                 self
             }
@@ -161,20 +180,20 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             let item = rust_type(item, &super_models);
             quote! {
                 /// Sends the request and reads the first page.
-                pub async fn send(self) -> ::std::result::Result<#krate::Page<#item>, #krate::Error> {
+                pub async fn #send(self) -> ::std::result::Result<#krate::Page<#item>, #krate::Error> {
                     #execute.into_json()
                 }
 
                 /// Every item of the collection, fetched page by page as the stream is read. Each
                 /// page is one call with the retry policy; a next-page link is followed only on the
                 /// service root's scheme, host and port.
-                pub fn stream(self) -> #krate::PageStream<#item> {
+                pub fn #stream(self) -> #krate::PageStream<#item> {
                     #krate::__private::stream(self.client, Self::INFO, self.path, self.query, self.options)
                 }
 
                 /// Every item of the collection, across all pages.
-                pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<#item>, #krate::Error> {
-                    self.stream().collect_all().await
+                pub async fn #all(self) -> ::std::result::Result<::std::vec::Vec<#item>, #krate::Error> {
+                    self.#stream().collect_all().await
                 }
             }
         }
@@ -182,14 +201,14 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             let t = rust_type(t, &super_models);
             quote! {
                 /// Sends the request.
-                pub async fn send(#mutability self) -> ::std::result::Result<#t, #krate::Error> {
+                pub async fn #send(#mutability self) -> ::std::result::Result<#t, #krate::Error> {
                     #execute.into_json()
                 }
             }
         }
         None => quote! {
             /// Sends the request.
-            pub async fn send(#mutability self) -> ::std::result::Result<(), #krate::Error> {
+            pub async fn #send(#mutability self) -> ::std::result::Result<(), #krate::Error> {
                 #execute.into_unit()
             }
         },
@@ -234,7 +253,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             #(#query_methods)*
 
             /// Overrides the client's retry policy, timeouts or both for this call.
-            pub fn call_options(mut self, options: #krate::CallOptions) -> Self {
+            pub fn #call_options(mut self, options: #krate::CallOptions) -> Self {
                 self.options = options;
                 self
             }
