@@ -1,6 +1,7 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
-pub use crate::client::{CallOptions, Response};
+pub use crate::call::Response;
+pub use crate::client::CallOptions;
 pub use crate::path::PathBuilder;
 pub use crate::query::Query;
 pub use serde;

@@ -26,6 +26,7 @@
 mod auth;
 #[cfg(feature = "azure-identity")]
 mod azure;
+mod call;
 mod client;
 mod error;
 pub mod hook;

@@ -1,6 +1,6 @@
 //! Collections: one page (`Page<T>`), and every item across pages as a lazy stream.
 
-use crate::client::Request;
+use crate::call::Request;
 use crate::{Error, GraphClient};
 use futures_core::Stream;
 use std::pin::Pin;
