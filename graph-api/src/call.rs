@@ -144,9 +144,11 @@ impl GraphClient {
         );
         // With no subscriber listening the span is disabled; the call then runs without it.
         let call = if span.is_disabled() {
-            futures_util::future::Either::Left(self.attempts(request))
+            futures_util::future::Either::Left(self.attempts(request, tracing::Span::none()))
         } else {
-            futures_util::future::Either::Right(self.attempts(request).instrument(span))
+            futures_util::future::Either::Right(
+                self.attempts(request, span.clone()).instrument(span),
+            )
         };
         match options.call_timeout.or(self.inner.call_timeout) {
             Some(limit) => tokio::time::timeout(limit, call)
@@ -167,19 +169,20 @@ impl GraphClient {
         }
     }
 
-    async fn attempts(&self, request: &Request) -> Result<Response, Error> {
+    /// `span` is the call's own span (disabled when nothing listens): fields are recorded on it,
+    /// never on a caller's.
+    async fn attempts(&self, request: &Request, span: tracing::Span) -> Result<Response, Error> {
         let (info, options) = (request.info, &request.options);
         let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
         let attempt_timeout = options.attempt_timeout.or(self.inner.attempt_timeout);
         let client_request_id = crate::retry::new_guid();
-        let span = tracing::Span::current();
         span.record("client_request_id", client_request_id.as_str());
         let started = tokio::time::Instant::now();
         let mut attempt = 1;
         loop {
             span.record("attempts", attempt);
             let result = self
-                .attempt(request, &client_request_id, attempt, attempt_timeout)
+                .attempt(request, &client_request_id, attempt, attempt_timeout, &span)
                 .await;
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -211,12 +214,13 @@ impl GraphClient {
         client_request_id: &str,
         attempt: u32,
         timeout: Option<Duration>,
+        span: &tracing::Span,
     ) -> Result<Response, Error> {
         let token = self.inner.auth.token().await?;
         let info = request.info;
         let req = self.outgoing(request, &token, client_request_id, attempt, timeout)?;
         let Some(hook) = &self.inner.hook else {
-            return self.transport(req, request, token).await;
+            return self.transport(req, request, token, span).await;
         };
         let mut built = req
             .build()
@@ -231,9 +235,9 @@ impl GraphClient {
         });
         let started = tokio::time::Instant::now();
         let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
-        let result = self.transport(req, request, token).await;
+        let result = self.transport(req, request, token, span).await;
         let (status, request_id, error) = match &result {
-            Ok(r) => (Some(r.status), None, None),
+            Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
             Err(e) => (
                 e.api().map(|a| a.status),
                 e.api().and_then(|a| a.request_id.as_deref()),
@@ -296,6 +300,7 @@ impl GraphClient {
         req: reqwest::RequestBuilder,
         request: &Request,
         token: crate::auth::Bearer,
+        span: &tracing::Span,
     ) -> Result<Response, Error> {
         let info = request.info;
         let resp = req.send().await.map_err(|e| {
@@ -309,14 +314,14 @@ impl GraphClient {
             }
         })?;
         let status = resp.status().as_u16();
-        let span = tracing::Span::current();
         span.record("http.status", status);
-        if let Some(id) = resp
+        let request_id = resp
             .headers()
             .get("request-id")
             .and_then(|v| v.to_str().ok())
-        {
-            span.record("request_id", id);
+            .map(str::to_owned);
+        if let Some(id) = &request_id {
+            span.record("request_id", id.as_str());
         }
         let success = (200..300).contains(&status);
         // Error answers keep their headers (request ids, Retry-After); successes need none.
@@ -332,6 +337,7 @@ impl GraphClient {
         if success {
             Ok(Response {
                 status,
+                request_id,
                 body: bytes,
             })
         } else {
@@ -379,6 +385,8 @@ impl Request {
 #[derive(Debug)]
 pub struct Response {
     status: u16,
+    /// Graph's `request-id` for the answer, when it sent one.
+    request_id: Option<String>,
     body: bytes::Bytes,
 }
 

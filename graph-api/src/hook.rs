@@ -36,8 +36,9 @@ pub trait AttemptHook: Send + Sync + 'static {
         let _ = attempt;
     }
 
-    /// Called after each attempt: its status (or none, when it failed on the way) and how long it
-    /// took from sending to the last byte of the answer.
+    /// Called after each attempt that was sent: its status (or none, when it failed on the way)
+    /// and how long it took from sending to the last byte of the answer. An attempt cut off by
+    /// the call's timeout, or that never got a token, is not reported.
     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
         let _ = outcome;
     }

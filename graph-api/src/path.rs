@@ -116,6 +116,8 @@ pub(crate) const fn keep_table(extra: &[u8]) -> [bool; 256] {
     }
     let mut i = 0;
     while i < extra.len() {
+        // Kept runs are copied as `str` slices, so only ASCII may be kept.
+        assert!(extra[i] < 0x80, "only ASCII bytes can be kept");
         t[extra[i] as usize] = true;
         i += 1;
     }

@@ -209,14 +209,28 @@ fn exact(candidates: &[Candidate], n: usize) -> Vec<usize> {
     Vec::new()
 }
 
-/// For many actions: repeatedly the candidate covering the most uncovered actions (the least
-/// privileged first on ties), then every permission that turned out redundant dropped.
+/// For many actions: the lowest rank whose candidates cover every action (least privilege
+/// first, as `exact`), then among those, repeatedly the one covering the most uncovered actions
+/// (the least privileged first on ties), then the redundant ones dropped, most privileged first.
 fn greedy(candidates: &[Candidate], usable: &[Vec<&'static str>]) -> Vec<usize> {
     let covers = |c: &Candidate, i: usize| usable[i].contains(&c.permission);
+    let covers_all =
+        |set: &[usize]| (0..usable.len()).all(|i| set.iter().any(|&c| covers(&candidates[c], i)));
+    // Candidates are sorted by rank: the shortest prefix that covers everything.
+    let mut allowed = candidates.len();
+    for end in 1..=candidates.len() {
+        let prefix: Vec<usize> = (0..end).collect();
+        if (end == candidates.len() || candidates[end].rank != candidates[end - 1].rank)
+            && covers_all(&prefix)
+        {
+            allowed = end;
+            break;
+        }
+    }
     let mut uncovered: Vec<usize> = (0..usable.len()).collect();
     let mut chosen: Vec<usize> = Vec::new();
     while !uncovered.is_empty() {
-        let Some(best) = (0..candidates.len()).max_by_key(|&c| {
+        let Some(best) = (0..allowed).max_by_key(|&c| {
             let n = uncovered
                 .iter()
                 .filter(|&&i| covers(&candidates[c], i))
@@ -228,7 +242,8 @@ fn greedy(candidates: &[Candidate], usable: &[Vec<&'static str>]) -> Vec<usize> 
         uncovered.retain(|&i| !covers(&candidates[best], i));
         chosen.push(best);
     }
-    // Drop the most privileged redundant ones first.
+    chosen.sort_unstable();
+    // Candidates are in rank order, so from the end is most privileged first.
     for k in (0..chosen.len()).rev() {
         let without: Vec<usize> = chosen
             .iter()
@@ -236,11 +251,10 @@ fn greedy(candidates: &[Candidate], usable: &[Vec<&'static str>]) -> Vec<usize> 
             .filter(|(j, _)| *j != k)
             .map(|(_, c)| *c)
             .collect();
-        if (0..usable.len()).all(|i| without.iter().any(|&c| covers(&candidates[c], i))) {
+        if covers_all(&without) {
             chosen = without;
         }
     }
-    chosen.sort_unstable();
     chosen
 }
 
@@ -267,6 +281,8 @@ struct Claims {
     roles: Option<Vec<String>>,
     #[serde(default)]
     tid: Option<String>,
+    #[serde(default)]
+    idtyp: Option<String>,
 }
 
 impl TokenPermissions {
@@ -298,22 +314,33 @@ impl TokenPermissions {
                 kind: PermissionType::Application,
                 permissions: roles,
             }),
+            // An app token granted nothing has no `roles` claim at all.
+            (None, None) if claims.idtyp.as_deref() == Some("app") => Some(TokenPermissions {
+                kind: PermissionType::Application,
+                permissions: Vec::new(),
+            }),
             (None, None) => None,
         }
     }
 
     /// Whether the token holds one of the permissions that can call `info` (taking resource-
-    /// specific consent into account), or `Err` with what to add.
+    /// specific consent into account), or `Err` with what to add. A resource-specific permission
+    /// is granted per chat or team and never shows in the token, so where the table lists one
+    /// the token may be able to call the action all the same: that is left to Graph.
     pub fn check(
         &self,
         info: &'static ActionInfo,
         rsc_consent: bool,
     ) -> Result<(), MissingPermission> {
         let usable = info.permissions.usable(self.kind, rsc_consent);
-        if usable
-            .iter()
-            .any(|p| self.permissions.iter().any(|h| h.eq_ignore_ascii_case(p)))
-        {
+        let resource_specific = |p: &str| {
+            crate::actions::PRIVILEGE_LEVELS
+                .iter()
+                .any(|l| l.resource_specific && l.permission == p)
+        };
+        if usable.iter().any(|p| {
+            resource_specific(p) || self.permissions.iter().any(|h| h.eq_ignore_ascii_case(p))
+        }) {
             return Ok(());
         }
         // The permission to add is the planner's choice for this one action.
@@ -477,6 +504,24 @@ mod tests {
     }
 
     #[test]
+    fn many_actions_still_get_least_privilege_first() {
+        // Each of 25 actions has its own level-1 permission; one level-4 permission covers all.
+        let levels: Vec<PrivilegeLevel> = (0..25)
+            .map(|i| level(Box::leak(format!("Own{i}.Read").into_boxed_str()), 1))
+            .chain([level("Directory.ReadWrite.All", 4)])
+            .collect();
+        let actions: Vec<&'static ActionInfo> = (0..25)
+            .map(|i| {
+                let id: &'static str = Box::leak(format!("a{i}").into_boxed_str());
+                action(id, levels[i].permission, &["Directory.ReadWrite.All"])
+            })
+            .collect();
+        let plan = plan(&actions, APP, false, &[&levels]).expect("plan");
+        assert_eq!(plan.len(), 25, "{:?}", names(&plan));
+        assert!(!names(&plan).contains(&"Directory.ReadWrite.All"));
+    }
+
+    #[test]
     fn actions_the_type_cannot_call_are_named() {
         let a = action("a", "A.Read", &[]);
         let err = plan(&[a], PermissionType::Delegated, false, &[]).expect_err("no delegated row");
@@ -572,6 +617,10 @@ mod tests {
         )))
         .expect("personal");
         assert_eq!(p.kind, PermissionType::DelegatedPersonal);
+        let app = TokenPermissions::from_jwt(&jwt(r#"{"idtyp":"app","appid":"x"}"#))
+            .expect("an app token granted nothing");
+        assert_eq!(app.kind, PermissionType::Application);
+        assert!(app.permissions.is_empty());
         for opaque in [
             "",
             "opaque-token",

@@ -116,10 +116,14 @@ impl Tree {
     /// Renumbers the actions the tree refers to after some were left out of the spec:
     /// `new_index[old]` is the action's new index.
     pub fn renumber(&mut self, new_index: &[Option<usize>]) {
-        for node in &mut self.nodes {
-            node.action = new_index.get(node.action).copied().flatten().unwrap_or(0);
+        // Only actions that were kept are in the tree (a left-out one was rolled back).
+        let renumbered = |i: usize| new_index.get(i).copied().flatten();
+        for (n, node) in self.nodes.iter_mut().enumerate() {
+            if n > 0 {
+                node.action = renumbered(node.action).unwrap_or(node.action);
+            }
             for call in &mut node.calls {
-                call.action = new_index.get(call.action).copied().flatten().unwrap_or(0);
+                call.action = renumbered(call.action).unwrap_or(call.action);
             }
         }
     }

@@ -19,6 +19,15 @@ const USAGE: &str = "usage:
       print a synthetic spec of that many actions (for scale tests)
 exit codes: 0 clean, 1 findings, 2 unusable input";
 
+/// Writes to standard output; a closed pipe (`graph-spec expand spec | head`) ends the output
+/// quietly instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -29,7 +38,7 @@ fn main() -> ExitCode {
         Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
         Some((cmd, [n])) if cmd == "synth" => match n.parse() {
             Ok(n) => {
-                print!("{}", graph_codegen::synth::synthetic(n));
+                out!("{}", graph_codegen::synth::synthetic(n));
                 Ok(ExitCode::SUCCESS)
             }
             Err(_) => Err(format!("`{n}` is not a number of actions")),
@@ -98,7 +107,7 @@ fn check(paths: &[String], cwd: &Path) -> ExitCode {
             failed = true;
         } else {
             let files = generated.sources.files().count();
-            println!("ok: {p} ({files} file(s))");
+            out!("ok: {p} ({files} file(s))");
         }
     }
     if failed {
@@ -116,7 +125,7 @@ fn expand(path: &Path, cwd: &Path) -> ExitCode {
     }
     match graph_codegen::pretty(&generated.tokens) {
         Ok(code) => {
-            print!("{code}");
+            out!("{code}");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -154,10 +163,10 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let (sources, spec) = load(spec_path, cwd)?;
     let found = graph_codegen::permissions::drift(&spec, &source);
     for d in &found {
-        println!("{}", d.render(&sources));
+        out!("{}", d.render(&sources));
     }
     if found.is_empty() {
-        println!(
+        out!(
             "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}",
             spec.actions.len(),
             spec.levels.len()
@@ -301,7 +310,7 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
         };
         match graph_api::permissions::plan(&actions, kind, rsc, &[&levels]) {
             Ok(plan) => {
-                println!(
+                out!(
                     "{label} permissions for {} action(s){consent}:",
                     actions.len()
                 );
@@ -309,11 +318,11 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                     let level = p
                         .level
                         .map_or("no level".to_owned(), |l| format!("level {l}"));
-                    println!("  {} ({level}): {}", p.permission, p.covers.join(", "));
+                    out!("  {} ({level}): {}", p.permission, p.covers.join(", "));
                 }
             }
             Err(e) => {
-                println!("{label}{consent}: {e}");
+                out!("{label}{consent}: {e}");
                 failed = true;
             }
         }

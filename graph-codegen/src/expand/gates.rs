@@ -78,7 +78,7 @@ impl Gates {
                 stack.extend(fields.get(t).into_iter().flatten());
             }
         }
-        let mut types = HashMap::new();
+        let mut types: HashMap<String, Gate> = HashMap::new();
         let declared = spec
             .types
             .iter()
@@ -90,6 +90,27 @@ impl Gates {
                 _ => file_gate(span.file),
             };
             types.insert(name.clone(), gate);
+        }
+        // A type is on whenever a type that refers to it (a field's type, a base) is on, also
+        // for types no action uses: widen until nothing changes.
+        loop {
+            let mut changed = false;
+            for t in &spec.types {
+                let outer = types.get(&t.name).cloned().unwrap_or(None);
+                for inner in fields.get(t.name.as_str()).into_iter().flatten() {
+                    let Some(current) = types.get(*inner) else {
+                        continue;
+                    };
+                    let widened = either(current, &outer);
+                    if widened != *current {
+                        types.insert((*inner).to_owned(), widened);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
         }
         let mut nodes = vec![None; tree.nodes.len()];
         node_gate(tree, 0, &actions, &mut nodes);
@@ -154,6 +175,21 @@ pub(crate) fn gate(gate: &Gate, items: TokenStream) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_is_on_whenever_a_type_referring_to_it_is() {
+        let text = "feature = \"fb\"\n[types.Thing]\ndoc = \"t\"\n[types.Thing.fields.id]\ntype = \"string\"\n";
+        let other = "feature = \"fa\"\n[types.Holder]\ndoc = \"h\"\n[types.Holder.fields.thing]\ntype = \"Thing\"\n";
+        let mut map = crate::SourceMap::default();
+        map.add(crate::SourceFile::new("a.toml", "a.toml", other));
+        map.add(crate::SourceFile::new("b.toml", "b.toml", text));
+        let (spec, tree, diags) = crate::load(&map);
+        assert!(diags.is_empty(), "{diags:?}");
+        let g = Gates::compute(&spec, &tree);
+        let set = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect());
+        assert_eq!(g.types["Holder"], set(&["fa"]));
+        assert_eq!(g.types["Thing"], set(&["fa", "fb"]));
+    }
 
     #[test]
     fn every_item_and_method_gets_the_attribute() {

@@ -63,7 +63,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
         },
         Some(trait_name) => {
-            traits.push(trait_name.clone());
+            traits.push((trait_name.clone(), TokenStream::new()));
             let sigs = root_methods.iter().map(signature_of);
             let d = " Navigation methods generated from this crate's spec, for `GraphClient`.";
             quote! {
@@ -93,7 +93,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
             let name = format_ident!("{}{}", trait_name, base);
             let base = format_ident!("{}", base);
-            traits.push(name.clone());
+            traits.push((name.clone(), super::gate_attr(&cx.gates.nodes[i])));
             let sigs = methods.iter().map(signature_of);
             let d = format!(
                 " Navigation methods generated from this crate's spec for `{}`, a point graph-api already has.",
@@ -115,11 +115,12 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
         }
     }
     let prelude = (!traits.is_empty()).then(|| {
+        let (traits, cfgs): (Vec<_>, Vec<_>) = traits.into_iter().unzip();
         quote! {
             /// Every extension trait of this spec, to bring its methods into scope with one
             /// `use ...::prelude::*;`.
             pub mod prelude {
-                #( pub use super::#traits as _; )*
+                #( #cfgs pub use super::#traits as _; )*
             }
         }
     });

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 struct Seen {
     before: Vec<(u32, Option<String>, bool, bool)>,
-    after: Vec<(u32, Option<u16>, bool)>,
+    after: Vec<(u32, Option<u16>, bool, Option<String>)>,
 }
 
 struct Recorder(Arc<Mutex<Seen>>);
@@ -39,6 +39,7 @@ impl AttemptHook for Recorder {
             outcome.attempt,
             outcome.status,
             outcome.error.is_some() == (outcome.status != Some(204)),
+            outcome.request_id.map(str::to_owned),
         ));
     }
 }
@@ -53,7 +54,7 @@ async fn every_attempt_carries_the_hooks_header_and_is_observed() {
         if *n == 1 {
             Reply::graph_error(429, "TooManyRequests", "slow down").with_header("Retry-After", "1")
         } else {
-            Reply::status(204)
+            Reply::status(204).with_header("request-id", "r-2")
         }
     })
     .await
@@ -92,6 +93,17 @@ async fn every_attempt_carries_the_hooks_header_and_is_observed() {
         [(1, None, true, true), (2, None, true, true)],
         "attempt numbers, no credentials shown, header set, own headers refused"
     );
-    assert_eq!(seen.after, [(1, Some(429), true), (2, Some(204), true)]);
+    assert_eq!(
+        seen.after,
+        [
+            (
+                1,
+                Some(429),
+                true,
+                Some("00000000-0000-0000-0000-00000000beef".to_owned())
+            ),
+            (2, Some(204), true, Some("r-2".to_owned()))
+        ]
+    );
     assert!(!format!("{:?}", client).contains("secret-signature"));
 }

@@ -87,7 +87,7 @@ async fn consenting_to_resource_specific_permissions_rules_out_what_the_note_nam
     let s = server(Reply::status(204)).await;
     let c = client(
         &s,
-        &application(&["TeamsAppInstallation.ReadWriteSelfForChat.All"]),
+        &delegated("TeamsAppInstallation.ReadWriteSelfForChat"),
         true,
     );
     c.chat("c")
@@ -107,12 +107,35 @@ async fn consenting_to_resource_specific_permissions_rules_out_what_the_note_nam
     let Error::MissingPermission(m) = &err else {
         panic!("expected MissingPermission, got {err:?}");
     };
-    assert_eq!(m.kind, PermissionType::Application);
-    // The least privileged tenant-wide permission that remains (Chat.Manage.Chat, listed
-    // first, is resource-specific).
-    assert_eq!(
-        m.add,
-        Some("TeamsAppInstallation.ManageSelectedForChat.All")
+    assert_eq!(m.kind, PermissionType::Delegated);
+    assert_eq!(m.add, Some("TeamsAppInstallation.ManageSelectedForChat"));
+    assert_eq!(s.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_action_a_resource_specific_grant_can_call_is_left_to_graph() {
+    // Application tokens never list resource-specific grants (such as Chat.Manage.Chat,
+    // consented per chat), and the upgrade's table lists one: the call goes out.
+    let s = server(Reply::status(204)).await;
+    client(&s, &application(&["User.Read.All"]), true)
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect("left to Graph");
+    assert_eq!(s.requests().len(), 1);
+    // The catalog's table has no resource-specific permission: refused before sending.
+    let err = client(&s, &application(&["User.Read.All"]), true)
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("add `AppCatalog.Read.All`"),
+        "{err}"
     );
     assert_eq!(s.requests().len(), 1);
 }
