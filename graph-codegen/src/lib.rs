@@ -35,6 +35,9 @@ pub struct Generated {
     pub diagnostics: Vec<Diagnostic>,
     /// The navigation this spec makes, as the base that downstream specs extend.
     pub index: nav::BaseIndex,
+    /// The same, one entry per node and feature gate, for a base crate built with only some of
+    /// its features.
+    pub gated_index: Vec<nav::BaseNode>,
 }
 
 impl Generated {
@@ -166,6 +169,7 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
                 tokens,
                 diagnostics: vec![d],
                 index: tree.index(),
+                gated_index: Vec::new(),
             };
         }
     };
@@ -174,11 +178,13 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
         diagnostics.extend(tree.clashes(&spec, base));
     }
     let tokens = expand::expand(&spec, &tree, opts);
+    let gated_index = expand::gated_index(&spec, &tree);
     Generated {
         sources,
         tokens,
         diagnostics,
         index: tree.index(),
+        gated_index,
     }
 }
 

@@ -319,6 +319,32 @@ pub struct BaseNode {
     pub type_name: String,
     /// Its navigation and action methods.
     pub methods: Vec<String>,
+    /// The base crate's cargo features any of which compiles the node; `None` when it always is.
+    pub features: Option<Vec<String>>,
+}
+
+impl BaseIndex {
+    /// One node per prefix, with the methods of every entry for it (entries differ when the
+    /// base crate compiles some of a node's methods only with some features).
+    pub fn merge(entries: impl IntoIterator<Item = BaseNode>) -> BaseIndex {
+        let mut nodes: Vec<BaseNode> = Vec::new();
+        for e in entries {
+            match nodes.iter_mut().find(|n| n.prefix == e.prefix) {
+                Some(n) => {
+                    for m in e.methods {
+                        if !n.methods.contains(&m) {
+                            n.methods.push(m);
+                        }
+                    }
+                }
+                None => nodes.push(BaseNode {
+                    features: None,
+                    ..e
+                }),
+            }
+        }
+        BaseIndex { nodes }
+    }
 }
 
 /// A prefix with every parameter written `{}`, so that `{chat-id}` and `{id}` compare equal.
@@ -355,6 +381,7 @@ impl Tree {
                         .map(|e| e.accessor.clone())
                         .chain(n.calls.iter().map(|c| c.name.clone()))
                         .collect(),
+                    features: None,
                 })
                 .collect(),
         }

@@ -94,12 +94,13 @@ fn parse_base(input: ParseStream) -> syn::Result<graph_codegen::nav::BaseIndex> 
             prefix: prefix.value(),
             type_name: type_name.value(),
             methods: methods.iter().map(LitStr::value).collect(),
+            features: None,
         });
         if !list.is_empty() {
             list.parse::<Token![,]>()?;
         }
     }
-    Ok(graph_codegen::nav::BaseIndex { nodes })
+    Ok(graph_codegen::nav::BaseIndex::merge(nodes))
 }
 
 /// Generates models, action metadata, request builders and navigation methods from the spec
@@ -157,23 +158,7 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     let generated = graph_codegen::generate(&path, &manifest, &opts);
     // graph-api's own expansion also writes the macro that hands downstream invocations its
     // navigation.
-    let forward = own.then(|| {
-        let reserve = &input_reserve;
-        let nodes = generated.index.nodes.iter().map(|n| {
-            let (prefix, ty) = (&n.prefix, &n.type_name);
-            let methods = n.methods.iter().chain(reserve);
-            quote!((#prefix, #ty, [#(#methods),*]))
-        });
-        quote! {
-            #[doc(hidden)]
-            #[macro_export]
-            macro_rules! __graph_api_spec_with_base {
-                ($($input:tt)*) => {
-                    $crate::spec!(@base [#(#nodes),*] $($input)*);
-                };
-            }
-        }
-    });
+    let forward = own.then(|| forwarding(&generated.gated_index, &input_reserve));
     let tracked = generated
         .sources
         .paths()
@@ -187,6 +172,74 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     // On errors the sound part of the spec is still emitted, so code using it does not fail too.
     let tokens = generated.tokens;
     quote! { #track #(#errors)* #tokens #forward }
+}
+
+/// The macros that hand a downstream invocation graph-api's navigation: only the nodes that the
+/// features graph-api was built with compile. Nodes always compiled start the list; then one
+/// macro per distinct feature gate adds its nodes, or nothing, by how graph-api was built, and
+/// hands on to the next; the last calls `spec!` with the whole list.
+fn forwarding(
+    index: &[graph_codegen::nav::BaseNode],
+    reserve: &[String],
+) -> proc_macro2::TokenStream {
+    let entry = |n: &graph_codegen::nav::BaseNode| {
+        let (prefix, ty) = (&n.prefix, &n.type_name);
+        let methods = n.methods.iter().chain(reserve);
+        quote!((#prefix, #ty, [#(#methods),*]),)
+    };
+    let always = index.iter().filter(|n| n.features.is_none()).map(entry);
+    let mut gates: Vec<&Vec<String>> = Vec::new();
+    for n in index {
+        if let Some(f) = &n.features
+            && !gates.contains(&f)
+        {
+            gates.push(f);
+        }
+    }
+    let name = |k: usize| quote::format_ident!("__graph_api_spec_with_base_{}", k);
+    let steps = gates.iter().enumerate().map(|(k, gate)| {
+        let (this, next) = (name(k), name(k + 1));
+        let entries = index
+            .iter()
+            .filter(|n| n.features.as_ref() == Some(*gate))
+            .map(entry);
+        quote! {
+            #[doc(hidden)]
+            #[macro_export]
+            #[cfg(any(#(feature = #gate),*))]
+            macro_rules! #this {
+                ([$($acc:tt)*] $($input:tt)*) => {
+                    $crate::#next!([$($acc)* #(#entries)*] $($input)*);
+                };
+            }
+            #[doc(hidden)]
+            #[macro_export]
+            #[cfg(not(any(#(feature = #gate),*)))]
+            macro_rules! #this {
+                ([$($acc:tt)*] $($input:tt)*) => {
+                    $crate::#next!([$($acc)*] $($input)*);
+                };
+            }
+        }
+    });
+    let (first, last) = (name(0), name(gates.len()));
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __graph_api_spec_with_base {
+            ($($input:tt)*) => {
+                $crate::#first!([#(#always)*] $($input)*);
+            };
+        }
+        #(#steps)*
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #last {
+            ([$($acc:tt)*] $($input:tt)*) => {
+                $crate::spec!(@base [$($acc)*] $($input)*);
+            };
+        }
+    }
 }
 
 /// Resolves the spec path against the crate folder, refusing absolute and escaping paths.

@@ -158,3 +158,38 @@ pub(crate) fn describe_plain(ty: &TypeRef) -> String {
         other => format!("{other:?}").to_lowercase(),
     }
 }
+
+/// The navigation index as entries per feature gate: one entry per node and gate, with the
+/// node's methods that gate compiles (`features: None` for those always compiled).
+pub(crate) fn gated_index(spec: &Spec, tree: &Tree) -> Vec<crate::nav::BaseNode> {
+    let gates = gates::Gates::compute(spec, tree);
+    let shape_of = tree.index();
+    let mut out = Vec::new();
+    for (i, node) in tree.nodes.iter().enumerate() {
+        let mut groups: Vec<(gates::Gate, Vec<String>)> = Vec::new();
+        let methods = node
+            .edges
+            .iter()
+            .map(|e| (&gates.nodes[e.target], e.accessor.clone()))
+            .chain(
+                node.calls
+                    .iter()
+                    .map(|c| (&gates.actions[c.action], c.name.clone())),
+            );
+        for (gate, name) in methods {
+            match groups.iter_mut().find(|(g, _)| g == gate) {
+                Some((_, names)) => names.push(name),
+                None => groups.push((gate.clone(), vec![name])),
+            }
+        }
+        for (gate, methods) in groups {
+            out.push(crate::nav::BaseNode {
+                prefix: shape_of.nodes[i].prefix.clone(),
+                type_name: node.type_name.clone(),
+                methods,
+                features: gate.map(|set| set.into_iter().collect()),
+            });
+        }
+    }
+    out
+}
