@@ -55,14 +55,6 @@ impl Query {
         self.options.is_empty()
     }
 
-    /// The value of an option, as given.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .find(|o| o.name == name)
-            .map(|o| o.value.as_str())
-    }
-
     /// The headers the options set require, each once.
     pub fn headers(&self) -> impl Iterator<Item = &(&'static str, &'static str)> {
         self.options

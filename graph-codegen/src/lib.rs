@@ -168,7 +168,7 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
                 sources: SourceMap::default(),
                 tokens,
                 diagnostics: vec![d],
-                index: tree.index(),
+                index: nav::BaseIndex::default(),
                 gated_index: Vec::new(),
             };
         }
@@ -177,13 +177,12 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
     if let Some(base) = &opts.base {
         diagnostics.extend(tree.clashes(&spec, base));
     }
-    let tokens = expand::expand(&spec, &tree, opts);
-    let gated_index = expand::gated_index(&spec, &tree);
+    let (tokens, gated_index) = expand::expand_indexed(&spec, &tree, opts);
     Generated {
         sources,
         tokens,
         diagnostics,
-        index: tree.index(),
+        index: nav::BaseIndex::merge(gated_index.clone()),
         gated_index,
     }
 }

@@ -366,27 +366,6 @@ pub fn shape(prefix: &str) -> String {
 }
 
 impl Tree {
-    /// This tree as the base of downstream specs.
-    pub fn index(&self) -> BaseIndex {
-        BaseIndex {
-            nodes: self
-                .nodes
-                .iter()
-                .map(|n| BaseNode {
-                    prefix: shape(&n.prefix),
-                    type_name: n.type_name.clone(),
-                    methods: n
-                        .edges
-                        .iter()
-                        .map(|e| e.accessor.clone())
-                        .chain(n.calls.iter().map(|c| c.name.clone()))
-                        .collect(),
-                    features: None,
-                })
-                .collect(),
-        }
-    }
-
     /// The base node each of this tree's nodes extends, if any (index-aligned with `nodes`).
     pub fn extended<'b>(&self, base: &'b BaseIndex) -> Vec<Option<&'b BaseNode>> {
         let by_shape: HashMap<&str, &BaseNode> =

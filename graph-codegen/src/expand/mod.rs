@@ -56,6 +56,16 @@ pub(crate) struct Cx<'a> {
 
 /// Expands a checked spec into the items of the generated API.
 pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
+    expand_indexed(spec, tree, opts).0
+}
+
+/// The items of the generated API, and the navigation they make as the index downstream specs
+/// extend: one entry per node and feature gate (see [`gated_index`]), from the same gates.
+pub(crate) fn expand_indexed(
+    spec: &Spec,
+    tree: &Tree,
+    opts: &Options,
+) -> (TokenStream, Vec<crate::nav::BaseNode>) {
     let krate = &opts.krate;
     let serde_crate = format!("{}::__private::serde", krate.to_string().replace(' ', ""));
     let enums = spec.enums.iter().map(|e| e.name.as_str()).collect();
@@ -88,7 +98,7 @@ pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
     let nav = nav::expand(&cx, opts.extension_trait.as_ref());
     let mut out = TokenStream::new();
     out.extend([models, actions, requests, nav]);
-    out
+    (out, gated_index(tree, &cx.gates))
 }
 
 pub(crate) use gates::{attr as gate_attr, gate};
@@ -161,11 +171,9 @@ pub(crate) fn describe_plain(ty: &TypeRef) -> String {
 
 /// The navigation index as entries per feature gate: one entry per node and gate, with the
 /// node's methods that gate compiles (`features: None` for those always compiled).
-pub(crate) fn gated_index(spec: &Spec, tree: &Tree) -> Vec<crate::nav::BaseNode> {
-    let gates = gates::Gates::compute(spec, tree);
-    let shape_of = tree.index();
+fn gated_index(tree: &Tree, gates: &gates::Gates) -> Vec<crate::nav::BaseNode> {
     let mut out = Vec::new();
-    for (i, node) in tree.nodes.iter().enumerate() {
+    for node in &tree.nodes {
         let mut groups: Vec<(gates::Gate, Vec<String>)> = Vec::new();
         let methods = node
             .edges
@@ -184,7 +192,7 @@ pub(crate) fn gated_index(spec: &Spec, tree: &Tree) -> Vec<crate::nav::BaseNode>
         }
         for (gate, methods) in groups {
             out.push(crate::nav::BaseNode {
-                prefix: shape_of.nodes[i].prefix.clone(),
+                prefix: crate::nav::shape(&node.prefix),
                 type_name: node.type_name.clone(),
                 methods,
                 features: gate.map(|set| set.into_iter().collect()),
