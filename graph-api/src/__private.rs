@@ -4,11 +4,200 @@ pub use crate::call::Response;
 pub use crate::client::CallOptions;
 pub use crate::path::PathBuilder;
 pub use crate::query::Query;
-pub use serde;
+pub use crate::{Error, GraphClient, Page, PageStream};
+pub use serde::{self, Deserialize, Serialize};
 pub use serde_json;
 
+/// The undeclared fields a model type keeps.
+pub type Map = serde_json::Map<String, serde_json::Value>;
+
 use crate::meta::ActionInfo;
-use crate::{Error, GraphClient};
+use std::future::Future;
+
+/// A point on the way to an action: the client and the path so far. Every generated navigation
+/// type wraps one.
+#[derive(Debug, Clone)]
+pub struct Nav<'a> {
+    /// The client the call will go through.
+    pub client: &'a GraphClient,
+    /// The path so far.
+    pub path: PathBuilder,
+}
+
+impl<'a> Nav<'a> {
+    /// The service root.
+    pub fn root(client: &'a GraphClient) -> Self {
+        Nav {
+            client,
+            path: PathBuilder::root(),
+        }
+    }
+
+    /// One literal segment further.
+    #[must_use]
+    pub fn segment(mut self, literal: &'static str) -> Self {
+        self.path = self.path.segment(literal);
+        self
+    }
+
+    /// One caller id further (checked and encoded; see [`PathBuilder::param`]).
+    #[must_use]
+    pub fn param(mut self, name: &'static str, value: &str, allow_slash: bool) -> Self {
+        self.path = self.path.param(name, value, allow_slash);
+        self
+    }
+
+    /// The request of the action at this point, with its body (`()` for none).
+    pub fn request<B: Body>(self, body: B) -> Request<'a, B> {
+        Request {
+            client: self.client,
+            path: self.path,
+            body,
+            query: Query::new(),
+            options: CallOptions::default(),
+            binds: Vec::new(),
+        }
+    }
+}
+
+/// A request body: the JSON an action sends (`()`: no body), and whether it consents to
+/// resource-specific permissions.
+pub trait Body: serde::Serialize {
+    /// Whether this body consents to resource-specific permissions (the preflight and the 403
+    /// hint then leave out the permissions the action's notes name).
+    fn consents_to_rsc(&self) -> bool {
+        false
+    }
+
+    /// The bytes sent, serialized once so every attempt sends the same ones; `None`: no body.
+    fn encode(&self) -> Option<Result<Vec<u8>, Error>> {
+        Some(json_body(self))
+    }
+}
+
+impl Body for () {
+    fn encode(&self) -> Option<Result<Vec<u8>, Error>> {
+        None
+    }
+}
+
+/// An `@odata.bind` field of a body: how to write the URL into it, and the path it names.
+type Bind<B> = (fn(&mut B, String), PathBuilder);
+
+/// What every request builder holds: where the call goes, its body, query options, call
+/// options and `@odata.bind` fields. The generated builders wrap one and add the action's own
+/// setters.
+#[derive(Debug, Clone)]
+pub struct Request<'a, B> {
+    client: &'a GraphClient,
+    path: PathBuilder,
+    /// The request body.
+    pub body: B,
+    query: Query,
+    options: CallOptions,
+    binds: Vec<Bind<B>>,
+}
+
+impl<'a, B: Body> Request<'a, B> {
+    /// Fills an `@odata.bind` field at send time with the URL of `path` under the client's own
+    /// service root.
+    #[must_use]
+    pub fn bind(mut self, set: fn(&mut B, String), path: PathBuilder) -> Self {
+        self.binds.push((set, path));
+        self
+    }
+
+    /// Sets a query option (see [`Query::set_with`]).
+    #[must_use]
+    pub fn query(mut self, name: &'static str, value: String, headers: Headers) -> Self {
+        self.query = self.query.set_with(name, value, headers);
+        self
+    }
+
+    /// Overrides the client's retry policy and timeouts for this call.
+    #[must_use]
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The call, ready to go: bound URLs written into the body, the body serialized.
+    fn into_call(mut self, info: &'static ActionInfo) -> Result<Call<'a>, Error> {
+        for (set, path) in std::mem::take(&mut self.binds) {
+            set(&mut self.body, bind_url(self.client, path)?);
+        }
+        let body = self.body.encode().transpose()?;
+        Ok(Call {
+            client: self.client,
+            info,
+            path: self.path,
+            query: self.query,
+            rsc_consent: self.body.consents_to_rsc(),
+            body,
+            options: self.options,
+        })
+    }
+
+    /// Sends the request; success carries no value.
+    pub fn send_unit(
+        self,
+        info: &'static ActionInfo,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        let call = self.into_call(info);
+        async move { call?.execute().await?.into_unit() }
+    }
+
+    /// Sends the request and reads the answer as `T`.
+    pub fn send_json<T: serde::de::DeserializeOwned>(
+        self,
+        info: &'static ActionInfo,
+    ) -> impl Future<Output = Result<T, Error>> + 'a {
+        let call = self.into_call(info);
+        async move { call?.execute().await?.into_json() }
+    }
+
+    /// Every item of a list action's collection, fetched page by page as the stream is read.
+    pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
+        self,
+        info: &'static ActionInfo,
+    ) -> PageStream<T> {
+        let client = self.client.clone();
+        let first = self.into_call(info).and_then(|c| {
+            c.client
+                .request(c.info, c.path, c.query, c.rsc_consent, c.body, c.options)
+        });
+        PageStream::new(client, first)
+    }
+}
+
+/// The query option headers a page requires with an option.
+pub type Headers = &'static [(&'static str, &'static str)];
+
+/// One call with everything generic resolved, so the async part is shared by every action.
+struct Call<'a> {
+    client: &'a GraphClient,
+    info: &'static ActionInfo,
+    path: PathBuilder,
+    query: Query,
+    rsc_consent: bool,
+    body: Option<Vec<u8>>,
+    options: CallOptions,
+}
+
+impl Call<'_> {
+    async fn execute(self) -> Result<Response, Error> {
+        self.client
+            .execute(
+                self.info,
+                self.path,
+                self.query,
+                self.rsc_consent,
+                self.body,
+                self.options,
+            )
+            .await
+    }
+}
 
 /// Sends one action's request.
 pub async fn execute(
@@ -53,7 +242,7 @@ pub fn prepare(
 }
 
 /// Serializes a request body once, so every attempt sends the same bytes.
-pub fn json_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, Error> {
+pub fn json_body<T: serde::Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(body)
         .map_err(|e| Error::Config(format!("cannot serialize the request body: {e}")))
 }
@@ -103,4 +292,168 @@ pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -
     serde_json::to_value(value)
         .ok()
         .and_then(|v| serde_json::from_value(v).ok())
+}
+
+pub use crate::__graph_api_string_enum as string_enum;
+pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
+
+/// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
+/// hidden constructor, `call_options`, `replace_body` when it has a body, and the sending
+/// methods its response calls for (`-> ()`, `-> T`, or `-> [T]` for a paged collection).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_api_request {
+    ($name:ident($info:path) -> $($out:tt)+) => {
+        $crate::__graph_api_request!(@base $name, $info, ());
+        $crate::__graph_api_request!(@send $name, $($out)+);
+    };
+    ($name:ident($info:path, $body:ty) -> $($out:tt)+) => {
+        $crate::__graph_api_request!(@base $name, $info, $body);
+        impl $name<'_> {
+            /// Replaces the whole request body. An `@odata.bind` field the method filled from an
+            /// id is filled again when the request is sent.
+            pub fn replace_body(mut self, body: $body) -> Self {
+                self.0.body = body;
+                self
+            }
+        }
+        $crate::__graph_api_request!(@send $name, $($out)+);
+    };
+    (@base $name:ident, $info:path, $body:ty) => {
+        impl<'a> $name<'a> {
+            /// This action's metadata.
+            pub const INFO: &'static $crate::meta::ActionInfo = &$info;
+
+            #[doc(hidden)]
+            pub fn __new(request: $crate::__private::Request<'a, $body>) -> Self {
+                $name(request)
+            }
+
+            /// Overrides the client's retry policy, timeouts or both for this call.
+            pub fn call_options(self, options: $crate::CallOptions) -> Self {
+                $name(self.0.options(options))
+            }
+        }
+    };
+    (@send $name:ident, ()) => {
+        impl<'a> $name<'a> {
+            /// Sends the request.
+            pub fn send(self) -> impl ::std::future::Future<
+                Output = ::std::result::Result<(), $crate::Error>,
+            > + 'a {
+                self.0.send_unit(Self::INFO)
+            }
+        }
+    };
+    (@send $name:ident, [$item:ty]) => {
+        impl<'a> $name<'a> {
+            /// Sends the request and reads the first page.
+            pub fn send(self) -> impl ::std::future::Future<
+                Output = ::std::result::Result<$crate::Page<$item>, $crate::Error>,
+            > + 'a {
+                self.0.send_json(Self::INFO)
+            }
+
+            /// Every item of the collection, fetched page by page as the stream is read. Each
+            /// page is one call with the retry policy; a next-page link is followed only on the
+            /// service root's scheme, host and port.
+            pub fn stream(self) -> $crate::PageStream<$item> {
+                self.0.stream(Self::INFO)
+            }
+
+            /// Every item of the collection, across all pages.
+            pub fn all(self) -> impl ::std::future::Future<
+                Output = ::std::result::Result<::std::vec::Vec<$item>, $crate::Error>,
+            > + 'a {
+                self.stream().collect_all()
+            }
+        }
+    };
+    (@send $name:ident, $out:ty) => {
+        impl<'a> $name<'a> {
+            /// Sends the request.
+            pub fn send(self) -> impl ::std::future::Future<
+                Output = ::std::result::Result<$out, $crate::Error>,
+            > + 'a {
+                self.0.send_json(Self::INFO)
+            }
+        }
+    };
+}
+
+/// The hidden methods of a navigation type `$name<'a>(Nav<'a>)`, which downstream specs and
+/// hand-written methods build on.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_api_nav {
+    ($name:ident) => {
+        impl<'a> $name<'a> {
+            #[doc(hidden)]
+            pub fn __new(nav: $crate::__private::Nav<'a>) -> Self {
+                $name(nav)
+            }
+
+            #[doc(hidden)]
+            pub fn __nav(&self) -> $crate::__private::Nav<'a> {
+                self.0.clone()
+            }
+
+            #[doc(hidden)]
+            pub fn __client(&self) -> &'a $crate::GraphClient {
+                self.0.client
+            }
+        }
+    };
+}
+
+/// The impls of an open string enum (its members' wire spellings given): `as_str`, `From<&str>`
+/// (any casing; anything else is kept as `Other`), `Display`, and serde both ways.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_api_string_enum {
+    ($name:ident { $($member:ident = $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$member => $wire,)*
+                    $name::Other(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                $(if value.eq_ignore_ascii_case($wire) {
+                    return $name::$member;
+                })*
+                $name::Other(value.to_owned())
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_str_with(deserializer, |value: &str| {
+                    $name::from(value)
+                })
+            }
+        }
+    };
 }

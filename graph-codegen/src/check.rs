@@ -1102,9 +1102,11 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 /// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
 fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
-    // `Self`, and the statics the generated `actions` module has of its own.
+    // `Self`, the statics the generated `actions` module has of its own, and the prelude names
+    // the generated code uses unqualified.
     let mut taken: HashMap<String, Option<String>> = std::iter::once("Self")
         .chain(crate::expand::actions::STATICS)
+        .chain(crate::expand::PRELUDE_NAMES)
         .map(|k| (k.to_owned(), None))
         .collect();
     let mut first = |rust: String, name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {

@@ -3,40 +3,29 @@
 
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
+    use ::graph_api::__private as rt;
     /// An app installed somewhere.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::graph_api::__private::serde::Serialize,
-        ::graph_api::__private::serde::Deserialize
-    )]
-    #[serde(crate = "::graph_api::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct Installation {
         /// The installation's id.
-        #[serde(rename = "id")]
-        pub id: ::std::string::String,
+        pub id: String,
         /// What kind of scope the app is installed in.
-        #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-        pub r#type: ::std::option::Option<InstallationKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<InstallationKind>,
         /// `version`, as Graph sends it.
-        #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
-        pub version: ::std::option::Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub version: Option<i32>,
         /// `isPinned`, as Graph sends it.
-        #[serde(rename = "isPinned", default, skip_serializing_if = "Option::is_none")]
-        pub is_pinned: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub is_pinned: Option<bool>,
         /// `installedDateTime`, as Graph sends it.
-        #[serde(
-            rename = "installedDateTime",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub installed_date_time: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub installed_date_time: Option<String>,
         /// `tags`, as Graph sends it.
-        #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tags: Option<Vec<String>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -44,87 +33,62 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: ::graph_api::__private::serde_json::Map<
-            ::std::string::String,
-            ::graph_api::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     impl Installation {
         /// A value with the required fields set and the optional ones unset.
-        pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(id: impl Into<String>) -> Self {
             Installation {
                 id: id.into(),
-                r#type: ::std::option::Option::None,
-                version: ::std::option::Option::None,
-                is_pinned: ::std::option::Option::None,
-                installed_date_time: ::std::option::Option::None,
-                tags: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
+                ..Default::default()
             }
         }
         /// Sets `type`.
         #[must_use]
-        pub fn with_type(
-            mut self,
-            value: impl ::std::convert::Into<InstallationKind>,
-        ) -> Self {
-            self.r#type = ::std::option::Option::Some(value.into());
+        pub fn with_type(mut self, value: impl Into<InstallationKind>) -> Self {
+            self.r#type = Some(value.into());
             self
         }
         /// Sets `version`.
         #[must_use]
-        pub fn with_version(mut self, value: impl ::std::convert::Into<i32>) -> Self {
-            self.version = ::std::option::Option::Some(value.into());
+        pub fn with_version(mut self, value: impl Into<i32>) -> Self {
+            self.version = Some(value.into());
             self
         }
         /// Sets `isPinned`.
         #[must_use]
-        pub fn with_is_pinned(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_pinned = ::std::option::Option::Some(value.into());
+        pub fn with_is_pinned(mut self, value: impl Into<bool>) -> Self {
+            self.is_pinned = Some(value.into());
             self
         }
         /// Sets `installedDateTime`.
         #[must_use]
-        pub fn with_installed_date_time(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.installed_date_time = ::std::option::Option::Some(value.into());
+        pub fn with_installed_date_time(mut self, value: impl Into<String>) -> Self {
+            self.installed_date_time = Some(value.into());
             self
         }
         /// Sets `tags`.
         #[must_use]
-        pub fn with_tags(
-            mut self,
-            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-        ) -> Self {
-            self.tags = ::std::option::Option::Some(value.into());
+        pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
+            self.tags = Some(value.into());
             self
         }
     }
     /// A message in a chat.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::graph_api::__private::serde::Serialize,
-        ::graph_api::__private::serde::Deserialize
-    )]
-    #[serde(crate = "::graph_api::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct Message {
         /// `id`, as Graph sends it.
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// `body`, as Graph sends it.
-        #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
-        pub body: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub body: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -132,41 +96,27 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: ::graph_api::__private::serde_json::Map<
-            ::std::string::String,
-            ::graph_api::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     impl Message {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            Message {
-                id: ::std::option::Option::None,
-                body: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `body`.
         #[must_use]
-        pub fn with_body(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.body = ::std::option::Option::Some(value.into());
+        pub fn with_body(mut self, value: impl Into<String>) -> Self {
+            self.body = Some(value.into());
             self
         }
     }
@@ -183,80 +133,41 @@ pub mod models {
         /// Wire value `unknownFutureValue`.
         UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
-        Other(::std::string::String),
+        Other(String),
     }
-    impl InstallationKind {
-        /// The value as written on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                InstallationKind::Team => "team",
-                InstallationKind::Personal => "personal",
-                InstallationKind::UnknownFutureValue => "unknownFutureValue",
-                InstallationKind::Other(value) => value,
-            }
-        }
-    }
-    impl ::std::convert::From<&str> for InstallationKind {
-        fn from(value: &str) -> Self {
-            if value.eq_ignore_ascii_case("team") {
-                return InstallationKind::Team;
-            }
-            if value.eq_ignore_ascii_case("personal") {
-                return InstallationKind::Personal;
-            }
-            if value.eq_ignore_ascii_case("unknownFutureValue") {
-                return InstallationKind::UnknownFutureValue;
-            }
-            InstallationKind::Other(value.to_owned())
-        }
-    }
-    impl ::std::fmt::Display for InstallationKind {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::graph_api::__private::serde::Serialize for InstallationKind {
-        fn serialize<S: ::graph_api::__private::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
-        }
-    }
-    impl<'de> ::graph_api::__private::serde::Deserialize<'de> for InstallationKind {
-        fn deserialize<D: ::graph_api::__private::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            ::graph_api::__private::deserialize_str_with(
-                deserializer,
-                |value: &str| InstallationKind::from(value),
-            )
-        }
-    }
+    rt::string_enum!(
+        InstallationKind { Team = "team", Personal = "personal", UnknownFutureValue =
+        "unknownFutureValue" }
+    );
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
 pub mod actions {
+    use ::graph_api::meta::{ActionInfo, PrivilegeLevel};
+    use ::graph_api::meta::{
+        HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*,
+    };
+    use ::graph_api::{ApiVersion::*, NationalCloud::*};
     /// Metadata of [`GetTeamInstallation`](super::requests::GetTeamInstallation): Fixture: get one installed app of a team.
-    pub static GET_TEAM_INSTALLATION: ::graph_api::meta::ActionInfo = ::graph_api::meta::ActionInfo {
+    pub static GET_TEAM_INSTALLATION: ActionInfo = ActionInfo {
         id: "get_team_installation",
         summary: "Fixture: get one installed app of a team.",
         docs: "https://learn.microsoft.com/en-us/graph/overview",
-        method: ::graph_api::meta::HttpMethod::Get,
+        method: Get,
         path: "/teams/{team-id}/contosoApps/{installation-id}",
-        versions: &[::graph_api::ApiVersion::V1],
-        clouds: &[::graph_api::NationalCloud::Global],
+        versions: &[V1],
+        clouds: &[Global],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: ::graph_api::meta::ResponseKind::One("Installation"),
+        response: One("Installation"),
         query_options: &[],
-        permissions: ::graph_api::meta::Permissions {
-            delegated: ::graph_api::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["Fixture.Read"],
                 higher: &["Fixture.ReadWrite"],
             },
-            delegated_personal: ::graph_api::meta::PermissionScheme::NotSupported,
-            application: ::graph_api::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["Fixture.Read.All"],
                 higher: &[],
             },
@@ -264,53 +175,50 @@ pub mod actions {
         },
     };
     /// Metadata of [`RemoveTeamInstallation`](super::requests::RemoveTeamInstallation): Fixture: remove an installed app from a team.
-    pub static REMOVE_TEAM_INSTALLATION: ::graph_api::meta::ActionInfo = ::graph_api::meta::ActionInfo {
+    pub static REMOVE_TEAM_INSTALLATION: ActionInfo = ActionInfo {
         id: "remove_team_installation",
         summary: "Fixture: remove an installed app from a team.",
         docs: "https://learn.microsoft.com/en-us/graph/overview",
-        method: ::graph_api::meta::HttpMethod::Delete,
+        method: Delete,
         path: "/teams/{team-id}/contosoApps/{installation-id}",
-        versions: &[::graph_api::ApiVersion::V1, ::graph_api::ApiVersion::Beta],
-        clouds: &[
-            ::graph_api::NationalCloud::Global,
-            ::graph_api::NationalCloud::UsGovL4,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4],
         idempotent: true,
         headers: &[],
         success_status: 204,
-        response: ::graph_api::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: ::graph_api::meta::Permissions {
-            delegated: ::graph_api::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["Fixture.ReadWrite"],
                 higher: &[],
             },
-            delegated_personal: ::graph_api::meta::PermissionScheme::NotSupported,
-            application: ::graph_api::meta::PermissionScheme::NotSupported,
+            delegated_personal: NotSupported,
+            application: NotSupported,
             notes: &[],
         },
     };
     /// Metadata of [`AddTeamInstallation`](super::requests::AddTeamInstallation): Fixture: install an app in a team.
-    pub static ADD_TEAM_INSTALLATION: ::graph_api::meta::ActionInfo = ::graph_api::meta::ActionInfo {
+    pub static ADD_TEAM_INSTALLATION: ActionInfo = ActionInfo {
         id: "add_team_installation",
         summary: "Fixture: install an app in a team.",
         docs: "https://learn.microsoft.com/en-us/graph/overview",
-        method: ::graph_api::meta::HttpMethod::Post,
+        method: Post,
         path: "/teams/{team-id}/contosoApps",
-        versions: &[::graph_api::ApiVersion::Beta],
-        clouds: &[::graph_api::NationalCloud::Global],
+        versions: &[Beta],
+        clouds: &[Global],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 201,
-        response: ::graph_api::meta::ResponseKind::One("Installation"),
+        response: One("Installation"),
         query_options: &[],
-        permissions: ::graph_api::meta::Permissions {
-            delegated: ::graph_api::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["Fixture.ReadWrite"],
                 higher: &[],
             },
-            delegated_personal: ::graph_api::meta::PermissionScheme::NotSupported,
-            application: ::graph_api::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["Fixture.ReadWrite.All"],
                 higher: &[],
             },
@@ -318,50 +226,50 @@ pub mod actions {
         },
     };
     /// Metadata of [`PinPersonInstallation`](super::requests::PinPersonInstallation): Fixture: pin an app for a person.
-    pub static PIN_PERSON_INSTALLATION: ::graph_api::meta::ActionInfo = ::graph_api::meta::ActionInfo {
+    pub static PIN_PERSON_INSTALLATION: ActionInfo = ActionInfo {
         id: "pin_person_installation",
         summary: "Fixture: pin an app for a person.",
         docs: "https://learn.microsoft.com/en-us/graph/overview",
-        method: ::graph_api::meta::HttpMethod::Post,
+        method: Post,
         path: "/people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin",
-        versions: &[::graph_api::ApiVersion::V1],
-        clouds: &[::graph_api::NationalCloud::Global],
+        versions: &[V1],
+        clouds: &[Global],
         idempotent: false,
         headers: &[],
         success_status: 204,
-        response: ::graph_api::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: ::graph_api::meta::Permissions {
-            delegated: ::graph_api::meta::PermissionScheme::NotSupported,
-            delegated_personal: ::graph_api::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: NotSupported,
+            delegated_personal: Supported {
                 least: &["Fixture.Pin"],
                 higher: &[],
             },
-            application: ::graph_api::meta::PermissionScheme::NotSupported,
+            application: NotSupported,
             notes: &[],
         },
     };
     /// Metadata of [`ListChatMessages`](super::requests::ListChatMessages): Fixture: list the messages of a chat.
-    pub static LIST_CHAT_MESSAGES: ::graph_api::meta::ActionInfo = ::graph_api::meta::ActionInfo {
+    pub static LIST_CHAT_MESSAGES: ActionInfo = ActionInfo {
         id: "list_chat_messages",
         summary: "Fixture: list the messages of a chat.",
         docs: "https://learn.microsoft.com/en-us/graph/overview",
-        method: ::graph_api::meta::HttpMethod::Get,
+        method: Get,
         path: "/chats/{chat-id}/messages",
-        versions: &[::graph_api::ApiVersion::V1],
-        clouds: &[::graph_api::NationalCloud::Global],
+        versions: &[V1],
+        clouds: &[Global],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: ::graph_api::meta::ResponseKind::Collection("Message"),
+        response: Collection("Message"),
         query_options: &["$top", "$count"],
-        permissions: ::graph_api::meta::Permissions {
-            delegated: ::graph_api::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["Fixture.Read"],
                 higher: &[],
             },
-            delegated_personal: ::graph_api::meta::PermissionScheme::NotSupported,
-            application: ::graph_api::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["Fixture.Read.All"],
                 higher: &[],
             },
@@ -369,7 +277,7 @@ pub mod actions {
         },
     };
     /// Every action of this spec, in spec order.
-    pub static ALL: &[&::graph_api::meta::ActionInfo] = &[
+    pub static ALL: &[&ActionInfo] = &[
         &GET_TEAM_INSTALLATION,
         &REMOVE_TEAM_INSTALLATION,
         &ADD_TEAM_INSTALLATION,
@@ -378,559 +286,202 @@ pub mod actions {
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
-    pub static PRIVILEGE_LEVELS: &[::graph_api::meta::PrivilegeLevel] = &[];
+    pub static PRIVILEGE_LEVELS: &[PrivilegeLevel] = &[];
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
-    /** Fixture: get one installed app of a team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `GET /teams/{team-id}/contosoApps/{installation-id}`*/
+    use ::graph_api::__private as rt;
+    use super::actions;
+    use super::models;
+    /// Fixture: get one installed app of a team: `GET /teams/{team-id}/contosoApps/{installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct GetTeamInstallation<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-        query: ::graph_api::__private::Query,
-        options: ::graph_api::CallOptions,
-    }
-    impl<'a> GetTeamInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::GET_TEAM_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a ::graph_api::GraphClient,
-            __path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            GetTeamInstallation {
-                client: __client,
-                path: __path,
-                query: ::graph_api::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<super::models::Installation, ::graph_api::Error> {
-            ::graph_api::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-    }
-    /** Fixture: remove an installed app from a team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `DELETE /teams/{team-id}/contosoApps/{installation-id}`*/
+    pub struct GetTeamInstallation<'a>(rt::Request<'a, ()>);
+    rt::request!(
+        GetTeamInstallation(actions::GET_TEAM_INSTALLATION) -> models::Installation
+    );
+    /// Fixture: remove an installed app from a team: `DELETE /teams/{team-id}/contosoApps/{installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct RemoveTeamInstallation<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-        query: ::graph_api::__private::Query,
-        options: ::graph_api::CallOptions,
-    }
-    impl<'a> RemoveTeamInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::REMOVE_TEAM_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a ::graph_api::GraphClient,
-            __path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            RemoveTeamInstallation {
-                client: __client,
-                path: __path,
-                query: ::graph_api::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), ::graph_api::Error> {
-            ::graph_api::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_unit()
-        }
-    }
+    pub struct RemoveTeamInstallation<'a>(rt::Request<'a, ()>);
+    rt::request!(RemoveTeamInstallation(actions::REMOVE_TEAM_INSTALLATION) -> ());
     /// The request body of [`AddTeamInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::graph_api::__private::serde::Serialize,
-        ::graph_api::__private::serde::Deserialize
-    )]
-    #[serde(crate = "::graph_api::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct AddTeamInstallationBody {
         /// The app to install, as `https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}`.
         #[serde(rename = "teamsApp@odata.bind")]
-        pub teams_app_odata_bind: ::std::string::String,
+        pub teams_app_odata_bind: String,
         /// `type`, as Graph sends it.
-        #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-        pub r#type: ::std::option::Option<super::models::InstallationKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<models::InstallationKind>,
     }
     impl AddTeamInstallationBody {
         /// A value with the required fields set and the optional ones unset.
-        pub fn new(
-            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddTeamInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
-                r#type: ::std::option::Option::None,
+                ..Default::default()
             }
         }
         /// Sets `type`.
         #[must_use]
-        pub fn with_type(
-            mut self,
-            value: impl ::std::convert::Into<super::models::InstallationKind>,
-        ) -> Self {
-            self.r#type = ::std::option::Option::Some(value.into());
+        pub fn with_type(mut self, value: impl Into<models::InstallationKind>) -> Self {
+            self.r#type = Some(value.into());
             self
         }
     }
-    /** Fixture: install an app in a team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /teams/{team-id}/contosoApps`*/
+    impl rt::Body for AddTeamInstallationBody {}
+    /// Fixture: install an app in a team: `POST /teams/{team-id}/contosoApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct AddTeamInstallation<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-        body: AddTeamInstallationBody,
-        query: ::graph_api::__private::Query,
-        options: ::graph_api::CallOptions,
-    }
-    impl<'a> AddTeamInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::ADD_TEAM_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a ::graph_api::GraphClient,
-            __path: ::graph_api::__private::PathBuilder,
-            teams_app_odata_bind: ::std::string::String,
-        ) -> Self {
-            AddTeamInstallation {
-                client: __client,
-                path: __path,
-                body: AddTeamInstallationBody::new(teams_app_odata_bind),
-                query: ::graph_api::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct AddTeamInstallation<'a>(rt::Request<'a, AddTeamInstallationBody>);
+    rt::request!(
+        AddTeamInstallation(actions::ADD_TEAM_INSTALLATION, AddTeamInstallationBody) ->
+        models::Installation
+    );
+    impl AddTeamInstallation<'_> {
         /// Sets `type`: `InstallationKind`
-        pub fn r#type(
-            mut self,
-            value: impl ::std::convert::Into<super::models::InstallationKind>,
-        ) -> Self {
-            self.body.r#type = ::std::option::Option::Some(value.into());
+        pub fn r#type(mut self, value: impl Into<models::InstallationKind>) -> Self {
+            self.0.body.r#type = Some(value.into());
             self
-        }
-        /// Replaces the whole request body.
-        pub fn replace_body(mut self, body: AddTeamInstallationBody) -> Self {
-            self.body = body;
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<super::models::Installation, ::graph_api::Error> {
-            ::graph_api::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    {
-                        ::std::option::Option::Some(
-                            ::graph_api::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_json()
         }
     }
-    /** Fixture: pin an app for a person.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin`*/
+    /// Fixture: pin an app for a person: `POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct PinPersonInstallation<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-        query: ::graph_api::__private::Query,
-        options: ::graph_api::CallOptions,
-    }
-    impl<'a> PinPersonInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::PIN_PERSON_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a ::graph_api::GraphClient,
-            __path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            PinPersonInstallation {
-                client: __client,
-                path: __path,
-                query: ::graph_api::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), ::graph_api::Error> {
-            ::graph_api::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_unit()
-        }
-    }
-    /** Fixture: list the messages of a chat.
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /chats/{chat-id}/messages`*/
+    pub struct PinPersonInstallation<'a>(rt::Request<'a, ()>);
+    rt::request!(PinPersonInstallation(actions::PIN_PERSON_INSTALLATION) -> ());
+    /// Fixture: list the messages of a chat: `GET /chats/{chat-id}/messages`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListChatMessages<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-        query: ::graph_api::__private::Query,
-        options: ::graph_api::CallOptions,
-    }
-    impl<'a> ListChatMessages<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static ::graph_api::meta::ActionInfo = &super::actions::LIST_CHAT_MESSAGES;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a ::graph_api::GraphClient,
-            __path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            ListChatMessages {
-                client: __client,
-                path: __path,
-                query: ::graph_api::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct ListChatMessages<'a>(rt::Request<'a, ()>);
+    rt::request!(ListChatMessages(actions::LIST_CHAT_MESSAGES) -> [models::Message]);
+    impl ListChatMessages<'_> {
         /// Sets `$top`.
-        pub fn top(mut self, value: u32) -> Self {
-            self.query = self.query.set("$top", value.to_string());
-            self
+        pub fn top(self, value: u32) -> Self {
+            Self(self.0.query("$top", value.to_string(), &[]))
         }
         /// Sets `$count`: whether the answer carries the total count. Sends `ConsistencyLevel: eventual` with it, as the page requires.
-        pub fn count(mut self, value: bool) -> Self {
-            self.query = self
-                .query
-                .set_with(
-                    "$count",
-                    ::std::string::String::from(if value { "true" } else { "false" }),
-                    if value { &[("ConsistencyLevel", "eventual")] } else { &[] },
-                );
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: ::graph_api::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::graph_api::Page<super::models::Message>,
-            ::graph_api::Error,
-        > {
-            ::graph_api::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(self) -> ::graph_api::PageStream<super::models::Message> {
-            ::graph_api::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
+        pub fn count(self, value: bool) -> Self {
+            Self(
+                self
+                    .0
+                    .query(
+                        "$count",
+                        String::from(if value { "true" } else { "false" }),
+                        if value { &[("ConsistencyLevel", "eventual")] } else { &[] },
+                    ),
             )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::Message>,
-            ::graph_api::Error,
-        > {
-            self.stream().collect_all().await
         }
     }
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
+    use ::graph_api::__private as rt;
+    use super::requests;
     /// A point on the way to an action: `/teams/{team-id}/contosoApps/{installation-id}`.
     #[derive(Debug, Clone)]
-    pub struct TeamContosoApp<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct TeamContosoApp<'a>(rt::Nav<'a>);
+    rt::nav!(TeamContosoApp);
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamContosoApp<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            TeamContosoApp { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /** Fixture: get one installed app of a team.
 
- ```text
- GET /teams/{team-id}/contosoApps/{installation-id}
- ```
+ `GET /teams/{team-id}/contosoApps/{installation-id}`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `Fixture.Read` | `Fixture.ReadWrite` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `Fixture.Read.All` | None. |
-
  # Availability
-
- API versions: v1.0.
-
- National clouds: Global service.
-
+ API versions: v1.0. National clouds: Global service.
  # Response
-
- 200 with `Installation`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
-        pub fn get(self) -> super::requests::GetTeamInstallation<'a> {
-            super::requests::GetTeamInstallation::__new(self.client, self.path)
+ 200 with `Installation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn get(self) -> requests::GetTeamInstallation<'a> {
+            requests::GetTeamInstallation::__new(self.0.request(()))
         }
         /** Fixture: remove an installed app from a team.
 
- ```text
- DELETE /teams/{team-id}/contosoApps/{installation-id}
- ```
+ `DELETE /teams/{team-id}/contosoApps/{installation-id}`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | Not supported. | Not supported. |
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4.
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4.
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
-        pub fn delete(self) -> super::requests::RemoveTeamInstallation<'a> {
-            super::requests::RemoveTeamInstallation::__new(self.client, self.path)
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn delete(self) -> requests::RemoveTeamInstallation<'a> {
+            requests::RemoveTeamInstallation::__new(self.0.request(()))
         }
     }
     /// A point on the way to an action: `/teams/{team-id}/contosoApps`.
     #[derive(Debug, Clone)]
-    pub struct TeamContosoApps<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct TeamContosoApps<'a>(rt::Nav<'a>);
+    rt::nav!(TeamContosoApps);
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamContosoApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            TeamContosoApps { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /** Fixture: install an app in a team.
 
- ```text
- POST /teams/{team-id}/contosoApps
- ```
+ `POST /teams/{team-id}/contosoApps`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `Fixture.ReadWrite.All` | None. |
-
  # Availability
-
- API versions: beta.
-
- National clouds: Global service.
+ API versions: beta. National clouds: Global service.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 201 with `Installation`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+ 201 with `Installation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn add(
             self,
-            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
-        ) -> super::requests::AddTeamInstallation<'a> {
-            super::requests::AddTeamInstallation::__new(
-                self.client,
-                self.path,
-                teams_app_odata_bind.into(),
+            teams_app_odata_bind: impl Into<String>,
+        ) -> requests::AddTeamInstallation<'a> {
+            requests::AddTeamInstallation::__new(
+                self
+                    .0
+                    .request(
+                        requests::AddTeamInstallationBody::new(teams_app_odata_bind),
+                    ),
             )
         }
     }
     /// A point on the way to an action: `/people/{person-id}`.
     #[derive(Debug, Clone)]
-    pub struct Person<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct Person<'a>(rt::Nav<'a>);
+    rt::nav!(Person);
     #[allow(clippy::should_implement_trait)]
     impl<'a> Person<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            Person { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /// Navigates to `/teamwork`.
         pub fn teamwork(self) -> PersonTeamwork<'a> {
-            PersonTeamwork::__new(self.client, self.path.segment("teamwork"))
+            PersonTeamwork::__new(self.0.segment("teamwork"))
         }
     }
     /// A point on the way to an action: `/people/{person-id}/teamwork`.
     #[derive(Debug, Clone)]
-    pub struct PersonTeamwork<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct PersonTeamwork<'a>(rt::Nav<'a>);
+    rt::nav!(PersonTeamwork);
     #[allow(clippy::should_implement_trait)]
     impl<'a> PersonTeamwork<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            PersonTeamwork { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /// Selects one item by `{installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            installation_id: impl ::std::convert::AsRef<str>,
+            installation_id: impl AsRef<str>,
         ) -> PersonTeamworkInstalledApp<'a> {
             PersonTeamworkInstalledApp::__new(
-                self.client,
                 self
-                    .path
+                    .0
                     .segment("installedApps")
                     .param("installation-id", installation_id.as_ref(), true),
             )
@@ -938,116 +489,54 @@ pub mod nav {
     }
     /// A point on the way to an action: `/people/{person-id}/teamwork/installedApps/{installation-id}`.
     #[derive(Debug, Clone)]
-    pub struct PersonTeamworkInstalledApp<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct PersonTeamworkInstalledApp<'a>(rt::Nav<'a>);
+    rt::nav!(PersonTeamworkInstalledApp);
     #[allow(clippy::should_implement_trait)]
     impl<'a> PersonTeamworkInstalledApp<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            PersonTeamworkInstalledApp {
-                client,
-                path,
-            }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /** Fixture: pin an app for a person.
 
- ```text
- POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin
- ```
+ `POST /people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | Not supported. | Not supported. |
  | Delegated (personal Microsoft account) | `Fixture.Pin` | None. |
  | Application | Not supported. | Not supported. |
-
  # Availability
-
- API versions: v1.0.
-
- National clouds: Global service.
-
+ API versions: v1.0. National clouds: Global service.
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
-        pub fn pin(self) -> super::requests::PinPersonInstallation<'a> {
-            super::requests::PinPersonInstallation::__new(
-                self.client,
-                self.path.segment("microsoft.graph.pin"),
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn pin(self) -> requests::PinPersonInstallation<'a> {
+            requests::PinPersonInstallation::__new(
+                self.0.segment("microsoft.graph.pin").request(()),
             )
         }
     }
     /// A point on the way to an action: `/chats/{chat-id}/messages`.
     #[derive(Debug, Clone)]
-    pub struct ChatMessages<'a> {
-        client: &'a ::graph_api::GraphClient,
-        path: ::graph_api::__private::PathBuilder,
-    }
+    pub struct ChatMessages<'a>(rt::Nav<'a>);
+    rt::nav!(ChatMessages);
     #[allow(clippy::should_implement_trait)]
     impl<'a> ChatMessages<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a ::graph_api::GraphClient,
-            path: ::graph_api::__private::PathBuilder,
-        ) -> Self {
-            ChatMessages { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a ::graph_api::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> ::graph_api::__private::PathBuilder {
-            self.path.clone()
-        }
         /** Fixture: list the messages of a chat.
 
- ```text
- GET /chats/{chat-id}/messages
- ```
+ `GET /chats/{chat-id}/messages`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `Fixture.Read` | None. |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `Fixture.Read.All` | None. |
-
  # Availability
-
- API versions: v1.0.
-
- National clouds: Global service.
-
+ API versions: v1.0. National clouds: Global service.
  # Query options
-
  `$top` (`.top()`), `$count` (`.count()`).
-
  # Response
-
- 200 with a page of `Message` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
-        pub fn list(self) -> super::requests::ListChatMessages<'a> {
-            super::requests::ListChatMessages::__new(self.client, self.path)
+ 200 with a page of `Message` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn list(self) -> requests::ListChatMessages<'a> {
+            requests::ListChatMessages::__new(self.0.request(()))
         }
     }
 }
@@ -1060,8 +549,7 @@ impl ContosoGraph for ::graph_api::GraphClient {
     /// Selects one item by `{person-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
     fn person(&self, person_id: impl ::std::convert::AsRef<str>) -> nav::Person<'_> {
         nav::Person::__new(
-            self,
-            ::graph_api::__private::PathBuilder::root()
+            ::graph_api::__private::Nav::root(self)
                 .segment("people")
                 .param("person-id", person_id.as_ref(), false),
         )
@@ -1084,19 +572,15 @@ impl<'a> ContosoGraphTeam<'a> for ::graph_api::nav::Team<'a> {
         installation_id: impl ::std::convert::AsRef<str>,
     ) -> nav::TeamContosoApp<'a> {
         nav::TeamContosoApp::__new(
-            self.__client(),
             self
-                .__path()
+                .__nav()
                 .segment("contosoApps")
                 .param("installation-id", installation_id.as_ref(), false),
         )
     }
     /// Navigates to `/contosoApps`.
     fn contoso_apps(&self) -> nav::TeamContosoApps<'a> {
-        nav::TeamContosoApps::__new(
-            self.__client(),
-            self.__path().segment("contosoApps"),
-        )
+        nav::TeamContosoApps::__new(self.__nav().segment("contosoApps"))
     }
 }
 /// Navigation methods generated from this crate's spec for `/chats/{chat-id}`, a point graph-api already has.
@@ -1107,7 +591,7 @@ pub trait ContosoGraphChat<'a> {
 impl<'a> ContosoGraphChat<'a> for ::graph_api::nav::Chat<'a> {
     /// Navigates to `/messages`.
     fn messages(&self) -> nav::ChatMessages<'a> {
-        nav::ChatMessages::__new(self.__client(), self.__path().segment("messages"))
+        nav::ChatMessages::__new(self.__nav().segment("messages"))
     }
 }
 /// Every extension trait of this spec, to bring its methods into scope with one

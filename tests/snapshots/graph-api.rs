@@ -3,45 +3,31 @@
 
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
-    #[cfg(any(feature = "teams-app-installation"))]
+    use crate::__private as rt;
+    #[cfg(feature = "teams-app-installation")]
     /** Represents a teamsApp installed in a team or the personal scope of a user.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappinstallation?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsAppInstallation {
         /// A unique ID (not the Teams app ID).
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<TeamsAppPermissionSet>,
         /** The app that is installed.
 
  A relationship: present only when the request expands it (`$expand=teamsApp`).*/
-        #[serde(rename = "teamsApp", default, skip_serializing_if = "Option::is_none")]
-        pub teams_app: ::std::option::Option<TeamsApp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub teams_app: Option<TeamsApp>,
         /** The details of this version of the app.
 
  A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
-        #[serde(
-            rename = "teamsAppDefinition",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub teams_app_definition: ::std::option::Option<TeamsAppDefinition>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub teams_app_definition: Option<TeamsAppDefinition>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -49,116 +35,85 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl TeamsAppInstallation {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsAppInstallation {
-                id: ::std::option::Option::None,
-                consented_permission_set: ::std::option::Option::None,
-                teams_app: ::std::option::Option::None,
-                teams_app_definition: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+            value: impl Into<TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
         /// Sets `teamsApp`.
         #[must_use]
-        pub fn with_teams_app(
-            mut self,
-            value: impl ::std::convert::Into<TeamsApp>,
-        ) -> Self {
-            self.teams_app = ::std::option::Option::Some(value.into());
+        pub fn with_teams_app(mut self, value: impl Into<TeamsApp>) -> Self {
+            self.teams_app = Some(value.into());
             self
         }
         /// Sets `teamsAppDefinition`.
         #[must_use]
         pub fn with_teams_app_definition(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppDefinition>,
+            value: impl Into<TeamsAppDefinition>,
         ) -> Self {
-            self.teams_app_definition = ::std::option::Option::Some(value.into());
+            self.teams_app_definition = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl TeamsAppInstallation {
         /// The `@odata.type` that names a `TeamsAppInstallation`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppInstallation";
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /** Represents a teamsApp installed in the personal scope of a user.
 
  Derived from [`TeamsAppInstallation`]: its fields come first. A [`TeamsAppInstallation`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/userscopeteamsappinstallation?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct UserScopeTeamsAppInstallation {
         /// A unique ID (not the Teams app ID).
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<TeamsAppPermissionSet>,
         /** The app that is installed.
 
  A relationship: present only when the request expands it (`$expand=teamsApp`).*/
-        #[serde(rename = "teamsApp", default, skip_serializing_if = "Option::is_none")]
-        pub teams_app: ::std::option::Option<TeamsApp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub teams_app: Option<TeamsApp>,
         /** The details of this version of the app.
 
  A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
-        #[serde(
-            rename = "teamsAppDefinition",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub teams_app_definition: ::std::option::Option<TeamsAppDefinition>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub teams_app_definition: Option<TeamsAppDefinition>,
         /** The chat between the user and Teams app.
 
  A relationship: present only when the request expands it (`$expand=chat`).*/
-        #[serde(rename = "chat", default, skip_serializing_if = "Option::is_none")]
-        pub chat: ::std::option::Option<Chat>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub chat: Option<Chat>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -166,82 +121,65 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl UserScopeTeamsAppInstallation {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            UserScopeTeamsAppInstallation {
-                id: ::std::option::Option::None,
-                consented_permission_set: ::std::option::Option::None,
-                teams_app: ::std::option::Option::None,
-                teams_app_definition: ::std::option::Option::None,
-                chat: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+            value: impl Into<TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
         /// Sets `teamsApp`.
         #[must_use]
-        pub fn with_teams_app(
-            mut self,
-            value: impl ::std::convert::Into<TeamsApp>,
-        ) -> Self {
-            self.teams_app = ::std::option::Option::Some(value.into());
+        pub fn with_teams_app(mut self, value: impl Into<TeamsApp>) -> Self {
+            self.teams_app = Some(value.into());
             self
         }
         /// Sets `teamsAppDefinition`.
         #[must_use]
         pub fn with_teams_app_definition(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppDefinition>,
+            value: impl Into<TeamsAppDefinition>,
         ) -> Self {
-            self.teams_app_definition = ::std::option::Option::Some(value.into());
+            self.teams_app_definition = Some(value.into());
             self
         }
         /// Sets `chat`.
         #[must_use]
-        pub fn with_chat(mut self, value: impl ::std::convert::Into<Chat>) -> Self {
-            self.chat = ::std::option::Option::Some(value.into());
+        pub fn with_chat(mut self, value: impl Into<Chat>) -> Self {
+            self.chat = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl UserScopeTeamsAppInstallation {
         /// The `@odata.type` that names a `UserScopeTeamsAppInstallation`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.userScopeTeamsAppInstallation";
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl ::std::convert::From<UserScopeTeamsAppInstallation> for TeamsAppInstallation {
+    #[cfg(feature = "teams-app-installation")]
+    impl From<UserScopeTeamsAppInstallation> for TeamsAppInstallation {
         fn from(value: UserScopeTeamsAppInstallation) -> Self {
             let mut additional = value.additional;
-            crate::__private::keep(&mut additional, "chat", &value.chat);
+            rt::keep(&mut additional, "chat", &value.chat);
             TeamsAppInstallation {
                 id: value.id,
                 consented_permission_set: value.consented_permission_set,
@@ -252,73 +190,51 @@ pub mod models {
             }
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl ::std::convert::TryFrom<TeamsAppInstallation>
-    for UserScopeTeamsAppInstallation {
+    #[cfg(feature = "teams-app-installation")]
+    impl TryFrom<TeamsAppInstallation> for UserScopeTeamsAppInstallation {
         type Error = TeamsAppInstallation;
-        fn try_from(
-            value: TeamsAppInstallation,
-        ) -> ::std::result::Result<Self, TeamsAppInstallation> {
-            if !crate::__private::names_type(
+        fn try_from(value: TeamsAppInstallation) -> Result<Self, TeamsAppInstallation> {
+            if !rt::names_type(
                 value.odata_type.as_deref(),
                 UserScopeTeamsAppInstallation::ODATA_TYPE,
             ) {
-                return ::std::result::Result::Err(value);
+                return Err(value);
             }
-            crate::__private::convert(&value).ok_or(value)
+            rt::convert(&value).ok_or(value)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /** A chat is a collection of chatMessages between one or more participants.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct Chat {
         /// The chat's unique identifier. Read-only.
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// Specifies the type of chat.
-        #[serde(rename = "chatType", default, skip_serializing_if = "Option::is_none")]
-        pub chat_type: ::std::option::Option<ChatType>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub chat_type: Option<ChatType>,
         /// Date and time at which the chat was created. Read-only.
-        #[serde(
-            rename = "createdDateTime",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub created_date_time: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_date_time: Option<String>,
         /// Indicates whether the chat is hidden for all its members. Read-only.
-        #[serde(
-            rename = "isHiddenForAllMembers",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub is_hidden_for_all_members: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub is_hidden_for_all_members: Option<bool>,
         /// Date and time at which the chat was renamed or the list of members was last changed. Read-only.
-        #[serde(
-            rename = "lastUpdatedDateTime",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub last_updated_date_time: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub last_updated_date_time: Option<String>,
         /// The identifier of the tenant in which the chat was created. Read-only.
-        #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
-        pub tenant_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tenant_id: Option<String>,
         /// Subject or topic for the chat. Only available for group chats.
-        #[serde(rename = "topic", default, skip_serializing_if = "Option::is_none")]
-        pub topic: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub topic: Option<String>,
         /// The URL for the chat in Microsoft Teams. The URL should be treated as an opaque blob, and not parsed. Read-only.
-        #[serde(rename = "webUrl", default, skip_serializing_if = "Option::is_none")]
-        pub web_url: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub web_url: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -326,106 +242,68 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl Chat {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            Chat {
-                id: ::std::option::Option::None,
-                chat_type: ::std::option::Option::None,
-                created_date_time: ::std::option::Option::None,
-                is_hidden_for_all_members: ::std::option::Option::None,
-                last_updated_date_time: ::std::option::Option::None,
-                tenant_id: ::std::option::Option::None,
-                topic: ::std::option::Option::None,
-                web_url: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `chatType`.
         #[must_use]
-        pub fn with_chat_type(
-            mut self,
-            value: impl ::std::convert::Into<ChatType>,
-        ) -> Self {
-            self.chat_type = ::std::option::Option::Some(value.into());
+        pub fn with_chat_type(mut self, value: impl Into<ChatType>) -> Self {
+            self.chat_type = Some(value.into());
             self
         }
         /// Sets `createdDateTime`.
         #[must_use]
-        pub fn with_created_date_time(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.created_date_time = ::std::option::Option::Some(value.into());
+        pub fn with_created_date_time(mut self, value: impl Into<String>) -> Self {
+            self.created_date_time = Some(value.into());
             self
         }
         /// Sets `isHiddenForAllMembers`.
         #[must_use]
-        pub fn with_is_hidden_for_all_members(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.is_hidden_for_all_members = ::std::option::Option::Some(value.into());
+        pub fn with_is_hidden_for_all_members(mut self, value: impl Into<bool>) -> Self {
+            self.is_hidden_for_all_members = Some(value.into());
             self
         }
         /// Sets `lastUpdatedDateTime`.
         #[must_use]
-        pub fn with_last_updated_date_time(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.last_updated_date_time = ::std::option::Option::Some(value.into());
+        pub fn with_last_updated_date_time(mut self, value: impl Into<String>) -> Self {
+            self.last_updated_date_time = Some(value.into());
             self
         }
         /// Sets `tenantId`.
         #[must_use]
-        pub fn with_tenant_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.tenant_id = ::std::option::Option::Some(value.into());
+        pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+            self.tenant_id = Some(value.into());
             self
         }
         /// Sets `topic`.
         #[must_use]
-        pub fn with_topic(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.topic = ::std::option::Option::Some(value.into());
+        pub fn with_topic(mut self, value: impl Into<String>) -> Self {
+            self.topic = Some(value.into());
             self
         }
         /// Sets `webUrl`.
         #[must_use]
-        pub fn with_web_url(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.web_url = ::std::option::Option::Some(value.into());
+        pub fn with_web_url(mut self, value: impl Into<String>) -> Self {
+            self.web_url = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl Chat {
         /// The `@odata.type` that names a `Chat`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.chat";
@@ -434,46 +312,27 @@ pub mod models {
     /** Represents an app in the Microsoft Teams app catalog.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapp?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsApp {
         /// The app ID generated for the catalog is different from the developer-provided ID found within the Microsoft Teams zip app package.
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// The name of the catalog app provided by the app developer in the Microsoft Teams zip app package.
-        #[serde(
-            rename = "displayName",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
         /// The method of distribution for the app. Read-only.
-        #[serde(
-            rename = "distributionMethod",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub distribution_method: ::std::option::Option<TeamsAppDistributionMethod>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub distribution_method: Option<TeamsAppDistributionMethod>,
         /// The ID of the catalog provided by the app developer in the Microsoft Teams zip app package.
-        #[serde(rename = "externalId", default, skip_serializing_if = "Option::is_none")]
-        pub external_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_id: Option<String>,
         /** The details for each version of the app.
 
  A relationship: present only when the request expands it (`$expand=appDefinitions`).*/
-        #[serde(
-            rename = "appDefinitions",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub app_definitions: ::std::option::Option<::std::vec::Vec<TeamsAppDefinition>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub app_definitions: Option<Vec<TeamsAppDefinition>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -481,72 +340,52 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsApp {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsApp {
-                id: ::std::option::Option::None,
-                display_name: ::std::option::Option::None,
-                distribution_method: ::std::option::Option::None,
-                external_id: ::std::option::Option::None,
-                app_definitions: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `displayName`.
         #[must_use]
-        pub fn with_display_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.display_name = ::std::option::Option::Some(value.into());
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
             self
         }
         /// Sets `distributionMethod`.
         #[must_use]
         pub fn with_distribution_method(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppDistributionMethod>,
+            value: impl Into<TeamsAppDistributionMethod>,
         ) -> Self {
-            self.distribution_method = ::std::option::Option::Some(value.into());
+            self.distribution_method = Some(value.into());
             self
         }
         /// Sets `externalId`.
         #[must_use]
-        pub fn with_external_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.external_id = ::std::option::Option::Some(value.into());
+        pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+            self.external_id = Some(value.into());
             self
         }
         /// Sets `appDefinitions`.
         #[must_use]
         pub fn with_app_definitions(
             mut self,
-            value: impl ::std::convert::Into<::std::vec::Vec<TeamsAppDefinition>>,
+            value: impl Into<Vec<TeamsAppDefinition>>,
         ) -> Self {
-            self.app_definitions = ::std::option::Option::Some(value.into());
+            self.app_definitions = Some(value.into());
             self
         }
     }
@@ -559,76 +398,45 @@ pub mod models {
     /** Represents the details of a version of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappdefinition?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsAppDefinition {
         /// A unique ID (not the Teams app ID).
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// Authorization requirements specified in the Teams app manifest.
-        #[serde(
-            rename = "authorization",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub authorization: ::std::option::Option<TeamsAppAuthorization>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub authorization: Option<TeamsAppAuthorization>,
         /// `createdBy`, as Graph sends it.
-        #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
-        pub created_by: ::std::option::Option<IdentitySet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_by: Option<IdentitySet>,
         /// Verbose description of the application.
-        #[serde(
-            rename = "description",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
         /// The name of the app provided by the app developer.
-        #[serde(
-            rename = "displayName",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
         /// `lastModifiedDateTime`, as Graph sends it.
-        #[serde(
-            rename = "lastModifiedDateTime",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub last_modified_date_time: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub last_modified_date_time: Option<String>,
         /// The published status of a specific version of a Teams app.
-        #[serde(
-            rename = "publishingState",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub publishing_state: ::std::option::Option<TeamsAppPublishingState>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub publishing_state: Option<TeamsAppPublishingState>,
         /// Short description of the application.
-        #[serde(
-            rename = "shortDescription",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub short_description: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub short_description: Option<String>,
         /// The ID from the Teams app manifest.
-        #[serde(rename = "teamsAppId", default, skip_serializing_if = "Option::is_none")]
-        pub teams_app_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub teams_app_id: Option<String>,
         /// The version number of the application.
-        #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
-        pub version: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub version: Option<String>,
         /** The details of the bot specified in the Teams app manifest.
 
  A relationship: present only when the request expands it (`$expand=bot`).*/
-        #[serde(rename = "bot", default, skip_serializing_if = "Option::is_none")]
-        pub bot: ::std::option::Option<TeamworkBot>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub bot: Option<TeamworkBot>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -636,132 +444,88 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDefinition {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsAppDefinition {
-                id: ::std::option::Option::None,
-                authorization: ::std::option::Option::None,
-                created_by: ::std::option::Option::None,
-                description: ::std::option::Option::None,
-                display_name: ::std::option::Option::None,
-                last_modified_date_time: ::std::option::Option::None,
-                publishing_state: ::std::option::Option::None,
-                short_description: ::std::option::Option::None,
-                teams_app_id: ::std::option::Option::None,
-                version: ::std::option::Option::None,
-                bot: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
         /// Sets `authorization`.
         #[must_use]
         pub fn with_authorization(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppAuthorization>,
+            value: impl Into<TeamsAppAuthorization>,
         ) -> Self {
-            self.authorization = ::std::option::Option::Some(value.into());
+            self.authorization = Some(value.into());
             self
         }
         /// Sets `createdBy`.
         #[must_use]
-        pub fn with_created_by(
-            mut self,
-            value: impl ::std::convert::Into<IdentitySet>,
-        ) -> Self {
-            self.created_by = ::std::option::Option::Some(value.into());
+        pub fn with_created_by(mut self, value: impl Into<IdentitySet>) -> Self {
+            self.created_by = Some(value.into());
             self
         }
         /// Sets `description`.
         #[must_use]
-        pub fn with_description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
+        pub fn with_description(mut self, value: impl Into<String>) -> Self {
+            self.description = Some(value.into());
             self
         }
         /// Sets `displayName`.
         #[must_use]
-        pub fn with_display_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.display_name = ::std::option::Option::Some(value.into());
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
             self
         }
         /// Sets `lastModifiedDateTime`.
         #[must_use]
-        pub fn with_last_modified_date_time(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.last_modified_date_time = ::std::option::Option::Some(value.into());
+        pub fn with_last_modified_date_time(mut self, value: impl Into<String>) -> Self {
+            self.last_modified_date_time = Some(value.into());
             self
         }
         /// Sets `publishingState`.
         #[must_use]
         pub fn with_publishing_state(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppPublishingState>,
+            value: impl Into<TeamsAppPublishingState>,
         ) -> Self {
-            self.publishing_state = ::std::option::Option::Some(value.into());
+            self.publishing_state = Some(value.into());
             self
         }
         /// Sets `shortDescription`.
         #[must_use]
-        pub fn with_short_description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.short_description = ::std::option::Option::Some(value.into());
+        pub fn with_short_description(mut self, value: impl Into<String>) -> Self {
+            self.short_description = Some(value.into());
             self
         }
         /// Sets `teamsAppId`.
         #[must_use]
-        pub fn with_teams_app_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.teams_app_id = ::std::option::Option::Some(value.into());
+        pub fn with_teams_app_id(mut self, value: impl Into<String>) -> Self {
+            self.teams_app_id = Some(value.into());
             self
         }
         /// Sets `version`.
         #[must_use]
-        pub fn with_version(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.version = ::std::option::Option::Some(value.into());
+        pub fn with_version(mut self, value: impl Into<String>) -> Self {
+            self.version = Some(value.into());
             self
         }
         /// Sets `bot`.
         #[must_use]
-        pub fn with_bot(
-            mut self,
-            value: impl ::std::convert::Into<TeamworkBot>,
-        ) -> Self {
-            self.bot = ::std::option::Option::Some(value.into());
+        pub fn with_bot(mut self, value: impl Into<TeamworkBot>) -> Self {
+            self.bot = Some(value.into());
             self
         }
     }
@@ -774,31 +538,16 @@ pub mod models {
     /** The authorization details of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappauthorization?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsAppAuthorization {
         /// The registration ID of the Microsoft Entra app ID associated with the teamsApp.
-        #[serde(
-            rename = "clientAppId",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub client_app_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub client_app_id: Option<String>,
         /// Set of permissions required by the teamsApp.
-        #[serde(
-            rename = "requiredPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub required_permission_set: ::std::option::Option<TeamsAppPermissionSet>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub required_permission_set: Option<TeamsAppPermissionSet>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -806,42 +555,31 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppAuthorization {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsAppAuthorization {
-                client_app_id: ::std::option::Option::None,
-                required_permission_set: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `clientAppId`.
         #[must_use]
-        pub fn with_client_app_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.client_app_id = ::std::option::Option::Some(value.into());
+        pub fn with_client_app_id(mut self, value: impl Into<String>) -> Self {
+            self.client_app_id = Some(value.into());
             self
         }
         /// Sets `requiredPermissionSet`.
         #[must_use]
         pub fn with_required_permission_set(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppPermissionSet>,
+            value: impl Into<TeamsAppPermissionSet>,
         ) -> Self {
-            self.required_permission_set = ::std::option::Option::Some(value.into());
+            self.required_permission_set = Some(value.into());
             self
         }
     }
@@ -854,20 +592,13 @@ pub mod models {
     /** Represents a bot in the Microsoft Teams ecosystem.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamworkbot?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamworkBot {
         /// The ID of the bot associated with the specific teamsAppDefinition. This value is usually a GUID.
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -875,32 +606,22 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamworkBot {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamworkBot {
-                id: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
     }
@@ -913,30 +634,19 @@ pub mod models {
     /** Represents a keyed collection of identity resources.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identityset?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct IdentitySet {
         /// Optional. The application associated with this action.
-        #[serde(
-            rename = "application",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub application: ::std::option::Option<Identity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub application: Option<Identity>,
         /// Optional. The device associated with this action.
-        #[serde(rename = "device", default, skip_serializing_if = "Option::is_none")]
-        pub device: ::std::option::Option<Identity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub device: Option<Identity>,
         /// Optional. The user associated with this action.
-        #[serde(rename = "user", default, skip_serializing_if = "Option::is_none")]
-        pub user: ::std::option::Option<Identity>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user: Option<Identity>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -944,49 +654,34 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl IdentitySet {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            IdentitySet {
-                application: ::std::option::Option::None,
-                device: ::std::option::Option::None,
-                user: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `application`.
         #[must_use]
-        pub fn with_application(
-            mut self,
-            value: impl ::std::convert::Into<Identity>,
-        ) -> Self {
-            self.application = ::std::option::Option::Some(value.into());
+        pub fn with_application(mut self, value: impl Into<Identity>) -> Self {
+            self.application = Some(value.into());
             self
         }
         /// Sets `device`.
         #[must_use]
-        pub fn with_device(
-            mut self,
-            value: impl ::std::convert::Into<Identity>,
-        ) -> Self {
-            self.device = ::std::option::Option::Some(value.into());
+        pub fn with_device(mut self, value: impl Into<Identity>) -> Self {
+            self.device = Some(value.into());
             self
         }
         /// Sets `user`.
         #[must_use]
-        pub fn with_user(mut self, value: impl ::std::convert::Into<Identity>) -> Self {
-            self.user = ::std::option::Option::Some(value.into());
+        pub fn with_user(mut self, value: impl Into<Identity>) -> Self {
+            self.user = Some(value.into());
             self
         }
     }
@@ -999,27 +694,16 @@ pub mod models {
     /** Represents an identity of an actor.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identity?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct Identity {
         /// The display name of the identity.
-        #[serde(
-            rename = "displayName",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
         /// Unique identifier for the identity or actor.
-        #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -1027,42 +711,28 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl Identity {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            Identity {
-                display_name: ::std::option::Option::None,
-                id: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `displayName`.
         #[must_use]
-        pub fn with_display_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.display_name = ::std::option::Option::Some(value.into());
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
             self
         }
         /// Sets `id`.
         #[must_use]
-        pub fn with_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
             self
         }
     }
@@ -1075,25 +745,14 @@ pub mod models {
     /** Set of required/granted permissions that can be associated with a Teams app.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsAppPermissionSet {
         /// A collection of resource-specific permissions.
-        #[serde(
-            rename = "resourceSpecificPermissions",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub resource_specific_permissions: ::std::option::Option<
-            ::std::vec::Vec<TeamsAppResourceSpecificPermission>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub resource_specific_permissions: Option<
+            Vec<TeamsAppResourceSpecificPermission>,
         >,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
@@ -1102,36 +761,25 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPermissionSet {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsAppPermissionSet {
-                resource_specific_permissions: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `resourceSpecificPermissions`.
         #[must_use]
         pub fn with_resource_specific_permissions(
             mut self,
-            value: impl ::std::convert::Into<
-                ::std::vec::Vec<TeamsAppResourceSpecificPermission>,
-            >,
+            value: impl Into<Vec<TeamsAppResourceSpecificPermission>>,
         ) -> Self {
-            self.resource_specific_permissions = ::std::option::Option::Some(
-                value.into(),
-            );
+            self.resource_specific_permissions = Some(value.into());
             self
         }
     }
@@ -1144,33 +792,16 @@ pub mod models {
     /** Represents the resource-specific permission associated with a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct TeamsAppResourceSpecificPermission {
         /// The name of the resource-specific permission, for example `ChatMember.Read.Chat`.
-        #[serde(
-            rename = "permissionValue",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub permission_value: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub permission_value: Option<String>,
         /// The type of resource-specific permission.
-        #[serde(
-            rename = "permissionType",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub permission_type: ::std::option::Option<
-            TeamsAppResourceSpecificPermissionType,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub permission_type: Option<TeamsAppResourceSpecificPermissionType>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
         #[serde(
@@ -1178,42 +809,31 @@ pub mod models {
             default,
             skip_serializing_if = "Option::is_none"
         )]
-        pub odata_type: ::std::option::Option<::std::string::String>,
+        pub odata_type: Option<String>,
         /// Every field Graph sent that this type does not declare, kept so that writing the
         /// value back loses nothing.
         #[serde(flatten)]
-        pub additional: crate::__private::serde_json::Map<
-            ::std::string::String,
-            crate::__private::serde_json::Value,
-        >,
+        pub additional: rt::Map,
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermission {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            TeamsAppResourceSpecificPermission {
-                permission_value: ::std::option::Option::None,
-                permission_type: ::std::option::Option::None,
-                odata_type: ::std::option::Option::None,
-                additional: ::std::default::Default::default(),
-            }
+            Default::default()
         }
         /// Sets `permissionValue`.
         #[must_use]
-        pub fn with_permission_value(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.permission_value = ::std::option::Option::Some(value.into());
+        pub fn with_permission_value(mut self, value: impl Into<String>) -> Self {
+            self.permission_value = Some(value.into());
             self
         }
         /// Sets `permissionType`.
         #[must_use]
         pub fn with_permission_type(
             mut self,
-            value: impl ::std::convert::Into<TeamsAppResourceSpecificPermissionType>,
+            value: impl Into<TeamsAppResourceSpecificPermissionType>,
         ) -> Self {
-            self.permission_type = ::std::option::Option::Some(value.into());
+            self.permission_type = Some(value.into());
             self
         }
     }
@@ -1242,64 +862,13 @@ pub mod models {
         /// Wire value `unknownFutureValue`.
         UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
-        Other(::std::string::String),
+        Other(String),
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl TeamsAppResourceSpecificPermissionType {
-        /// The value as written on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                TeamsAppResourceSpecificPermissionType::Delegated => "Delegated",
-                TeamsAppResourceSpecificPermissionType::Application => "Application",
-                TeamsAppResourceSpecificPermissionType::UnknownFutureValue => {
-                    "unknownFutureValue"
-                }
-                TeamsAppResourceSpecificPermissionType::Other(value) => value,
-            }
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::convert::From<&str> for TeamsAppResourceSpecificPermissionType {
-        fn from(value: &str) -> Self {
-            if value.eq_ignore_ascii_case("Delegated") {
-                return TeamsAppResourceSpecificPermissionType::Delegated;
-            }
-            if value.eq_ignore_ascii_case("Application") {
-                return TeamsAppResourceSpecificPermissionType::Application;
-            }
-            if value.eq_ignore_ascii_case("unknownFutureValue") {
-                return TeamsAppResourceSpecificPermissionType::UnknownFutureValue;
-            }
-            TeamsAppResourceSpecificPermissionType::Other(value.to_owned())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::fmt::Display for TeamsAppResourceSpecificPermissionType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl crate::__private::serde::Serialize for TeamsAppResourceSpecificPermissionType {
-        fn serialize<S: crate::__private::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl<'de> crate::__private::serde::Deserialize<'de>
-    for TeamsAppResourceSpecificPermissionType {
-        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            crate::__private::deserialize_str_with(
-                deserializer,
-                |value: &str| TeamsAppResourceSpecificPermissionType::from(value),
-            )
-        }
-    }
+    rt::string_enum!(
+        TeamsAppResourceSpecificPermissionType { Delegated = "Delegated", Application =
+        "Application", UnknownFutureValue = "unknownFutureValue" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The method of distribution for the app.
 
@@ -1326,65 +895,13 @@ pub mod models {
  Wire value `unknownFutureValue`.*/
         UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
-        Other(::std::string::String),
+        Other(String),
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl TeamsAppDistributionMethod {
-        /// The value as written on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                TeamsAppDistributionMethod::Store => "store",
-                TeamsAppDistributionMethod::Organization => "organization",
-                TeamsAppDistributionMethod::Sideloaded => "sideloaded",
-                TeamsAppDistributionMethod::UnknownFutureValue => "unknownFutureValue",
-                TeamsAppDistributionMethod::Other(value) => value,
-            }
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::convert::From<&str> for TeamsAppDistributionMethod {
-        fn from(value: &str) -> Self {
-            if value.eq_ignore_ascii_case("store") {
-                return TeamsAppDistributionMethod::Store;
-            }
-            if value.eq_ignore_ascii_case("organization") {
-                return TeamsAppDistributionMethod::Organization;
-            }
-            if value.eq_ignore_ascii_case("sideloaded") {
-                return TeamsAppDistributionMethod::Sideloaded;
-            }
-            if value.eq_ignore_ascii_case("unknownFutureValue") {
-                return TeamsAppDistributionMethod::UnknownFutureValue;
-            }
-            TeamsAppDistributionMethod::Other(value.to_owned())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::fmt::Display for TeamsAppDistributionMethod {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl crate::__private::serde::Serialize for TeamsAppDistributionMethod {
-        fn serialize<S: crate::__private::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppDistributionMethod {
-        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            crate::__private::deserialize_str_with(
-                deserializer,
-                |value: &str| TeamsAppDistributionMethod::from(value),
-            )
-        }
-    }
+    rt::string_enum!(
+        TeamsAppDistributionMethod { Store = "store", Organization = "organization",
+        Sideloaded = "sideloaded", UnknownFutureValue = "unknownFutureValue" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The published status of a specific version of a Teams app.
 
@@ -1409,66 +926,14 @@ pub mod models {
         /// Wire value `unknownFutureValue`.
         UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
-        Other(::std::string::String),
+        Other(String),
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl TeamsAppPublishingState {
-        /// The value as written on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                TeamsAppPublishingState::Submitted => "submitted",
-                TeamsAppPublishingState::Rejected => "rejected",
-                TeamsAppPublishingState::Published => "published",
-                TeamsAppPublishingState::UnknownFutureValue => "unknownFutureValue",
-                TeamsAppPublishingState::Other(value) => value,
-            }
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::convert::From<&str> for TeamsAppPublishingState {
-        fn from(value: &str) -> Self {
-            if value.eq_ignore_ascii_case("submitted") {
-                return TeamsAppPublishingState::Submitted;
-            }
-            if value.eq_ignore_ascii_case("rejected") {
-                return TeamsAppPublishingState::Rejected;
-            }
-            if value.eq_ignore_ascii_case("published") {
-                return TeamsAppPublishingState::Published;
-            }
-            if value.eq_ignore_ascii_case("unknownFutureValue") {
-                return TeamsAppPublishingState::UnknownFutureValue;
-            }
-            TeamsAppPublishingState::Other(value.to_owned())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl ::std::fmt::Display for TeamsAppPublishingState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl crate::__private::serde::Serialize for TeamsAppPublishingState {
-        fn serialize<S: crate::__private::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
-    impl<'de> crate::__private::serde::Deserialize<'de> for TeamsAppPublishingState {
-        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            crate::__private::deserialize_str_with(
-                deserializer,
-                |value: &str| TeamsAppPublishingState::from(value),
-            )
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    rt::string_enum!(
+        TeamsAppPublishingState { Submitted = "submitted", Rejected = "rejected",
+        Published = "published", UnknownFutureValue = "unknownFutureValue" }
+    );
+    #[cfg(feature = "teams-app-installation")]
     /** Specifies the type of chat.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`ChatType::Other`].
@@ -1494,89 +959,36 @@ pub mod models {
  Wire value `unknownFutureValue`.*/
         UnknownFutureValue,
         /// A value not known to this version of graph-api, as Graph sent it.
-        Other(::std::string::String),
+        Other(String),
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl ChatType {
-        /// The value as written on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ChatType::OneOnOne => "oneOnOne",
-                ChatType::Group => "group",
-                ChatType::Meeting => "meeting",
-                ChatType::UnknownFutureValue => "unknownFutureValue",
-                ChatType::Other(value) => value,
-            }
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl ::std::convert::From<&str> for ChatType {
-        fn from(value: &str) -> Self {
-            if value.eq_ignore_ascii_case("oneOnOne") {
-                return ChatType::OneOnOne;
-            }
-            if value.eq_ignore_ascii_case("group") {
-                return ChatType::Group;
-            }
-            if value.eq_ignore_ascii_case("meeting") {
-                return ChatType::Meeting;
-            }
-            if value.eq_ignore_ascii_case("unknownFutureValue") {
-                return ChatType::UnknownFutureValue;
-            }
-            ChatType::Other(value.to_owned())
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl ::std::fmt::Display for ChatType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl crate::__private::serde::Serialize for ChatType {
-        fn serialize<S: crate::__private::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'de> crate::__private::serde::Deserialize<'de> for ChatType {
-        fn deserialize<D: crate::__private::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            crate::__private::deserialize_str_with(
-                deserializer,
-                |value: &str| ChatType::from(value),
-            )
-        }
-    }
+    #[cfg(feature = "teams-app-installation")]
+    rt::string_enum!(
+        ChatType { OneOnOne = "oneOnOne", Group = "group", Meeting = "meeting",
+        UnknownFutureValue = "unknownFutureValue" }
+    );
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
 pub mod actions {
-    #[cfg(any(feature = "app-catalog"))]
+    use crate::meta::{ActionInfo, PermissionNote, PermissionType, PrivilegeLevel};
+    use crate::meta::{HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*};
+    use crate::{ApiVersion::*, NationalCloud::*};
+    #[cfg(feature = "app-catalog")]
     /// Metadata of [`ListTeamsApps`](super::requests::ListTeamsApps): List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
-    pub static LIST_TEAMS_APPS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static LIST_TEAMS_APPS: ActionInfo = ActionInfo {
         id: "list_teams_apps",
         summary: "List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).",
         docs: "https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/appCatalogs/teamsApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::Collection("TeamsApp"),
+        response: Collection("TeamsApp"),
         query_options: &["$filter", "$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["AppCatalog.Submit"],
                 higher: &[
                     "AppCatalog.Read.All",
@@ -1585,41 +997,36 @@ pub mod actions {
                     "Directory.ReadWrite.All",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["AppCatalog.Read.All"],
                 higher: &["AppCatalog.ReadWrite.All"],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`ListChatAppInstallations`](super::requests::ListChatAppInstallations): List all app installations within a chat.
-    pub static LIST_CHAT_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static LIST_CHAT_APP_INSTALLATIONS: ActionInfo = ActionInfo {
         id: "list_chat_app_installations",
         summary: "List all app installations within a chat.",
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/chats/{chat-id}/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-            crate::NationalCloud::China21Vianet,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::Collection("TeamsAppInstallation"),
+        response: Collection("TeamsAppInstallation"),
         query_options: &["$filter", "$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForChat"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForChat",
@@ -1629,8 +1036,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForChat",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadForChat.All"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForChat.All",
@@ -1644,35 +1051,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The following permissions use resource-specific consent: TeamsAppInstallation.ReadWriteAndConsentSelfForChat, TeamsAppInstallation.ReadWriteAndConsentForChat, TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All, TeamsAppInstallation.ReadWriteAndConsentForChat.All.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`GetChatAppInstallation`](super::requests::GetChatAppInstallation): Get an app installed in a chat.
-    pub static GET_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static GET_CHAT_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "get_chat_app_installation",
         summary: "Get an app installed in a chat.",
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-            crate::NationalCloud::China21Vianet,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::One("TeamsAppInstallation"),
+        response: One("TeamsAppInstallation"),
         query_options: &["$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForChat"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForChat",
@@ -1680,8 +1082,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForChat",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadForChat.All"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForChat.All",
@@ -1693,35 +1095,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The TeamsAppInstallation.ReadWriteAndConsentSelfForChat and TeamsAppInstallation.ReadWriteAndConsentForChat permissions use resource-specific consent.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`AddChatAppInstallation`](super::requests::AddChatAppInstallation): Install a teamsApp to the specified chat.
-    pub static ADD_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static ADD_CHAT_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "add_chat_app_installation",
         summary: "Install a teamsApp to the specified chat.",
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/chats/{chat-id}/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-            crate::NationalCloud::China21Vianet,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 201,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForChat",
@@ -1730,8 +1127,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForChat",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat.All"],
                 higher: &[
                     "Chat.Manage.Chat",
@@ -1742,7 +1139,7 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "These TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions cannot be used to install apps that require consent to resource-specific permissions.",
                     unusable_with_rsc_consent: &[
                         "TeamsAppInstallation.ReadWriteSelfForChat",
@@ -1754,28 +1151,23 @@ pub mod actions {
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`UpgradeChatAppInstallation`](super::requests::UpgradeChatAppInstallation): Upgrade an app installation within a chat.
-    pub static UPGRADE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static UPGRADE_CHAT_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "upgrade_chat_app_installation",
         summary: "Upgrade an app installation within a chat.",
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}/upgrade",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-            crate::NationalCloud::China21Vianet,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForChat",
@@ -1784,8 +1176,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForChat",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat.All"],
                 higher: &[
                     "Chat.Manage.Chat",
@@ -1796,7 +1188,7 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions can't be used to install apps that require consent to resource-specific permissions.",
                     unusable_with_rsc_consent: &[
                         "TeamsAppInstallation.ReadWriteSelfForChat",
@@ -1808,36 +1200,31 @@ pub mod actions {
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`RemoveChatAppInstallation`](super::requests::RemoveChatAppInstallation): Uninstall an app installed within a chat.
-    pub static REMOVE_CHAT_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static REMOVE_CHAT_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "remove_chat_app_installation",
         summary: "Uninstall an app installed within a chat.",
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Delete,
+        method: Delete,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-            crate::NationalCloud::China21Vianet,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForChat",
                     "TeamsAppInstallation.ReadWriteForChat",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForChat.All"],
                 higher: &[
                     "Chat.Manage.Chat",
@@ -1848,27 +1235,23 @@ pub mod actions {
             notes: &[],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`ListTeamAppInstallations`](super::requests::ListTeamAppInstallations): Retrieve a list of apps installed in the specified team.
-    pub static LIST_TEAM_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static LIST_TEAM_APP_INSTALLATIONS: ActionInfo = ActionInfo {
         id: "list_team_app_installations",
         summary: "Retrieve a list of apps installed in the specified team.",
         docs: "https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/teams/{team-id}/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::Collection("TeamsAppInstallation"),
+        response: Collection("TeamsAppInstallation"),
         query_options: &["$filter", "$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForTeam"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForTeam",
@@ -1882,8 +1265,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForTeam",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.Read.Group"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForTeam.All",
@@ -1900,34 +1283,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`GetTeamAppInstallation`](super::requests::GetTeamAppInstallation): Retrieve the app installed in the specified team.
-    pub static GET_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static GET_TEAM_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "get_team_app_installation",
         summary: "Retrieve the app installed in the specified team.",
         docs: "https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/teams/{team-id}/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::One("TeamsAppInstallation"),
+        response: One("TeamsAppInstallation"),
         query_options: &["$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
                 higher: &[
                     "Directory.Read.All",
@@ -1942,8 +1321,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForTeam",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.Read.Group"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForTeam.All",
@@ -1961,38 +1340,34 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The TeamsAppInstallation.Read.Group permission uses resource-specific consent.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`AddTeamAppInstallation`](super::requests::AddTeamAppInstallation): Install an app to the specified team.
-    pub static ADD_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static ADD_TEAM_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "add_team_app_installation",
         summary: "Install an app to the specified team.",
         docs: "https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/teams/{team-id}/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 200,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2002,8 +1377,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForTeam",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2015,7 +1390,7 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeam, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.",
                     unusable_with_rsc_consent: &[
                         "TeamsAppInstallation.ReadWriteSelfForTeam",
@@ -2024,34 +1399,30 @@ pub mod actions {
                         "TeamsAppInstallation.ReadWriteForTeam.All",
                     ],
                 },
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`UpgradeTeamAppInstallation`](super::requests::UpgradeTeamAppInstallation): Upgrade an app installation in a team to the latest version of the app.
-    pub static UPGRADE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static UPGRADE_TEAM_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "upgrade_team_app_installation",
         summary: "Upgrade an app installation in a team to the latest version of the app.",
         docs: "https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/teams/{team-id}/installedApps/{app-installation-id}/upgrade",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2062,8 +1433,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForTeam",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2075,7 +1446,7 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeampermissions, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.",
                     unusable_with_rsc_consent: &[
                         "TeamsAppInstallation.ReadWriteSelfForTeam",
@@ -2084,34 +1455,30 @@ pub mod actions {
                         "TeamsAppInstallation.ReadWriteForTeam.All",
                     ],
                 },
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`RemoveTeamAppInstallation`](super::requests::RemoveTeamAppInstallation): Uninstalls an app from the specified team.
-    pub static REMOVE_TEAM_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static REMOVE_TEAM_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "remove_team_app_installation",
         summary: "Uninstalls an app from the specified team.",
         docs: "https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Delete,
+        method: Delete,
         path: "/teams/{team-id}/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2120,8 +1487,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteForTeam",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForTeam.All"],
                 higher: &[
                     "Directory.ReadWrite.All",
@@ -2131,34 +1498,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`ListUserAppInstallations`](super::requests::ListUserAppInstallations): Retrieve the list of apps installed in the personal scope of the specified user.
-    pub static LIST_USER_APP_INSTALLATIONS: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static LIST_USER_APP_INSTALLATIONS: ActionInfo = ActionInfo {
         id: "list_user_app_installations",
         summary: "Retrieve the list of apps installed in the personal scope of the specified user.",
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/users/{user-id}/teamwork/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::Collection("UserScopeTeamsAppInstallation"),
+        response: Collection("UserScopeTeamsAppInstallation"),
         query_options: &["$filter", "$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForUser"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForUser",
@@ -2169,8 +1532,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteSelectedForUser",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadForUser.All"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForUser.All",
@@ -2184,34 +1547,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`GetUserAppInstallation`](super::requests::GetUserAppInstallation): Retrieve the app installed in the personal scope of the specified user.
-    pub static GET_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static GET_USER_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "get_user_app_installation",
         summary: "Retrieve the app installed in the personal scope of the specified user.",
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Get,
+        method: Get,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 200,
-        response: crate::meta::ResponseKind::One("UserScopeTeamsAppInstallation"),
+        response: One("UserScopeTeamsAppInstallation"),
         query_options: &["$select", "$expand"],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForUser"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForUser",
@@ -2222,8 +1581,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteSelectedForUser",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadForUser.All"],
                 higher: &[
                     "TeamsAppInstallation.ReadWriteSelfForUser.All",
@@ -2239,27 +1598,23 @@ pub mod actions {
             notes: &[],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`AddUserAppInstallation`](super::requests::AddUserAppInstallation): Install an app in the personal scope of the specified user.
-    pub static ADD_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static ADD_USER_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "add_user_app_installation",
         summary: "Install an app in the personal scope of the specified user.",
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/users/{user-id}/teamwork/installedApps",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 201,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser",
@@ -2269,8 +1624,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteSelectedForUser",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser.All",
@@ -2281,34 +1636,30 @@ pub mod actions {
                 ],
             },
             notes: &[
-                crate::meta::PermissionNote {
+                PermissionNote {
                     text: "If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.",
                     unusable_with_rsc_consent: &[],
                 },
             ],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`UpgradeUserAppInstallation`](super::requests::UpgradeUserAppInstallation): Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
-    pub static UPGRADE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static UPGRADE_USER_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "upgrade_user_app_installation",
         summary: "Upgrade an app installation in the personal scope of the specified user to the latest version of the app.",
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Post,
+        method: Post,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser",
@@ -2318,8 +1669,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteSelectedForUser",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser.All",
@@ -2332,27 +1683,23 @@ pub mod actions {
             notes: &[],
         },
     };
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Metadata of [`RemoveUserAppInstallation`](super::requests::RemoveUserAppInstallation): Uninstall an app from the personal scope of the specified user.
-    pub static REMOVE_USER_APP_INSTALLATION: crate::meta::ActionInfo = crate::meta::ActionInfo {
+    pub static REMOVE_USER_APP_INSTALLATION: ActionInfo = ActionInfo {
         id: "remove_user_app_installation",
         summary: "Uninstall an app from the personal scope of the specified user.",
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0",
-        method: crate::meta::HttpMethod::Delete,
+        method: Delete,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
-        versions: &[crate::ApiVersion::V1, crate::ApiVersion::Beta],
-        clouds: &[
-            crate::NationalCloud::Global,
-            crate::NationalCloud::UsGovL4,
-            crate::NationalCloud::UsGovL5Dod,
-        ],
+        versions: &[V1, Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
         success_status: 204,
-        response: crate::meta::ResponseKind::None,
+        response: None,
         query_options: &[],
-        permissions: crate::meta::Permissions {
-            delegated: crate::meta::PermissionScheme::Supported {
+        permissions: Permissions {
+            delegated: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser",
@@ -2362,8 +1709,8 @@ pub mod actions {
                     "TeamsAppInstallation.ReadWriteSelectedForUser",
                 ],
             },
-            delegated_personal: crate::meta::PermissionScheme::NotSupported,
-            application: crate::meta::PermissionScheme::Supported {
+            delegated_personal: NotSupported,
+            application: Supported {
                 least: &["TeamsAppInstallation.ReadWriteSelfForUser.All"],
                 higher: &[
                     "TeamsAppInstallation.ManageSelectedForUser.All",
@@ -2377,376 +1724,376 @@ pub mod actions {
         },
     };
     /// Every action of this spec, in spec order.
-    pub static ALL: &[&crate::meta::ActionInfo] = &[
-        #[cfg(any(feature = "app-catalog"))]
+    pub static ALL: &[&ActionInfo] = &[
+        #[cfg(feature = "app-catalog")]
         &LIST_TEAMS_APPS,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &LIST_CHAT_APP_INSTALLATIONS,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &GET_CHAT_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &ADD_CHAT_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &UPGRADE_CHAT_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &REMOVE_CHAT_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &LIST_TEAM_APP_INSTALLATIONS,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &GET_TEAM_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &ADD_TEAM_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &UPGRADE_TEAM_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &REMOVE_TEAM_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &LIST_USER_APP_INSTALLATIONS,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &GET_USER_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &ADD_USER_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &UPGRADE_USER_APP_INSTALLATION,
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         &REMOVE_USER_APP_INSTALLATION,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
-    pub static PRIVILEGE_LEVELS: &[crate::meta::PrivilegeLevel] = &[
-        crate::meta::PrivilegeLevel {
+    pub static PRIVILEGE_LEVELS: &[PrivilegeLevel] = &[
+        PrivilegeLevel {
             permission: "AppCatalog.Read.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "AppCatalog.ReadWrite.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "AppCatalog.Submit",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 2u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Directory.Read.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Directory.ReadWrite.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 4u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Group.Read.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Group.ReadWrite.All",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 4u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 2u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 2u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelectedForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForChat",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 2u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForTeam",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForUser",
-            kind: crate::meta::PermissionType::Delegated,
+            kind: PermissionType::Delegated,
             level: 2u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "AppCatalog.Read.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "AppCatalog.ReadWrite.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Chat.Manage.Chat",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: true,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Directory.Read.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Directory.ReadWrite.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 4u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Group.Read.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "Group.ReadWrite.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 4u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ManageSelectedForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.Read.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.Read.Chat",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 2u8,
             resource_specific: true,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.Read.Group",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 2u8,
             resource_specific: true,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.Read.User",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 2u8,
             resource_specific: true,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 4u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelectedForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForChat.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForTeam.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
-        crate::meta::PrivilegeLevel {
+        PrivilegeLevel {
             permission: "TeamsAppInstallation.ReadWriteSelfForUser.All",
-            kind: crate::meta::PermissionType::Application,
+            kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
         },
@@ -2754,1593 +2101,607 @@ pub mod actions {
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
-    #[cfg(any(feature = "app-catalog"))]
-    /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /appCatalogs/teamsApps`*/
+    use crate::__private as rt;
+    use super::actions;
+    use super::models;
+    #[cfg(feature = "app-catalog")]
+    /// List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog): `GET /appCatalogs/teamsApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListTeamsApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "app-catalog"))]
-    impl<'a> ListTeamsApps<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAMS_APPS;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            ListTeamsApps {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct ListTeamsApps<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "app-catalog")]
+    rt::request!(ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]);
+    #[cfg(feature = "app-catalog")]
+    impl ListTeamsApps<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$filter", value.into());
-            self
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::Page<super::models::TeamsApp>, crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(self) -> crate::PageStream<super::models::TeamsApp> {
-            crate::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
-            )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::TeamsApp>,
-            crate::Error,
-        > {
-            self.stream().collect_all().await
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** List all app installations within a chat.
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /chats/{chat-id}/installedApps`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// List all app installations within a chat: `GET /chats/{chat-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListChatAppInstallations<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> ListChatAppInstallations<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_CHAT_APP_INSTALLATIONS;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            ListChatAppInstallations {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct ListChatAppInstallations<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        ListChatAppInstallations(actions::LIST_CHAT_APP_INSTALLATIONS) ->
+        [models::TeamsAppInstallation]
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl ListChatAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$filter", value.into());
-            self
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::Page<super::models::TeamsAppInstallation>,
-            crate::Error,
-        > {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(self) -> crate::PageStream<super::models::TeamsAppInstallation> {
-            crate::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
-            )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::TeamsAppInstallation>,
-            crate::Error,
-        > {
-            self.stream().collect_all().await
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Get an app installed in a chat.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `GET /chats/{chat-id}/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Get an app installed in a chat: `GET /chats/{chat-id}/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct GetChatAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> GetChatAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_CHAT_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            GetChatAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct GetChatAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        GetChatAppInstallation(actions::GET_CHAT_APP_INSTALLATION) ->
+        models::TeamsAppInstallation
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl GetChatAppInstallation<'_> {
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<super::models::TeamsAppInstallation, crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddChatAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct AddChatAppInstallationBody {
         /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
         #[serde(rename = "teamsApp@odata.bind")]
-        pub teams_app_odata_bind: ::std::string::String,
+        pub teams_app_odata_bind: String,
         /// Set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl AddChatAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
-        pub fn new(
-            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddChatAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
-                consented_permission_set: ::std::option::Option::None,
+                ..Default::default()
             }
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Install a teamsApp to the specified chat.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /chats/{chat-id}/installedApps`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for AddChatAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Install a teamsApp to the specified chat: `POST /chats/{chat-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct AddChatAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: AddChatAppInstallationBody,
-        bind_teams_app_odata_bind: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> AddChatAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_CHAT_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-            teams_app_id: &str,
-        ) -> Self {
-            AddChatAppInstallation {
-                client: __client,
-                path: __path,
-                body: AddChatAppInstallationBody::new(::std::string::String::new()),
-                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
-                    .segment("appCatalogs")
-                    .segment("teamsApps")
-                    .param("teams-app-id", teams_app_id, false),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct AddChatAppInstallation<'a>(rt::Request<'a, AddChatAppInstallationBody>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        AddChatAppInstallation(actions::ADD_CHAT_APP_INSTALLATION,
+        AddChatAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl AddChatAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
-        pub fn replace_body(mut self, body: AddChatAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        self.body.teams_app_odata_bind = crate::__private::bind_url(
-                            self.client,
-                            self.bind_teams_app_odata_bind,
-                        )?;
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeChatAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct UpgradeChatAppInstallationBody {
         /// The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl UpgradeChatAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            UpgradeChatAppInstallationBody {
-                consented_permission_set: ::std::option::Option::None,
-            }
+            Default::default()
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Upgrade an app installation within a chat.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for UpgradeChatAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Upgrade an app installation within a chat: `POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct UpgradeChatAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: UpgradeChatAppInstallationBody,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> UpgradeChatAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_CHAT_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            UpgradeChatAppInstallation {
-                client: __client,
-                path: __path,
-                body: UpgradeChatAppInstallationBody::new(),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct UpgradeChatAppInstallation<'a>(
+        rt::Request<'a, UpgradeChatAppInstallationBody>,
+    );
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        UpgradeChatAppInstallation(actions::UPGRADE_CHAT_APP_INSTALLATION,
+        UpgradeChatAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl UpgradeChatAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body.
-        pub fn replace_body(mut self, body: UpgradeChatAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Uninstall an app installed within a chat.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `DELETE /chats/{chat-id}/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Uninstall an app installed within a chat: `DELETE /chats/{chat-id}/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct RemoveChatAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> RemoveChatAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_CHAT_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            RemoveChatAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_unit()
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Retrieve a list of apps installed in the specified team.
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /teams/{team-id}/installedApps`*/
+    pub struct RemoveChatAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ());
+    #[cfg(feature = "teams-app-installation")]
+    /// Retrieve a list of apps installed in the specified team: `GET /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListTeamAppInstallations<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> ListTeamAppInstallations<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_TEAM_APP_INSTALLATIONS;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            ListTeamAppInstallations {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct ListTeamAppInstallations<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        ListTeamAppInstallations(actions::LIST_TEAM_APP_INSTALLATIONS) ->
+        [models::TeamsAppInstallation]
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl ListTeamAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$filter", value.into());
-            self
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::Page<super::models::TeamsAppInstallation>,
-            crate::Error,
-        > {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(self) -> crate::PageStream<super::models::TeamsAppInstallation> {
-            crate::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
-            )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::TeamsAppInstallation>,
-            crate::Error,
-        > {
-            self.stream().collect_all().await
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Retrieve the app installed in the specified team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `GET /teams/{team-id}/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Retrieve the app installed in the specified team: `GET /teams/{team-id}/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct GetTeamAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> GetTeamAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_TEAM_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            GetTeamAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct GetTeamAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        GetTeamAppInstallation(actions::GET_TEAM_APP_INSTALLATION) ->
+        models::TeamsAppInstallation
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl GetTeamAppInstallation<'_> {
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<super::models::TeamsAppInstallation, crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddTeamAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct AddTeamAppInstallationBody {
         /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
         #[serde(rename = "teamsApp@odata.bind")]
-        pub teams_app_odata_bind: ::std::string::String,
+        pub teams_app_odata_bind: String,
         /// The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl AddTeamAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
-        pub fn new(
-            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddTeamAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
-                consented_permission_set: ::std::option::Option::None,
+                ..Default::default()
             }
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Install an app to the specified team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /teams/{team-id}/installedApps`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for AddTeamAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Install an app to the specified team: `POST /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct AddTeamAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: AddTeamAppInstallationBody,
-        bind_teams_app_odata_bind: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> AddTeamAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_TEAM_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-            teams_app_id: &str,
-        ) -> Self {
-            AddTeamAppInstallation {
-                client: __client,
-                path: __path,
-                body: AddTeamAppInstallationBody::new(::std::string::String::new()),
-                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
-                    .segment("appCatalogs")
-                    .segment("teamsApps")
-                    .param("teams-app-id", teams_app_id, false),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct AddTeamAppInstallation<'a>(rt::Request<'a, AddTeamAppInstallationBody>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        AddTeamAppInstallation(actions::ADD_TEAM_APP_INSTALLATION,
+        AddTeamAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl AddTeamAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
-        pub fn replace_body(mut self, body: AddTeamAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        self.body.teams_app_odata_bind = crate::__private::bind_url(
-                            self.client,
-                            self.bind_teams_app_odata_bind,
-                        )?;
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeTeamAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct UpgradeTeamAppInstallationBody {
         /// Set of resource specific permissions that are being consented. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl UpgradeTeamAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            UpgradeTeamAppInstallationBody {
-                consented_permission_set: ::std::option::Option::None,
-            }
+            Default::default()
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Upgrade an app installation in a team to the latest version of the app.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for UpgradeTeamAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Upgrade an app installation in a team to the latest version of the app: `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct UpgradeTeamAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: UpgradeTeamAppInstallationBody,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> UpgradeTeamAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_TEAM_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            UpgradeTeamAppInstallation {
-                client: __client,
-                path: __path,
-                body: UpgradeTeamAppInstallationBody::new(),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct UpgradeTeamAppInstallation<'a>(
+        rt::Request<'a, UpgradeTeamAppInstallationBody>,
+    );
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        UpgradeTeamAppInstallation(actions::UPGRADE_TEAM_APP_INSTALLATION,
+        UpgradeTeamAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl UpgradeTeamAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: Set of resource specific permissions that are being consented. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body.
-        pub fn replace_body(mut self, body: UpgradeTeamAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Uninstalls an app from the specified team.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `DELETE /teams/{team-id}/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Uninstalls an app from the specified team: `DELETE /teams/{team-id}/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct RemoveTeamAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> RemoveTeamAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_TEAM_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            RemoveTeamAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_unit()
-        }
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Retrieve the list of apps installed in the personal scope of the specified user.
-
- Built by the method that names this action; nothing is sent until `.send().await` (or `.stream()`, `.all().await`). The method's documentation carries the permissions table and availability.
-
- `GET /users/{user-id}/teamwork/installedApps`*/
+    pub struct RemoveTeamAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ());
+    #[cfg(feature = "teams-app-installation")]
+    /// Retrieve the list of apps installed in the personal scope of the specified user: `GET /users/{user-id}/teamwork/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct ListUserAppInstallations<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> ListUserAppInstallations<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::LIST_USER_APP_INSTALLATIONS;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            ListUserAppInstallations {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct ListUserAppInstallations<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        ListUserAppInstallations(actions::LIST_USER_APP_INSTALLATIONS) ->
+        [models::UserScopeTeamsAppInstallation]
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl ListUserAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$filter", value.into());
-            self
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and reads the first page.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::Page<super::models::UserScopeTeamsAppInstallation>,
-            crate::Error,
-        > {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
-        }
-        /// Every item of the collection, fetched page by page as the stream is read. Each
-        /// page is one call with the retry policy; a next-page link is followed only on the
-        /// service root's scheme, host and port.
-        pub fn stream(
-            self,
-        ) -> crate::PageStream<super::models::UserScopeTeamsAppInstallation> {
-            crate::__private::stream(
-                self.client,
-                Self::INFO,
-                self.path,
-                self.query,
-                self.options,
-            )
-        }
-        /// Every item of the collection, across all pages.
-        pub async fn all(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<super::models::UserScopeTeamsAppInstallation>,
-            crate::Error,
-        > {
-            self.stream().collect_all().await
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Retrieve the app installed in the personal scope of the specified user.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `GET /users/{user-id}/teamwork/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Retrieve the app installed in the personal scope of the specified user: `GET /users/{user-id}/teamwork/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct GetUserAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> GetUserAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::GET_USER_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            GetUserAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct GetUserAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        GetUserAppInstallation(actions::GET_USER_APP_INSTALLATION) ->
+        models::UserScopeTeamsAppInstallation
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl GetUserAppInstallation<'_> {
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$select", value.into());
-            self
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn expand(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.query = self.query.set("$expand", value.into());
-            self
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            super::models::UserScopeTeamsAppInstallation,
-            crate::Error,
-        > {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_json()
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddUserAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct AddUserAppInstallationBody {
         /// The app to install: the catalog generated app ID (the teamsApp's id).
         #[serde(rename = "teamsApp@odata.bind")]
-        pub teams_app_odata_bind: ::std::string::String,
+        pub teams_app_odata_bind: String,
         /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl AddUserAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
-        pub fn new(
-            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddUserAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
-                consented_permission_set: ::std::option::Option::None,
+                ..Default::default()
             }
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Install an app in the personal scope of the specified user.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /users/{user-id}/teamwork/installedApps`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for AddUserAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Install an app in the personal scope of the specified user: `POST /users/{user-id}/teamwork/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct AddUserAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: AddUserAppInstallationBody,
-        bind_teams_app_odata_bind: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> AddUserAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::ADD_USER_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-            teams_app_id: &str,
-        ) -> Self {
-            AddUserAppInstallation {
-                client: __client,
-                path: __path,
-                body: AddUserAppInstallationBody::new(::std::string::String::new()),
-                bind_teams_app_odata_bind: crate::__private::PathBuilder::root()
-                    .segment("appCatalogs")
-                    .segment("teamsApps")
-                    .param("teams-app-id", teams_app_id, false),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct AddUserAppInstallation<'a>(rt::Request<'a, AddUserAppInstallationBody>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        AddUserAppInstallation(actions::ADD_USER_APP_INSTALLATION,
+        AddUserAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl AddUserAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took.
-        pub fn replace_body(mut self, body: AddUserAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(mut self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        self.body.teams_app_odata_bind = crate::__private::bind_url(
-                            self.client,
-                            self.bind_teams_app_odata_bind,
-                        )?;
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeUserAppInstallation`].
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        crate::__private::serde::Serialize,
-        crate::__private::serde::Deserialize
-    )]
-    #[serde(crate = "crate::__private::serde")]
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
     #[non_exhaustive]
     pub struct UpgradeUserAppInstallationBody {
         /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(
-            rename = "consentedPermissionSet",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
-        pub consented_permission_set: ::std::option::Option<
-            super::models::TeamsAppPermissionSet,
-        >,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     impl UpgradeUserAppInstallationBody {
         /// An empty value: every field unset.
         pub fn new() -> Self {
-            UpgradeUserAppInstallationBody {
-                consented_permission_set: ::std::option::Option::None,
-            }
+            Default::default()
         }
         /// Sets `consentedPermissionSet`.
         #[must_use]
         pub fn with_consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.consented_permission_set = ::std::option::Option::Some(value.into());
+            self.consented_permission_set = Some(value.into());
             self
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade`*/
+    #[cfg(feature = "teams-app-installation")]
+    impl rt::Body for UpgradeUserAppInstallationBody {
+        fn consents_to_rsc(&self) -> bool {
+            self.consented_permission_set.is_some()
+        }
+    }
+    #[cfg(feature = "teams-app-installation")]
+    /// Upgrade an app installation in the personal scope of the specified user to the latest version of the app: `POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct UpgradeUserAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        body: UpgradeUserAppInstallationBody,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> UpgradeUserAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::UPGRADE_USER_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            UpgradeUserAppInstallation {
-                client: __client,
-                path: __path,
-                body: UpgradeUserAppInstallationBody::new(),
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
+    pub struct UpgradeUserAppInstallation<'a>(
+        rt::Request<'a, UpgradeUserAppInstallationBody>,
+    );
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(
+        UpgradeUserAppInstallation(actions::UPGRADE_USER_APP_INSTALLATION,
+        UpgradeUserAppInstallationBody) -> ()
+    );
+    #[cfg(feature = "teams-app-installation")]
+    impl UpgradeUserAppInstallation<'_> {
         /// Sets `consentedPermissionSet`: Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
         pub fn consented_permission_set(
             mut self,
-            value: impl ::std::convert::Into<super::models::TeamsAppPermissionSet>,
+            value: impl Into<models::TeamsAppPermissionSet>,
         ) -> Self {
-            self.body.consented_permission_set = ::std::option::Option::Some(
-                value.into(),
-            );
-            self
-        }
-        /// Replaces the whole request body.
-        pub fn replace_body(mut self, body: UpgradeUserAppInstallationBody) -> Self {
-            self.body = body;
+            self.0.body.consented_permission_set = Some(value.into());
             self
         }
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
         pub fn consents_to_rsc(&self) -> bool {
-            self.body.consented_permission_set.is_some()
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    self.body.consented_permission_set.is_some(),
-                    {
-                        ::std::option::Option::Some(
-                            crate::__private::json_body(&self.body)?,
-                        )
-                    },
-                    self.options,
-                )
-                .await?
-                .into_unit()
+            rt::Body::consents_to_rsc(&self.0.body)
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
-    /** Uninstall an app from the personal scope of the specified user.
-
- Built by the method that names this action; nothing is sent until `.send().await`. The method's documentation carries the permissions table and availability.
-
- `DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}`*/
+    #[cfg(feature = "teams-app-installation")]
+    /// Uninstall an app from the personal scope of the specified user: `DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
-    pub struct RemoveUserAppInstallation<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-        query: crate::__private::Query,
-        options: crate::CallOptions,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
-    impl<'a> RemoveUserAppInstallation<'a> {
-        /// This action's metadata.
-        pub const INFO: &'static crate::meta::ActionInfo = &super::actions::REMOVE_USER_APP_INSTALLATION;
-        #[doc(hidden)]
-        pub fn __new(
-            __client: &'a crate::GraphClient,
-            __path: crate::__private::PathBuilder,
-        ) -> Self {
-            RemoveUserAppInstallation {
-                client: __client,
-                path: __path,
-                query: crate::__private::Query::new(),
-                options: ::std::default::Default::default(),
-            }
-        }
-        /// Overrides the client's retry policy, timeouts or both for this call.
-        pub fn call_options(mut self, options: crate::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request.
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::__private::execute(
-                    self.client,
-                    Self::INFO,
-                    self.path,
-                    self.query,
-                    false,
-                    ::std::option::Option::None,
-                    self.options,
-                )
-                .await?
-                .into_unit()
-        }
-    }
+    pub struct RemoveUserAppInstallation<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::request!(RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ());
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
-    #[cfg(any(feature = "app-catalog"))]
+    use crate::__private as rt;
+    use super::requests;
+    #[cfg(feature = "app-catalog")]
     /// A point on the way to an action: `/appCatalogs`.
     #[derive(Debug, Clone)]
-    pub struct AppCatalogs<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "app-catalog"))]
+    pub struct AppCatalogs<'a>(rt::Nav<'a>);
+    #[cfg(feature = "app-catalog")]
+    rt::nav!(AppCatalogs);
+    #[cfg(feature = "app-catalog")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> AppCatalogs<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            AppCatalogs { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "app-catalog"))]
+        #[cfg(feature = "app-catalog")]
         /// Navigates to `/teamsApps`.
         pub fn teams_apps(self) -> AppCatalogsTeamsApps<'a> {
-            AppCatalogsTeamsApps::__new(self.client, self.path.segment("teamsApps"))
+            AppCatalogsTeamsApps::__new(self.0.segment("teamsApps"))
         }
     }
-    #[cfg(any(feature = "app-catalog"))]
+    #[cfg(feature = "app-catalog")]
     /// A point on the way to an action: `/appCatalogs/teamsApps`.
     #[derive(Debug, Clone)]
-    pub struct AppCatalogsTeamsApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "app-catalog"))]
+    pub struct AppCatalogsTeamsApps<'a>(rt::Nav<'a>);
+    #[cfg(feature = "app-catalog")]
+    rt::nav!(AppCatalogsTeamsApps);
+    #[cfg(feature = "app-catalog")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> AppCatalogsTeamsApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            AppCatalogsTeamsApps {
-                client,
-                path,
-            }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "app-catalog"))]
+        #[cfg(feature = "app-catalog")]
         /** List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
 
- ```text
- GET /appCatalogs/teamsApps
- ```
+ `GET /appCatalogs/teamsApps`
 
  - In general, the id of a teamsApp resource is generated by the server. It is not the same as the id specified in a Teams app manifest, unless its distributionMethod is store. For other cases, the id provided by the developer as part of the Teams app manifest is stamped as the externalId in the teamsApp resource.
  - Currently, this API is only supported in the user context and not in the admin view. The Teams Apps that this API returns comply with the app management policies established by the admin. After the Teams apps are published, it typically takes 24-48 hours for the policies to be applied, so some apps might not appear in the API results immediately.
  - You can filter on any of the fields of the teamsApp object to shorten the list of results. You can use any of the following filter operations: Equal, not-equal, and, or, and not.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `AppCatalog.Submit` | `AppCatalog.Read.All`, `AppCatalog.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All` |
@@ -4348,108 +2709,62 @@ pub mod nav {
  | Application | `AppCatalog.Read.All` | `AppCatalog.ReadWrite.All` |
 
  The Directory.Read.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Query options
-
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
-        pub fn list(self) -> super::requests::ListTeamsApps<'a> {
-            super::requests::ListTeamsApps::__new(self.client, self.path)
+ 200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListTeamsApps<'a> {
+            requests::ListTeamsApps::__new(self.0.request(()))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/chats/{chat-id}`.
     #[derive(Debug, Clone)]
-    pub struct Chat<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct Chat<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(Chat);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Chat<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            Chat { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> ChatInstalledApps<'a> {
-            ChatInstalledApps::__new(self.client, self.path.segment("installedApps"))
+            ChatInstalledApps::__new(self.0.segment("installedApps"))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl ::std::convert::AsRef<str>,
+            app_installation_id: impl AsRef<str>,
         ) -> ChatInstalledApp<'a> {
             ChatInstalledApp::__new(
-                self.client,
                 self
-                    .path
+                    .0
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/chats/{chat-id}/installedApps`.
     #[derive(Debug, Clone)]
-    pub struct ChatInstalledApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct ChatInstalledApps<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(ChatInstalledApps);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> ChatInstalledApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            ChatInstalledApps { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** List all app installations within a chat.
 
- ```text
- GET /chats/{chat-id}/installedApps
- ```
+ `GET /chats/{chat-id}/installedApps`
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApps installed in the meeting will be listed.
  - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadForChat` | `TeamsAppInstallation.ReadWriteSelfForChat`, `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
@@ -4457,36 +2772,23 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadForChat.All` | `TeamsAppInstallation.ReadWriteSelfForChat.All`, `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.Chat`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
 
  The following permissions use resource-specific consent: TeamsAppInstallation.ReadWriteAndConsentSelfForChat, TeamsAppInstallation.ReadWriteAndConsentForChat, TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All, TeamsAppInstallation.ReadWriteAndConsentForChat.All.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
  # Query options
-
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0)*/
-        pub fn list(self) -> super::requests::ListChatAppInstallations<'a> {
-            super::requests::ListChatAppInstallations::__new(self.client, self.path)
+ 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListChatAppInstallations<'a> {
+            requests::ListChatAppInstallations::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Install a teamsApp to the specified chat.
 
- ```text
- POST /chats/{chat-id}/installedApps
- ```
+ `POST /chats/{chat-id}/installedApps`
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp will get installed to the meeting.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
@@ -4494,65 +2796,49 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
 
  These TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions cannot be used to install apps that require consent to resource-specific permissions.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 201, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0)*/
+ 201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl ::std::convert::AsRef<str>,
-        ) -> super::requests::AddChatAppInstallation<'a> {
-            super::requests::AddChatAppInstallation::__new(
-                self.client,
-                self.path,
-                teams_app_id.as_ref(),
+            teams_app_id: impl AsRef<str>,
+        ) -> requests::AddChatAppInstallation<'a> {
+            requests::AddChatAppInstallation::__new(
+                self
+                    .0
+                    .request(
+                        requests::AddChatAppInstallationBody::new(
+                            ::std::string::String::new(),
+                        ),
+                    )
+                    .bind(
+                        |body, url| body.teams_app_odata_bind = url,
+                        rt::PathBuilder::root()
+                            .segment("appCatalogs")
+                            .segment("teamsApps")
+                            .param("teams-app-id", teams_app_id.as_ref(), false),
+                    ),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/chats/{chat-id}/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
-    pub struct ChatInstalledApp<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct ChatInstalledApp<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(ChatInstalledApp);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> ChatInstalledApp<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            ChatInstalledApp { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Get an app installed in a chat.
 
- ```text
- GET /chats/{chat-id}/installedApps/{app-installation-id}
- ```
+ `GET /chats/{chat-id}/installedApps/{app-installation-id}`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadForChat` | `TeamsAppInstallation.ReadWriteSelfForChat`, `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteForChat` |
@@ -4560,36 +2846,23 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadForChat.All` | `TeamsAppInstallation.ReadWriteSelfForChat.All`, `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.Chat`, `TeamsAppInstallation.ReadWriteForChat.All` |
 
  The TeamsAppInstallation.ReadWriteAndConsentSelfForChat and TeamsAppInstallation.ReadWriteAndConsentForChat permissions use resource-specific consent.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
  # Query options
-
  `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with `TeamsAppInstallation`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0)*/
-        pub fn get(self) -> super::requests::GetChatAppInstallation<'a> {
-            super::requests::GetChatAppInstallation::__new(self.client, self.path)
+ 200 with `TeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> requests::GetChatAppInstallation<'a> {
+            requests::GetChatAppInstallation::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Upgrade an app installation within a chat.
 
- ```text
- POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade
- ```
+ `POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade`
 
  - If the chat is associated with an onlineMeeting instance, then effectively, the teamsApp installed in the meeting gets upgraded.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteAndConsentForChat`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat`, `TeamsAppInstallation.ReadWriteForChat` |
@@ -4597,139 +2870,86 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentForChat.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
 
  The TeamsAppInstallation.ReadWriteSelfForChat, TeamsAppInstallation.ReadWriteForChat, TeamsAppInstallation.ReadWriteSelfForChat.All, and TeamsAppInstallation.ReadWriteForChat.All permissions can't be used to install apps that require consent to resource-specific permissions.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
-        pub fn upgrade(self) -> super::requests::UpgradeChatAppInstallation<'a> {
-            super::requests::UpgradeChatAppInstallation::__new(
-                self.client,
-                self.path.segment("upgrade"),
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        pub fn upgrade(self) -> requests::UpgradeChatAppInstallation<'a> {
+            requests::UpgradeChatAppInstallation::__new(
+                self
+                    .0
+                    .segment("upgrade")
+                    .request(requests::UpgradeChatAppInstallationBody::new()),
             )
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Uninstall an app installed within a chat.
 
- ```text
- DELETE /chats/{chat-id}/installedApps/{app-installation-id}
- ```
+ `DELETE /chats/{chat-id}/installedApps/{app-installation-id}`
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp gets removed from the meeting.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForChat` | `TeamsAppInstallation.ManageSelectedForChat`, `TeamsAppInstallation.ReadWriteForChat` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `TeamsAppInstallation.ReadWriteSelfForChat.All` | `Chat.Manage.Chat`, `TeamsAppInstallation.ManageSelectedForChat.All`, `TeamsAppInstallation.ReadWriteForChat.All` |
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0)*/
-        pub fn delete(self) -> super::requests::RemoveChatAppInstallation<'a> {
-            super::requests::RemoveChatAppInstallation::__new(self.client, self.path)
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> requests::RemoveChatAppInstallation<'a> {
+            requests::RemoveChatAppInstallation::__new(self.0.request(()))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/teams/{team-id}`.
     #[derive(Debug, Clone)]
-    pub struct Team<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct Team<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(Team);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Team<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            Team { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> TeamInstalledApps<'a> {
-            TeamInstalledApps::__new(self.client, self.path.segment("installedApps"))
+            TeamInstalledApps::__new(self.0.segment("installedApps"))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl ::std::convert::AsRef<str>,
+            app_installation_id: impl AsRef<str>,
         ) -> TeamInstalledApp<'a> {
             TeamInstalledApp::__new(
-                self.client,
                 self
-                    .path
+                    .0
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/teams/{team-id}/installedApps`.
     #[derive(Debug, Clone)]
-    pub struct TeamInstalledApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct TeamInstalledApps<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(TeamInstalledApps);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamInstalledApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            TeamInstalledApps { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Retrieve a list of apps installed in the specified team.
 
- ```text
- GET /teams/{team-id}/installedApps
- ```
+ `GET /teams/{team-id}/installedApps`
 
  - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadForTeam` | `TeamsAppInstallation.ReadWriteSelfForTeam`, `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
@@ -4737,34 +2957,21 @@ pub mod nav {
  | Application | `TeamsAppInstallation.Read.Group` | `TeamsAppInstallation.ReadWriteSelfForTeam.All`, `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.ReadForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentForTeam.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
 
  The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Query options
-
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0)*/
-        pub fn list(self) -> super::requests::ListTeamAppInstallations<'a> {
-            super::requests::ListTeamAppInstallations::__new(self.client, self.path)
+ 200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListTeamAppInstallations<'a> {
+            requests::ListTeamAppInstallations::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Install an app to the specified team.
 
- ```text
- POST /teams/{team-id}/installedApps
- ```
+ `POST /teams/{team-id}/installedApps`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
@@ -4774,65 +2981,49 @@ pub mod nav {
  The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeam, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.
 
  The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 200, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0)*/
+ 200, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl ::std::convert::AsRef<str>,
-        ) -> super::requests::AddTeamAppInstallation<'a> {
-            super::requests::AddTeamAppInstallation::__new(
-                self.client,
-                self.path,
-                teams_app_id.as_ref(),
+            teams_app_id: impl AsRef<str>,
+        ) -> requests::AddTeamAppInstallation<'a> {
+            requests::AddTeamAppInstallation::__new(
+                self
+                    .0
+                    .request(
+                        requests::AddTeamAppInstallationBody::new(
+                            ::std::string::String::new(),
+                        ),
+                    )
+                    .bind(
+                        |body, url| body.teams_app_odata_bind = url,
+                        rt::PathBuilder::root()
+                            .segment("appCatalogs")
+                            .segment("teamsApps")
+                            .param("teams-app-id", teams_app_id.as_ref(), false),
+                    ),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/teams/{team-id}/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
-    pub struct TeamInstalledApp<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct TeamInstalledApp<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(TeamInstalledApp);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> TeamInstalledApp<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            TeamInstalledApp { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Retrieve the app installed in the specified team.
 
- ```text
- GET /teams/{team-id}/installedApps/{app-installation-id}
- ```
+ `GET /teams/{team-id}/installedApps/{app-installation-id}`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.Read.All`, `Directory.ReadWrite.All`, `Group.Read.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadForTeam`, `TeamsAppInstallation.ReadForUser`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
@@ -4842,36 +3033,23 @@ pub mod nav {
  The Group.Read.All, Group.ReadWrite.All, Directory.Read.All, and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
 
  The TeamsAppInstallation.Read.Group permission uses resource-specific consent.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Query options
-
  `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with `TeamsAppInstallation`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0)*/
-        pub fn get(self) -> super::requests::GetTeamAppInstallation<'a> {
-            super::requests::GetTeamAppInstallation::__new(self.client, self.path)
+ 200 with `TeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> requests::GetTeamAppInstallation<'a> {
+            requests::GetTeamAppInstallation::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Upgrade an app installation in a team to the latest version of the app.
 
- ```text
- POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade
- ```
+ `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`
 
  - Currently, upgrading an app that requires resource-specific consent permissions is not supported in an application context.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteAndConsentForTeam`, `TeamsAppInstallation.ReadWriteAndConsentSelfForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
@@ -4881,35 +3059,26 @@ pub mod nav {
  The TeamsAppInstallation.ReadWriteSelfForTeam, TeamsAppInstallation.ReadWriteForTeampermissions, TeamsAppInstallation.ReadWriteSelfForTeam.All, and TeamsAppInstallation.ReadWriteForTeam.All permissions cannot be used to install apps that require consent to resource-specific consent permissions.
 
  The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission and avoid using these permissions going forward.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
-        pub fn upgrade(self) -> super::requests::UpgradeTeamAppInstallation<'a> {
-            super::requests::UpgradeTeamAppInstallation::__new(
-                self.client,
-                self.path.segment("upgrade"),
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        pub fn upgrade(self) -> requests::UpgradeTeamAppInstallation<'a> {
+            requests::UpgradeTeamAppInstallation::__new(
+                self
+                    .0
+                    .segment("upgrade")
+                    .request(requests::UpgradeTeamAppInstallationBody::new()),
             )
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Uninstalls an app from the specified team.
 
- ```text
- DELETE /teams/{team-id}/installedApps/{app-installation-id}
- ```
+ `DELETE /teams/{team-id}/installedApps/{app-installation-id}`
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForTeam` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam`, `TeamsAppInstallation.ReadWriteForTeam` |
@@ -4917,141 +3086,75 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForTeam.All` | `Directory.ReadWrite.All`, `Group.ReadWrite.All`, `TeamsAppInstallation.ManageSelectedForTeam.All`, `TeamsAppInstallation.ReadWriteForTeam.All` |
 
  The Group.ReadWrite.All and Directory.ReadWrite.All permissions are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0)*/
-        pub fn delete(self) -> super::requests::RemoveTeamAppInstallation<'a> {
-            super::requests::RemoveTeamAppInstallation::__new(self.client, self.path)
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> requests::RemoveTeamAppInstallation<'a> {
+            requests::RemoveTeamAppInstallation::__new(self.0.request(()))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/users/{user-id}`.
     #[derive(Debug, Clone)]
-    pub struct User<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct User<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(User);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> User<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            User { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/teamwork`.
         pub fn teamwork(self) -> UserTeamwork<'a> {
-            UserTeamwork::__new(self.client, self.path.segment("teamwork"))
+            UserTeamwork::__new(self.0.segment("teamwork"))
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/users/{user-id}/teamwork`.
     #[derive(Debug, Clone)]
-    pub struct UserTeamwork<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct UserTeamwork<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(UserTeamwork);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamwork<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            UserTeamwork { client, path }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
         pub fn installed_apps(self) -> UserTeamworkInstalledApps<'a> {
-            UserTeamworkInstalledApps::__new(
-                self.client,
-                self.path.segment("installedApps"),
-            )
+            UserTeamworkInstalledApps::__new(self.0.segment("installedApps"))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl ::std::convert::AsRef<str>,
+            app_installation_id: impl AsRef<str>,
         ) -> UserTeamworkInstalledApp<'a> {
             UserTeamworkInstalledApp::__new(
-                self.client,
                 self
-                    .path
+                    .0
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps`.
     #[derive(Debug, Clone)]
-    pub struct UserTeamworkInstalledApps<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct UserTeamworkInstalledApps<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(UserTeamworkInstalledApps);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamworkInstalledApps<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            UserTeamworkInstalledApps {
-                client,
-                path,
-            }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Retrieve the list of apps installed in the personal scope of the specified user.
 
- ```text
- GET /users/{user-id}/teamwork/installedApps
- ```
+ `GET /users/{user-id}/teamwork/installedApps`
 
  - The id of a teamsAppInstallation resource is not the same value as the id of the associated teamsApp resource.
  - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadForUser` | `TeamsAppInstallation.ReadWriteSelfForUser`, `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
@@ -5059,36 +3162,23 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
 
  If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Query options
-
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with a page of `UserScopeTeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0)*/
-        pub fn list(self) -> super::requests::ListUserAppInstallations<'a> {
-            super::requests::ListUserAppInstallations::__new(self.client, self.path)
+ 200 with a page of `UserScopeTeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListUserAppInstallations<'a> {
+            requests::ListUserAppInstallations::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Install an app in the personal scope of the specified user.
 
- ```text
- POST /users/{user-id}/teamwork/installedApps
- ```
+ `POST /users/{user-id}/teamwork/installedApps`
 
  - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
@@ -5096,199 +3186,144 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
 
  If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 201, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0)*/
+ 201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl ::std::convert::AsRef<str>,
-        ) -> super::requests::AddUserAppInstallation<'a> {
-            super::requests::AddUserAppInstallation::__new(
-                self.client,
-                self.path,
-                teams_app_id.as_ref(),
+            teams_app_id: impl AsRef<str>,
+        ) -> requests::AddUserAppInstallation<'a> {
+            requests::AddUserAppInstallation::__new(
+                self
+                    .0
+                    .request(
+                        requests::AddUserAppInstallationBody::new(
+                            ::std::string::String::new(),
+                        ),
+                    )
+                    .bind(
+                        |body, url| body.teams_app_odata_bind = url,
+                        rt::PathBuilder::root()
+                            .segment("appCatalogs")
+                            .segment("teamsApps")
+                            .param("teams-app-id", teams_app_id.as_ref(), false),
+                    ),
             )
         }
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/users/{user-id}/teamwork/installedApps/{app-installation-id}`.
     #[derive(Debug, Clone)]
-    pub struct UserTeamworkInstalledApp<'a> {
-        client: &'a crate::GraphClient,
-        path: crate::__private::PathBuilder,
-    }
-    #[cfg(any(feature = "teams-app-installation"))]
+    pub struct UserTeamworkInstalledApp<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams-app-installation")]
+    rt::nav!(UserTeamworkInstalledApp);
+    #[cfg(feature = "teams-app-installation")]
     #[allow(clippy::should_implement_trait)]
     impl<'a> UserTeamworkInstalledApp<'a> {
-        #[doc(hidden)]
-        pub fn __new(
-            client: &'a crate::GraphClient,
-            path: crate::__private::PathBuilder,
-        ) -> Self {
-            UserTeamworkInstalledApp {
-                client,
-                path,
-            }
-        }
-        #[doc(hidden)]
-        pub fn __client(&self) -> &'a crate::GraphClient {
-            self.client
-        }
-        #[doc(hidden)]
-        pub fn __path(&self) -> crate::__private::PathBuilder {
-            self.path.clone()
-        }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Retrieve the app installed in the personal scope of the specified user.
 
- ```text
- GET /users/{user-id}/teamwork/installedApps/{app-installation-id}
- ```
+ `GET /users/{user-id}/teamwork/installedApps/{app-installation-id}`
 
  - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadForUser` | `TeamsAppInstallation.ReadWriteSelfForUser`, `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Query options
-
  `$select` (`.select()`), `$expand` (`.expand()`).
-
  # Response
-
- 200 with `UserScopeTeamsAppInstallation`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
-        pub fn get(self) -> super::requests::GetUserAppInstallation<'a> {
-            super::requests::GetUserAppInstallation::__new(self.client, self.path)
+ 200 with `UserScopeTeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
+        pub fn get(self) -> requests::GetUserAppInstallation<'a> {
+            requests::GetUserAppInstallation::__new(self.0.request(()))
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Upgrade an app installation in the personal scope of the specified user to the latest version of the app.
 
- ```text
- POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade
- ```
+ `POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade`
 
  - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
-
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
-        pub fn upgrade(self) -> super::requests::UpgradeUserAppInstallation<'a> {
-            super::requests::UpgradeUserAppInstallation::__new(
-                self.client,
-                self.path.segment("upgrade"),
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        pub fn upgrade(self) -> requests::UpgradeUserAppInstallation<'a> {
+            requests::UpgradeUserAppInstallation::__new(
+                self
+                    .0
+                    .segment("upgrade")
+                    .request(requests::UpgradeUserAppInstallationBody::new()),
             )
         }
-        #[cfg(any(feature = "teams-app-installation"))]
+        #[cfg(feature = "teams-app-installation")]
         /** Uninstall an app from the personal scope of the specified user.
 
- ```text
- DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}
- ```
+ `DELETE /users/{user-id}/teamwork/installedApps/{app-installation-id}`
 
  - This API works differently in one or more national clouds. For details, see Implementation differences in national clouds.
 
  # Permissions
-
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
  | Delegated (work or school account) | `TeamsAppInstallation.ReadWriteSelfForUser` | `TeamsAppInstallation.ManageSelectedForUser`, `TeamsAppInstallation.ReadWriteAndConsentForUser`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser`, `TeamsAppInstallation.ReadWriteForUser`, `TeamsAppInstallation.ReadWriteSelectedForUser` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
-
  # Availability
-
- API versions: v1.0, beta.
-
- National clouds: Global service, US Government L4, US Government L5 (DOD).
-
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Response
-
- 204, returned as `Ok(())`.
-
- [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
-        pub fn delete(self) -> super::requests::RemoveUserAppInstallation<'a> {
-            super::requests::RemoveUserAppInstallation::__new(self.client, self.path)
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
+        pub fn delete(self) -> requests::RemoveUserAppInstallation<'a> {
+            requests::RemoveUserAppInstallation::__new(self.0.request(()))
         }
     }
 }
 /// Navigation from the client to each action.
 impl crate::GraphClient {
-    #[cfg(any(feature = "app-catalog"))]
+    #[cfg(feature = "app-catalog")]
     /// Navigates to `/appCatalogs`.
     pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
-        nav::AppCatalogs::__new(
-            self,
-            crate::__private::PathBuilder::root().segment("appCatalogs"),
-        )
+        nav::AppCatalogs::__new(crate::__private::Nav::root(self).segment("appCatalogs"))
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Selects one item by `{chat-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn chat(&self, chat_id: impl ::std::convert::AsRef<str>) -> nav::Chat<'_> {
         nav::Chat::__new(
-            self,
-            crate::__private::PathBuilder::root()
+            crate::__private::Nav::root(self)
                 .segment("chats")
                 .param("chat-id", chat_id.as_ref(), false),
         )
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Selects one item by `{team-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn team(&self, team_id: impl ::std::convert::AsRef<str>) -> nav::Team<'_> {
         nav::Team::__new(
-            self,
-            crate::__private::PathBuilder::root()
+            crate::__private::Nav::root(self)
                 .segment("teams")
                 .param("team-id", team_id.as_ref(), false),
         )
     }
-    #[cfg(any(feature = "teams-app-installation"))]
+    #[cfg(feature = "teams-app-installation")]
     /// Selects one item by `{user-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn user(&self, user_id: impl ::std::convert::AsRef<str>) -> nav::User<'_> {
         nav::User::__new(
-            self,
-            crate::__private::PathBuilder::root()
+            crate::__private::Nav::root(self)
                 .segment("users")
                 .param("user-id", user_id.as_ref(), false),
         )

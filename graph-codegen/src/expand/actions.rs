@@ -17,7 +17,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .actions
         .iter()
         .zip(&cx.gates.actions)
-        .map(|(a, g)| gate(g, info(cx, a)));
+        .map(|(a, g)| gate(g, info(a)));
     let names = cx.spec.actions.iter().zip(&cx.gates.actions).map(|(a, g)| {
         let name = format_ident!("{}", naming::shouty(&a.id));
         let cfg = gate_attr(g);
@@ -25,27 +25,46 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     });
     let all = quote! {
         /// Every action of this spec, in spec order.
-        pub static #all_name: &[&#krate::meta::ActionInfo] = &[#(#names),*];
+        pub static #all_name: &[&ActionInfo] = &[#(#names),*];
     };
     let levels = cx.spec.levels.iter().map(|l| {
         let (permission, level, rsc) = (&l.permission, l.level, l.resource_specific);
-        let kind = kind(cx, l.kind);
-        quote!(#krate::meta::PrivilegeLevel { permission: #permission, kind: #kind, level: #level, resource_specific: #rsc })
+        let kind = kind(l.kind);
+        quote!(PrivilegeLevel { permission: #permission, kind: #kind, level: #level, resource_specific: #rsc })
     });
     let levels = quote! {
         /// Microsoft's privilege level of the permissions this spec names, per permission type
         /// (from `permissions.json`); the permission planner ranks permissions by it.
-        pub static #levels_name: &[#krate::meta::PrivilegeLevel] = &[#(#levels),*];
+        pub static #levels_name: &[PrivilegeLevel] = &[#(#levels),*];
     };
-    let body = block(statics.chain([all, levels]));
+    // Short names for the metadata's types and values; the statics' SHOUTY names cannot clash.
+    // Only what the module uses: an unused import would warn in the user's crate.
+    let any = !cx.spec.actions.is_empty();
+    let note = cx
+        .spec
+        .actions
+        .iter()
+        .any(|a| !a.permissions.notes.is_empty())
+        .then(|| quote!(PermissionNote,));
+    let kind = (!cx.spec.levels.is_empty()).then(|| quote!(PermissionType,));
+    let per_action = any.then(|| {
+        quote! {
+            use #krate::meta::{HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*};
+            use #krate::{ApiVersion::*, NationalCloud::*};
+        }
+    });
+    let uses = quote! {
+        use #krate::meta::{ActionInfo, #note #kind PrivilegeLevel};
+        #per_action
+    };
+    let body = block(std::iter::once(uses).chain(statics).chain([all, levels]));
     quote! {
         /// Metadata of every action: path, permissions, clouds and versions, as data.
         pub mod actions #body
     }
 }
 
-fn info(cx: &Cx, a: &Action) -> TokenStream {
-    let krate = cx.krate;
+fn info(a: &Action) -> TokenStream {
     let name = format_ident!("{}", naming::shouty(&a.id));
     let request = naming::pascal(&a.id);
     let d = format!(
@@ -67,35 +86,35 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
     );
     let path = a.path.to_string();
     let versions = a.versions.iter().map(|v| match v {
-        Version::V1 => quote!(#krate::ApiVersion::V1),
-        Version::Beta => quote!(#krate::ApiVersion::Beta),
+        Version::V1 => quote!(V1),
+        Version::Beta => quote!(Beta),
     });
     let clouds = a.clouds.iter().map(|c| match c {
-        Cloud::Global => quote!(#krate::NationalCloud::Global),
-        Cloud::UsGovL4 => quote!(#krate::NationalCloud::UsGovL4),
-        Cloud::UsGovL5Dod => quote!(#krate::NationalCloud::UsGovL5Dod),
-        Cloud::China21Vianet => quote!(#krate::NationalCloud::China21Vianet),
+        Cloud::Global => quote!(Global),
+        Cloud::UsGovL4 => quote!(UsGovL4),
+        Cloud::UsGovL5Dod => quote!(UsGovL5Dod),
+        Cloud::China21Vianet => quote!(China21Vianet),
     });
     let idempotent = a.idempotent;
     let header_names = a.headers.iter().map(|(n, _)| n);
     let header_values = a.headers.iter().map(|(_, v)| v);
     let status = proc_macro2::Literal::u16_unsuffixed(a.status);
     let response = match &a.response {
-        None => quote!(#krate::meta::ResponseKind::None),
+        None => quote!(None),
         Some(TypeRef::List(t)) => {
             let t = super::describe_plain(t);
-            quote!(#krate::meta::ResponseKind::Collection(#t))
+            quote!(Collection(#t))
         }
         Some(t) => {
             let t = super::describe_plain(t);
-            quote!(#krate::meta::ResponseKind::One(#t))
+            quote!(One(#t))
         }
     };
     let query = a.query.iter().map(|q| &q.name);
     let p = &a.permissions;
-    let delegated = scheme(cx, &p.delegated);
-    let personal = scheme(cx, &p.delegated_personal);
-    let application = scheme(cx, &p.application);
+    let delegated = scheme(&p.delegated);
+    let personal = scheme(&p.delegated_personal);
+    let application = scheme(&p.application);
     let note_texts = p.notes.iter().map(|n| &n.text);
     let note_lists = p.notes.iter().map(|n| {
         let l = &n.unusable_with_rsc_consent;
@@ -103,11 +122,11 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
     });
     quote! {
         #[doc = #d]
-        pub static #name: #krate::meta::ActionInfo = #krate::meta::ActionInfo {
+        pub static #name: ActionInfo = ActionInfo {
             id: #id,
             summary: #summary,
             docs: #docs,
-            method: #krate::meta::HttpMethod::#method,
+            method: #method,
             path: #path,
             versions: &[#(#versions),*],
             clouds: &[#(#clouds),*],
@@ -116,33 +135,29 @@ fn info(cx: &Cx, a: &Action) -> TokenStream {
             success_status: #status,
             response: #response,
             query_options: &[#(#query),*],
-            permissions: #krate::meta::Permissions {
+            permissions: Permissions {
                 delegated: #delegated,
                 delegated_personal: #personal,
                 application: #application,
-                notes: &[#(#krate::meta::PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
+                notes: &[#(PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
             },
         };
     }
 }
 
-fn kind(cx: &Cx, k: PermissionKind) -> TokenStream {
-    let krate = cx.krate;
+fn kind(k: PermissionKind) -> TokenStream {
     match k {
-        PermissionKind::Delegated => quote!(#krate::meta::PermissionType::Delegated),
-        PermissionKind::DelegatedPersonal => {
-            quote!(#krate::meta::PermissionType::DelegatedPersonal)
-        }
-        PermissionKind::Application => quote!(#krate::meta::PermissionType::Application),
+        PermissionKind::Delegated => quote!(PermissionType::Delegated),
+        PermissionKind::DelegatedPersonal => quote!(PermissionType::DelegatedPersonal),
+        PermissionKind::Application => quote!(PermissionType::Application),
     }
 }
 
-fn scheme(cx: &Cx, s: &Scheme) -> TokenStream {
-    let krate = cx.krate;
+fn scheme(s: &Scheme) -> TokenStream {
     match s {
-        Scheme::NotSupported => quote!(#krate::meta::PermissionScheme::NotSupported),
+        Scheme::NotSupported => quote!(NotSupported),
         Scheme::Supported { least, higher } => quote! {
-            #krate::meta::PermissionScheme::Supported { least: &[#(#least),*], higher: &[#(#higher),*] }
+            Supported { least: &[#(#least),*], higher: &[#(#higher),*] }
         },
     }
 }

@@ -141,6 +141,7 @@ fn node_gate(tree: &Tree, node: usize, actions: &[Gate], out: &mut [Gate]) -> Ga
 pub(crate) fn attr(gate: &Gate) -> TokenStream {
     match gate {
         None => TokenStream::new(),
+        Some(features) if features.len() == 1 => quote!(#[cfg(#(feature = #features)*)]),
         Some(features) => quote!(#[cfg(any(#(feature = #features),*))]),
     }
 }

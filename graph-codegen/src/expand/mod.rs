@@ -35,13 +35,19 @@ impl Default for Options {
     }
 }
 
+/// Names from Rust's prelude that the generated modules use unqualified (`String`,
+/// `Option<T>`, `impl Into<T>`, ...); a generated type of the same name would shadow them, so
+/// the checker keeps spec names from making one.
+pub(crate) const PRELUDE_NAMES: [&str; 13] = [
+    "String", "Vec", "Option", "Some", "None", "Into", "AsRef", "Default", "Result", "Ok", "Err",
+    "From", "TryFrom",
+];
+
 /// Shared state of one expansion.
 pub(crate) struct Cx<'a> {
     pub spec: &'a Spec,
     pub tree: &'a Tree,
     pub krate: &'a TokenStream,
-    /// `#[serde(crate = "...")]` value, so the derives work in crates without a serde dependency.
-    pub serde_crate: String,
     /// Names of the spec's enums.
     pub enums: std::collections::HashSet<&'a str>,
     /// Types that can derive `Default`.
@@ -67,13 +73,11 @@ pub(crate) fn expand_indexed(
     opts: &Options,
 ) -> (TokenStream, Vec<crate::nav::BaseNode>) {
     let krate = &opts.krate;
-    let serde_crate = format!("{}::__private::serde", krate.to_string().replace(' ', ""));
     let enums = spec.enums.iter().map(|e| e.name.as_str()).collect();
     let mut cx = Cx {
         spec,
         tree,
         krate,
-        serde_crate,
         enums,
         defaultable: Default::default(),
         base_types: vec![None; tree.nodes.len()],
@@ -133,7 +137,7 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 /// The Rust type of a field; `models` is the path prefix of module `models` where it is used.
 pub(crate) fn rust_type(ty: &TypeRef, models: &TokenStream) -> TokenStream {
     match ty {
-        TypeRef::String | TypeRef::DateTime | TypeRef::Guid => quote!(::std::string::String),
+        TypeRef::String | TypeRef::DateTime | TypeRef::Guid => quote!(String),
         TypeRef::Bool => quote!(bool),
         TypeRef::Int32 => quote!(i32),
         TypeRef::Int64 => quote!(i64),
@@ -144,7 +148,7 @@ pub(crate) fn rust_type(ty: &TypeRef, models: &TokenStream) -> TokenStream {
         }
         TypeRef::List(inner) => {
             let inner = rust_type(inner, models);
-            quote!(::std::vec::Vec<#inner>)
+            quote!(Vec<#inner>)
         }
     }
 }

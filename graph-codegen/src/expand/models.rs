@@ -35,7 +35,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
             });
         }
         for (i, a) in ancestors.iter().enumerate() {
-            out.extend(conversions(cx, t, &fields, a, &all_fields(a, &ancestors[i + 1..])));
+            out.extend(conversions(t, &fields, a, &all_fields(a, &ancestors[i + 1..])));
         }
         gate(&cx.gates.types[&t.name], out)
     });
@@ -43,8 +43,13 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .spec
         .enums
         .iter()
-        .map(|e| gate(&cx.gates.types[&e.name], open_enum(cx, e)));
-    let body = block(types.chain(enums));
+        .map(|e| gate(&cx.gates.types[&e.name], open_enum(e)));
+    let krate = cx.krate;
+    let body = block(
+        std::iter::once(quote!(use #krate::__private as rt;))
+            .chain(types)
+            .chain(enums),
+    );
     quote! {
         /// Model types of Microsoft Graph resources and complex types.
         pub mod models #body
@@ -83,13 +88,11 @@ fn all_fields(t: &TypeDef, ancestors: &[&TypeDef]) -> Vec<Field> {
 /// `From<Derived> for Base` (the derived fields move into `additional`) and
 /// `TryFrom<Base> for Derived` (when `@odata.type` names the derived type).
 fn conversions(
-    cx: &Cx,
     derived: &TypeDef,
     derived_fields: &[Field],
     base: &TypeDef,
     base_fields: &[Field],
 ) -> TokenStream {
-    let krate = cx.krate;
     let d = format_ident!("{}", derived.name);
     let b = format_ident!("{}", base.name);
     let shared: Vec<_> = base_fields.iter().map(|f| naming::ident(&f.wire)).collect();
@@ -99,21 +102,21 @@ fn conversions(
     let extra_wire = extra.clone().map(|f| &f.wire);
     let extra_ids = extra.map(|f| naming::ident(&f.wire));
     quote! {
-        impl ::std::convert::From<#d> for #b {
+        impl From<#d> for #b {
             fn from(value: #d) -> Self {
                 let mut additional = value.additional;
-                #( #krate::__private::keep(&mut additional, #extra_wire, &value.#extra_ids); )*
+                #( rt::keep(&mut additional, #extra_wire, &value.#extra_ids); )*
                 #b { #(#shared: value.#shared,)* odata_type: value.odata_type, additional }
             }
         }
 
-        impl ::std::convert::TryFrom<#b> for #d {
+        impl TryFrom<#b> for #d {
             type Error = #b;
-            fn try_from(value: #b) -> ::std::result::Result<Self, #b> {
-                if !#krate::__private::names_type(value.odata_type.as_deref(), #d::ODATA_TYPE) {
-                    return ::std::result::Result::Err(value);
+            fn try_from(value: #b) -> Result<Self, #b> {
+                if !rt::names_type(value.odata_type.as_deref(), #d::ODATA_TYPE) {
+                    return Err(value);
                 }
-                #krate::__private::convert(&value).ok_or(value)
+                rt::convert(&value).ok_or(value)
             }
         }
     }
@@ -170,69 +173,68 @@ pub(super) fn object(
 ) -> TokenStream {
     let name = format_ident!("{}", name);
     let docs = doc(text);
-    let serde_crate = &cx.serde_crate;
-    let krate = cx.krate;
-    let default = fields_default(fields, &cx.enums, &cx.defaultable).then(|| quote!(Default,));
+    let defaultable = fields_default(fields, &cx.enums, &cx.defaultable);
+    let default = defaultable.then(|| quote!(Default,));
+    // Model types are read and written; request bodies are only written.
+    let derives = if open {
+        quote!(rt::Serialize, rt::Deserialize)
+    } else {
+        quote!(rt::Serialize)
+    };
     let decls = fields.iter().map(|f| {
         let id = naming::ident(&f.wire);
-        let wire = &f.wire;
         let ty = rust_type(&f.ty, models);
         // Every public field has a doc, so crates that deny missing docs can use the types.
         let mut text = f
             .doc
             .clone()
-            .unwrap_or_else(|| format!("`{wire}`, as Graph sends it."));
+            .unwrap_or_else(|| format!("`{}`, as Graph sends it.", f.wire));
         if f.navigation {
             text.push_str(&format!(
-                "\n\nA relationship: present only when the request expands it (`$expand={wire}`)."
+                "\n\nA relationship: present only when the request expands it (`$expand={}`).",
+                f.wire
             ));
         }
         let docs = doc(text.trim_start());
+        let serde = serde_attr(&id, &f.wire, f.optional);
         if f.optional {
-            quote! {
-                #docs
-                #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
-                pub #id: ::std::option::Option<#ty>,
-            }
+            quote! { #docs #serde pub #id: Option<#ty>, }
         } else {
-            quote! {
-                #docs
-                #[serde(rename = #wire)]
-                pub #id: #ty,
-            }
+            quote! { #docs #serde pub #id: #ty, }
         }
     });
     let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
     let req_ids: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
     let req_tys = required.iter().map(|f| {
         let ty = rust_type(&f.ty, models);
-        quote!(impl ::std::convert::Into<#ty>)
+        quote!(impl Into<#ty>)
     });
-    let mut inits: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let id = naming::ident(&f.wire);
-            if f.optional {
-                quote!(#id: ::std::option::Option::None)
-            } else {
-                quote!(#id: #id.into())
-            }
-        })
-        .collect();
     let [(odata_wire, odata), (_, additional)] = MODEL_FIELDS;
     let (odata, additional) = (format_ident!("{odata}"), format_ident!("{additional}"));
+    // Fields `new` leaves unset: spelled out, unless `Default` fills them.
+    let value = if defaultable && required.is_empty() {
+        quote!(Default::default())
+    } else if defaultable {
+        let rest = (required.len() < fields.len() || open).then(|| quote!(..Default::default()));
+        quote!(#name { #(#req_ids: #req_ids.into(),)* #rest })
+    } else {
+        let unset = fields
+            .iter()
+            .filter(|f| f.optional)
+            .map(|f| naming::ident(&f.wire));
+        let open_unset = open.then(|| quote!(#odata: None, #additional: Default::default(),));
+        quote!(#name { #(#req_ids: #req_ids.into(),)* #(#unset: None,)* #open_unset })
+    };
     let open_fields = open.then(|| {
-        inits.push(quote!(#odata: ::std::option::Option::None));
-        inits.push(quote!(#additional: ::std::default::Default::default()));
         quote! {
             /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
             /// type's); `None` when absent.
             #[serde(rename = #odata_wire, default, skip_serializing_if = "Option::is_none")]
-            pub #odata: ::std::option::Option<::std::string::String>,
+            pub #odata: Option<String>,
             /// Every field Graph sent that this type does not declare, kept so that writing the
             /// value back loses nothing.
             #[serde(flatten)]
-            pub #additional: #krate::__private::serde_json::Map<::std::string::String, #krate::__private::serde_json::Value>,
+            pub #additional: rt::Map,
         }
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
@@ -243,8 +245,8 @@ pub(super) fn object(
         quote! {
             #[doc = #d]
             #[must_use]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.#id = ::std::option::Option::Some(value.into());
+            pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+                self.#id = Some(value.into());
                 self
             }
         }
@@ -256,8 +258,8 @@ pub(super) fn object(
     };
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #default #krate::__private::serde::Serialize, #krate::__private::serde::Deserialize)]
-        #[serde(crate = #serde_crate)]
+        #[derive(Debug, Clone, PartialEq, #default #derives)]
+        #[serde(crate = "rt::serde", rename_all = "camelCase")]
         #[non_exhaustive]
         pub struct #name {
             #(#decls)*
@@ -267,17 +269,29 @@ pub(super) fn object(
         impl #name {
             #[doc = #new_doc]
             pub fn new(#(#req_ids: #req_tys),*) -> Self {
-                #name { #(#inits),* }
+                #value
             }
             #(#setters)*
         }
     }
 }
 
+/// A field's serde attribute: a `rename` only where `camelCase` does not give the wire name,
+/// and an optional field is left out when unset.
+fn serde_attr(id: &proc_macro2::Ident, wire: &str, optional: bool) -> TokenStream {
+    let rename = (naming::serde_camel(id) != wire).then(|| quote!(rename = #wire,));
+    match (rename, optional) {
+        (rename, true) => {
+            quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
+        }
+        (Some(_), false) => quote!(#[serde(rename = #wire)]),
+        (None, false) => TokenStream::new(),
+    }
+}
+
 /// A string enum that writes the documented spelling, reads any casing, and keeps unknown
 /// members as `Other`.
-fn open_enum(cx: &Cx, e: &EnumDef) -> TokenStream {
-    let krate = cx.krate;
+fn open_enum(e: &EnumDef) -> TokenStream {
     let name = format_ident!("{}", e.name);
     let mut text = format!(
         "{}\n\nReading accepts every member in any casing; a member Graph adds later is kept as [`{}::Other`].",
@@ -304,42 +318,9 @@ fn open_enum(cx: &Cx, e: &EnumDef) -> TokenStream {
         pub enum #name {
             #( #member_docs #variants, )*
             /// A value not known to this version of graph-api, as Graph sent it.
-            Other(::std::string::String),
+            Other(String),
         }
 
-        impl #name {
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( #name::#variants => #wires, )*
-                    #name::Other(value) => value,
-                }
-            }
-        }
-
-        impl ::std::convert::From<&str> for #name {
-            fn from(value: &str) -> Self {
-                #( if value.eq_ignore_ascii_case(#wires) { return #name::#variants; } )*
-                #name::Other(value.to_owned())
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl #krate::__private::serde::Serialize for #name {
-            fn serialize<S: #krate::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> #krate::__private::serde::Deserialize<'de> for #name {
-            fn deserialize<D: #krate::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                #krate::__private::deserialize_str_with(deserializer, |value: &str| #name::from(value))
-            }
-        }
+        rt::string_enum!(#name { #(#variants = #wires),* });
     }
 }

@@ -22,32 +22,22 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             let site = Site::node();
             let edges = n.edges.iter().map(|e| edge(cx, e, &site));
             let calls = n.calls.iter().map(|c| call(cx, c, &site));
-            gate(&cx.gates.nodes[i], quote! {
-                #[doc = #d]
-                #[derive(Debug, Clone)]
-                pub struct #name<'a> {
-                    client: &'a #krate::GraphClient,
-                    path: #krate::__private::PathBuilder,
-                }
+            gate(
+                &cx.gates.nodes[i],
+                quote! {
+                    #[doc = #d]
+                    #[derive(Debug, Clone)]
+                    pub struct #name<'a>(rt::Nav<'a>);
 
-                #[allow(clippy::should_implement_trait)]
-                impl<'a> #name<'a> {
-                    #[doc(hidden)]
-                    pub fn __new(client: &'a #krate::GraphClient, path: #krate::__private::PathBuilder) -> Self {
-                        #name { client, path }
+                    rt::nav!(#name);
+
+                    #[allow(clippy::should_implement_trait)]
+                    impl<'a> #name<'a> {
+                        #(#edges)*
+                        #(#calls)*
                     }
-                    #[doc(hidden)]
-                    pub fn __client(&self) -> &'a #krate::GraphClient {
-                        self.client
-                    }
-                    #[doc(hidden)]
-                    pub fn __path(&self) -> #krate::__private::PathBuilder {
-                        self.path.clone()
-                    }
-                    #(#edges)*
-                    #(#calls)*
-                }
-            })
+                },
+            )
         });
     let site = Site::root(krate, ext.is_some());
     let root_methods: Vec<TokenStream> = new_edges(cx, 0)
@@ -83,7 +73,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
     if let Some(trait_name) = ext {
         for (i, base) in cx.base_types.iter().enumerate().skip(1) {
             let Some(base) = base else { continue };
-            let site = Site::extension();
+            let site = Site::extension(krate);
             let methods: Vec<TokenStream> = new_edges(cx, i)
                 .map(|e| edge(cx, e, &site))
                 .chain(new_calls(cx, i).map(|c| call(cx, c, &site)))
@@ -124,7 +114,28 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             }
         }
     });
-    let body = block(nodes);
+    // `requests` and `models` only where a method in `nav` names them (an unused import warns).
+    let own: Vec<&crate::nav::Node> = (1..cx.tree.nodes.len())
+        .filter(|i| cx.base_types[*i].is_none())
+        .map(|i| &cx.tree.nodes[i])
+        .collect();
+    let requests = own.iter().any(|n| !n.calls.is_empty()).then(|| {
+        quote!(
+            use super::requests;
+        )
+    });
+    let models = own
+        .iter()
+        .flat_map(|n| &n.calls)
+        .flat_map(|c| cx.spec.actions[c.action].body.iter().flatten())
+        .any(|f| !f.optional && f.bind.is_none() && f.ty.named().is_some())
+        .then(|| {
+            quote!(
+                use super::models;
+            )
+        });
+    let body =
+        block(std::iter::once(quote!(use #krate::__private as rt; #requests #models)).chain(nodes));
     quote! {
         /// Navigation types: each is a path prefix on the way to one or more actions.
         pub mod nav #body
@@ -164,30 +175,38 @@ fn base_methods(cx: &Cx, node: usize) -> Vec<String> {
 }
 
 /// Where a generated method sits: on a navigation node inside `nav`, or on the client at the
-/// invocation site. It decides the receiver, the start of the path and the paths to siblings.
+/// invocation site (where only full paths work). It decides the receiver, the start of the
+/// path and the paths to siblings.
 struct Site {
     vis: TokenStream,
     receiver: TokenStream,
-    client: TokenStream,
-    path: TokenStream,
+    /// The `Nav` the method starts from.
+    start: TokenStream,
     lifetime: TokenStream,
     nav: TokenStream,
     requests: TokenStream,
     models: TokenStream,
+    /// graph-api's `__private`, as the site can name it.
+    rt: TokenStream,
+    /// `AsRef` and `Into`, as the site can name them.
+    as_ref: TokenStream,
+    into: TokenStream,
 }
 
 impl Site {
     /// A method of an extension trait on one of the base crate's navigation types.
-    fn extension() -> Site {
+    fn extension(krate: &TokenStream) -> Site {
         Site {
             vis: quote!(),
             receiver: quote!(&self),
-            client: quote!(self.__client()),
-            path: quote!(self.__path()),
+            start: quote!(self.__nav()),
             lifetime: quote!('a),
             nav: quote!(nav::),
             requests: quote!(requests::),
             models: quote!(models::),
+            rt: quote!(#krate::__private),
+            as_ref: quote!(::std::convert::AsRef),
+            into: quote!(::std::convert::Into),
         }
     }
 
@@ -195,12 +214,14 @@ impl Site {
         Site {
             vis: quote!(pub),
             receiver: quote!(self),
-            client: quote!(self.client),
-            path: quote!(self.path),
+            start: quote!(self.0),
             lifetime: quote!('a),
             nav: quote!(),
-            requests: quote!(super::requests::),
-            models: quote!(super::models::),
+            requests: quote!(requests::),
+            models: quote!(models::),
+            rt: quote!(rt),
+            as_ref: quote!(AsRef),
+            into: quote!(Into),
         }
     }
 
@@ -208,12 +229,14 @@ impl Site {
         Site {
             vis: if in_trait { quote!() } else { quote!(pub) },
             receiver: quote!(&self),
-            client: quote!(self),
-            path: quote!(#krate::__private::PathBuilder::root()),
+            start: quote!(#krate::__private::Nav::root(self)),
             lifetime: quote!('_),
             nav: quote!(nav::),
             requests: quote!(requests::),
             models: quote!(models::),
+            rt: quote!(#krate::__private),
+            as_ref: quote!(::std::convert::AsRef),
+            into: quote!(::std::convert::Into),
         }
     }
 }
@@ -234,10 +257,10 @@ fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
     let Site {
         vis,
         receiver,
-        client,
-        path,
+        start,
         lifetime,
         nav,
+        as_ref,
         ..
     } = site;
     let method = naming::ident(&e.accessor);
@@ -257,7 +280,7 @@ fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
             quote! {
                 #[doc = #d]
                 #vis fn #method(#receiver) -> #nav #target<#lifetime> {
-                    #nav #target::__new(#client, #path.segment(#l))
+                    #nav #target::__new(#start.segment(#l))
                 }
             }
         }
@@ -277,24 +300,27 @@ fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
             let seg = (!segment.is_empty()).then(|| quote!(.segment(#segment)));
             quote! {
                 #[doc = #d]
-                #vis fn #method(#receiver, #arg: impl ::std::convert::AsRef<str>) -> #nav #target<#lifetime> {
-                    #nav #target::__new(#client, #path #seg.param(#param, #arg.as_ref(), #allow_slash))
+                #vis fn #method(#receiver, #arg: impl #as_ref<str>) -> #nav #target<#lifetime> {
+                    #nav #target::__new(#start #seg.param(#param, #arg.as_ref(), #allow_slash))
                 }
             }
         }
     }
 }
 
-/// An action's method: adds the action's last segment, if any, and returns its request builder.
+/// An action's method: adds the action's last segment, if any, and returns its request builder
+/// with the body made from the method's arguments (an `@odata.bind` field from its id).
 fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let Site {
         vis,
         receiver,
-        client,
-        path,
+        start,
         lifetime,
         requests: module,
         models,
+        rt,
+        as_ref,
+        into,
         ..
     } = site;
     let a = &cx.spec.actions[c.action];
@@ -305,24 +331,36 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
     let args: Vec<_> = required.iter().map(|f| requests::arg_name(f)).collect();
     let tys = required.iter().map(|f| match &f.bind {
-        Some(_) => quote!(impl ::std::convert::AsRef<str>),
+        Some(_) => quote!(impl #as_ref<str>),
         None => {
             let ty = rust_type(&f.ty, models);
-            quote!(impl ::std::convert::Into<#ty>)
+            quote!(impl #into<#ty>)
         }
     });
-    let values = required.iter().zip(&args).map(|(f, id)| match &f.bind {
-        Some(_) => quote!(#id.as_ref()),
-        None => quote!(#id.into()),
+    let body = match &a.body {
+        None => quote!(()),
+        Some(_) => {
+            let body = format_ident!("{}Body", request);
+            let values = required.iter().zip(&args).map(|(f, id)| match &f.bind {
+                Some(_) => quote!(::std::string::String::new()),
+                None => quote!(#id),
+            });
+            quote!(#module #body::new(#(#values),*))
+        }
+    };
+    let binds = required.iter().zip(&args).filter_map(|(f, id)| {
+        let template = f.bind.as_ref()?;
+        let field = naming::ident(&f.wire);
+        let path = requests::path_builder(rt, &template.segments, &quote!(#id.as_ref()));
+        Some(quote!(.bind(|body, url| body.#field = url, #path)))
     });
     quote! {
         #docs
         #vis fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
-            #module #request::__new(#client, #path #tail, #(#values),*)
+            #module #request::__new(#start #tail.request(#body) #(#binds)*)
         }
     }
 }
-
 /// The signature of a generated method, for the extension trait's declaration.
 fn signature_of(method: &TokenStream) -> TokenStream {
     let f: syn::ImplItemFn = match syn::parse2(method.clone()) {

@@ -14,7 +14,21 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .iter()
         .zip(&cx.gates.actions)
         .map(|(a, g)| gate(g, request(cx, a)));
-    let body = block(items);
+    let krate = cx.krate;
+    // `models` only where a body or a response names a model type (an unused import would warn).
+    let uses_models = cx.spec.actions.iter().any(|a| {
+        a.body.iter().flatten().any(|f| f.ty.named().is_some())
+            || a.response.as_ref().is_some_and(|r| r.named().is_some())
+    });
+    let models = uses_models.then(|| {
+        quote!(
+            use super::models;
+        )
+    });
+    let body = block(
+        std::iter::once(quote!(use #krate::__private as rt; use super::actions; #models))
+            .chain(items),
+    );
     quote! {
         /// Request builders of every action, and their request bodies.
         pub mod requests #body
@@ -34,77 +48,52 @@ pub(crate) const BUILDER_METHODS: [&str; 6] = [
 
 fn request(cx: &Cx, a: &Action) -> TokenStream {
     let krate = cx.krate;
-    let [
-        send,
-        stream,
-        all,
-        replace_body,
-        call_options,
-        consents_to_rsc,
-    ] = BUILDER_METHODS.map(|m| format_ident!("{m}"));
+    let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[5]);
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
     let text = format!(
-        "{}\n\nBuilt by the method that names this action; nothing is sent until `.send().await`{}. \
-         The method's documentation carries the permissions table and availability.\n\n`{} {}`",
-        a.summary,
+        "{}: `{} {}`. Built by the method that names this action (its documentation has the permissions \
+         and availability); nothing is sent until `.send().await`{}.",
+        a.summary.trim_end_matches('.'),
+        a.method.as_str(),
+        a.path,
         if is_collection(a) {
             " (or `.stream()`, `.all().await`)"
         } else {
             ""
         },
-        a.method.as_str(),
-        a.path
     );
     let docs = doc(&text);
-    let super_models = quote!(super::models::);
+    let super_models = quote!(models::);
     let fields: &[Field] = a.body.as_deref().unwrap_or(&[]);
-    let has_body = a.body.is_some();
     let body_name = format_ident!("{}Body", name);
-    let body_struct = has_body.then(|| {
+    let body = a.body.is_some().then(|| {
         let body_doc = format!("The request body of [`{name}`].");
-        models::object(
+        let mut out = models::object(
             cx,
             &body_name.to_string(),
             &body_doc,
             fields,
             &super_models,
             false,
-        )
-    });
-    let binds: Vec<&Field> = fields.iter().filter(|f| f.bind.is_some()).collect();
-    let bind_slots: Vec<_> = binds
-        .iter()
-        .map(|f| format_ident!("bind_{}", naming::snake(&f.wire)))
-        .collect();
-    let bind_fields = binds.iter().map(|f| naming::ident(&f.wire));
-    // `__new` takes the required body fields; a bound one as the id, whose URL is made at `send`.
-    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
-    let new_args = required.iter().map(|f| {
-        let id = arg_name(f);
-        match &f.bind {
-            Some(_) => quote!(#id: &str),
-            None => {
-                let ty = rust_type(&f.ty, &super_models);
-                quote!(#id: #ty)
-            }
-        }
-    });
-    let body_inits = required.iter().map(|f| match &f.bind {
-        Some(_) => quote!(::std::string::String::new()),
-        None => {
-            let id = arg_name(f);
-            quote!(#id)
-        }
-    });
-    let bind_inits = binds.iter().zip(&bind_slots).map(|(f, slot)| {
-        let id = arg_name(f);
-        let path = path_builder(
-            krate,
-            f.bind.as_ref().map(|t| &t.segments[..]).unwrap_or(&[]),
-            &id,
         );
-        quote!(#slot: #path)
+        let rsc: Vec<_> = fields
+            .iter()
+            .filter(|f| f.rsc_consent)
+            .map(|f| naming::ident(&f.wire))
+            .collect();
+        out.extend(if rsc.is_empty() {
+            quote!(impl rt::Body for #body_name {})
+        } else {
+            quote! {
+                impl rt::Body for #body_name {
+                    fn consents_to_rsc(&self) -> bool {
+                        #(self.#rsc.is_some())||*
+                    }
+                }
+            }
+        });
+        out
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
         let id = naming::ident(&f.wire);
@@ -116,19 +105,13 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         ));
         quote! {
             #d
-            pub fn #id(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.body.#id = ::std::option::Option::Some(value.into());
+            pub fn #id(mut self, value: impl Into<#ty>) -> Self {
+                self.0.body.#id = Some(value.into());
                 self
             }
         }
     });
-    let query_methods = a.query.iter().map(query_method);
-    let rsc_fields: Vec<_> = fields
-        .iter()
-        .filter(|f| f.rsc_consent)
-        .map(|f| naming::ident(&f.wire))
-        .collect();
-    let rsc = (!rsc_fields.is_empty()).then(|| {
+    let rsc = fields.iter().any(|f| f.rsc_consent).then(|| {
         let rsc_doc = doc(&format!(
             "Whether this request consents to resource-specific permissions, which rules out the\n\
              permissions the action's notes name (see\n\
@@ -138,128 +121,40 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         quote! {
             #rsc_doc
             pub fn #consents_to_rsc(&self) -> bool {
-                #(self.body.#rsc_fields.is_some())||*
+                rt::Body::consents_to_rsc(&self.0.body)
             }
         }
     });
-    let replace_body = has_body.then(|| {
-        let d = if binds.is_empty() {
-            quote!(#[doc = " Replaces the whole request body."])
-        } else {
-            quote!(#[doc = " Replaces the whole request body; `@odata.bind` fields still name the entity whose id the method took."])
-        };
-        quote! {
-            #d
-            pub fn #replace_body(mut self, body: #body_name) -> Self {
-                self.body = body;
-                self
-            }
-        }
-    });
-    let body_field = has_body.then(|| quote!(body: #body_name,));
-    let body_init = has_body.then(|| quote!(body: #body_name::new(#(#body_inits),*),));
-    let body_arg = if has_body {
-        quote! {{
-            #( self.body.#bind_fields = #krate::__private::bind_url(self.client, self.#bind_slots)?; )*
-            ::std::option::Option::Some(#krate::__private::json_body(&self.body)?)
-        }}
-    } else {
-        quote!(::std::option::Option::None)
+    let methods: Vec<TokenStream> = setters
+        .chain(rsc)
+        .chain(a.query.iter().map(query_method))
+        .collect();
+    let own = (!methods.is_empty()).then(|| quote! { impl #name<'_> { #(#methods)* } });
+    let body_ty = a.body.is_some().then(|| quote!(#body_name));
+    let core = match &body_ty {
+        Some(b) => quote!(#b),
+        None => quote!(()),
     };
-    let mutability = (!binds.is_empty()).then(|| quote!(mut));
-    let rsc_arg = if rsc_fields.is_empty() {
-        quote!(false)
-    } else {
-        quote!(#(self.body.#rsc_fields.is_some())||*)
-    };
-    let execute = quote! {
-        #krate::__private::execute(self.client, Self::INFO, self.path, self.query, #rsc_arg, #body_arg, self.options).await?
-    };
-    let sending = match &a.response {
+    let fixed_body = body_ty.map(|b| quote!(, #b));
+    let out = match &a.response {
         Some(TypeRef::List(item)) => {
             let item = rust_type(item, &super_models);
-            quote! {
-                /// Sends the request and reads the first page.
-                pub async fn #send(self) -> ::std::result::Result<#krate::Page<#item>, #krate::Error> {
-                    #execute.into_json()
-                }
-
-                /// Every item of the collection, fetched page by page as the stream is read. Each
-                /// page is one call with the retry policy; a next-page link is followed only on the
-                /// service root's scheme, host and port.
-                pub fn #stream(self) -> #krate::PageStream<#item> {
-                    #krate::__private::stream(self.client, Self::INFO, self.path, self.query, self.options)
-                }
-
-                /// Every item of the collection, across all pages.
-                pub async fn #all(self) -> ::std::result::Result<::std::vec::Vec<#item>, #krate::Error> {
-                    self.#stream().collect_all().await
-                }
-            }
+            quote!([#item])
         }
-        Some(t) => {
-            let t = rust_type(t, &super_models);
-            quote! {
-                /// Sends the request.
-                pub async fn #send(#mutability self) -> ::std::result::Result<#t, #krate::Error> {
-                    #execute.into_json()
-                }
-            }
-        }
-        None => quote! {
-            /// Sends the request.
-            pub async fn #send(#mutability self) -> ::std::result::Result<(), #krate::Error> {
-                #execute.into_unit()
-            }
-        },
+        Some(t) => rust_type(t, &super_models),
+        None => quote!(()),
     };
     quote! {
-        #body_struct
+        #body
 
         #docs
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until `.send().await`"]
-        pub struct #name<'a> {
-            client: &'a #krate::GraphClient,
-            path: #krate::__private::PathBuilder,
-            #body_field
-            #(#bind_slots: #krate::__private::PathBuilder,)*
-            query: #krate::__private::Query,
-            options: #krate::CallOptions,
-        }
+        pub struct #name<'a>(rt::Request<'a, #core>);
 
-        impl<'a> #name<'a> {
-            /// This action's metadata.
-            pub const INFO: &'static #krate::meta::ActionInfo = &super::actions::#info;
+        rt::request!(#name(actions::#info #fixed_body) -> #out);
 
-            #[doc(hidden)]
-            pub fn __new(__client: &'a #krate::GraphClient, __path: #krate::__private::PathBuilder, #(#new_args),*) -> Self {
-                #name {
-                    client: __client,
-                    path: __path,
-                    #body_init
-                    #(#bind_inits,)*
-                    query: #krate::__private::Query::new(),
-                    options: ::std::default::Default::default(),
-                }
-            }
-
-            #(#setters)*
-
-            #replace_body
-
-            #rsc
-
-            #(#query_methods)*
-
-            /// Overrides the client's retry policy, timeouts or both for this call.
-            pub fn #call_options(mut self, options: #krate::CallOptions) -> Self {
-                self.options = options;
-                self
-            }
-
-            #sending
-        }
+        #own
     }
 }
 
@@ -277,16 +172,16 @@ pub(super) fn arg_name(f: &Field) -> proc_macro2::Ident {
 }
 
 /// A `PathBuilder` expression for a template whose one parameter is in `arg`.
-fn path_builder(
-    krate: &TokenStream,
+pub(super) fn path_builder(
+    rt: &TokenStream,
     segments: &[Segment],
-    arg: &proc_macro2::Ident,
+    arg: &TokenStream,
 ) -> TokenStream {
     let steps = segments.iter().map(|s| match s {
         Segment::Literal(l) => quote!(.segment(#l)),
         Segment::Param(p) => quote!(.param(#p, #arg, false)),
     });
-    quote!(#krate::__private::PathBuilder::root() #(#steps)*)
+    quote!(#rt::PathBuilder::root() #(#steps)*)
 }
 
 /// A query option's builder method. An option the page requires headers with sends them
@@ -312,7 +207,7 @@ fn query_method(q: &QueryOption) -> TokenStream {
             format!(
                 " Sets `{wire}`, written as Graph writes it (it is percent-encoded when sent).{note}"
             ),
-            quote!(value: impl ::std::convert::Into<::std::string::String>),
+            quote!(value: impl Into<String>),
             quote!(value.into()),
             headers,
         ),
@@ -325,24 +220,14 @@ fn query_method(q: &QueryOption) -> TokenStream {
         QueryArg::Flag => (
             format!(" Sets `{wire}`: whether the answer carries the total count.{note}"),
             quote!(value: bool),
-            quote!(::std::string::String::from(if value {
-                "true"
-            } else {
-                "false"
-            })),
+            quote!(String::from(if value { "true" } else { "false" })),
             quote!(if value { #headers } else { &[] }),
         ),
     };
-    let call = if q.headers.is_empty() {
-        quote!(self.query.set(#wire, #value))
-    } else {
-        quote!(self.query.set_with(#wire, #value, #set))
-    };
     quote! {
         #[doc = #d]
-        pub fn #method(mut self, #arg) -> Self {
-            self.query = #call;
-            self
+        pub fn #method(self, #arg) -> Self {
+            Self(self.0.query(#wire, #value, #set))
         }
     }
 }
@@ -350,19 +235,14 @@ fn query_method(q: &QueryOption) -> TokenStream {
 /// The rustdoc of an action's method: summary, request line, notes, permissions, availability,
 /// response and the documentation link.
 pub(super) fn method_doc(a: &Action) -> String {
-    let mut s = format!(
-        "{}\n\n```text\n{} {}\n```\n",
-        a.summary,
-        a.method.as_str(),
-        a.path
-    );
+    let mut s = format!("{}\n\n`{} {}`\n", a.summary, a.method.as_str(), a.path);
     for n in &a.notes {
         s.push_str(&format!("\n- {n}"));
     }
     if !a.notes.is_empty() {
         s.push('\n');
     }
-    s.push_str("\n# Permissions\n\n| Permission type | Least privileged | Higher privileged |\n|---|---|---|\n");
+    s.push_str("\n# Permissions\n| Permission type | Least privileged | Higher privileged |\n|---|---|---|\n");
     let p = &a.permissions;
     for (label, scheme) in [
         ("Delegated (work or school account)", &p.delegated),
@@ -400,7 +280,7 @@ pub(super) fn method_doc(a: &Action) -> String {
         })
         .collect();
     s.push_str(&format!(
-        "\n# Availability\n\nAPI versions: {}.\n\nNational clouds: {}.\n",
+        "# Availability\nAPI versions: {}. National clouds: {}.\n",
         versions.join(", "),
         clouds.join(", ")
     ));
@@ -430,10 +310,10 @@ pub(super) fn method_doc(a: &Action) -> String {
             .iter()
             .map(|q| format!("`{}` (`.{}()`)", q.name, q.method))
             .collect();
-        s.push_str(&format!("\n# Query options\n\n{}.\n", names.join(", ")));
+        s.push_str(&format!("# Query options\n{}.\n", names.join(", ")));
     }
     s.push_str(&format!(
-        "\n# Response\n\n{response}.\n\n[Microsoft Graph documentation]({})",
+        "# Response\n{response}. [Microsoft Graph documentation]({})",
         a.docs
     ));
     s
