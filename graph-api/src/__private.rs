@@ -138,22 +138,22 @@ impl<'a, B: Body> Request<'a, B> {
         })
     }
 
-    /// Sends the request; success carries no value.
+    /// Sends the request; success carries no value. The future is one type for every action
+    /// (an `async` block here would be one type, and one state machine to compile, per body
+    /// type).
     pub fn send_unit(
         self,
         info: &'static ActionInfo,
     ) -> impl Future<Output = Result<(), Error>> + 'a {
-        let call = self.into_call(info);
-        async move { call?.execute().await?.into_unit() }
+        send_unit(self.into_call(info))
     }
 
-    /// Sends the request and reads the answer as `T`.
-    pub fn send_json<T: serde::de::DeserializeOwned>(
+    /// Sends the request and reads the answer as `T`; the future is one type per `T`.
+    pub fn send_json<T: serde::de::DeserializeOwned + 'a>(
         self,
         info: &'static ActionInfo,
     ) -> impl Future<Output = Result<T, Error>> + 'a {
-        let call = self.into_call(info);
-        async move { call?.execute().await?.into_json() }
+        send_json(self.into_call(info))
     }
 
     /// Every item of a list action's collection, fetched page by page as the stream is read.
@@ -182,6 +182,16 @@ struct Call<'a> {
     rsc_consent: bool,
     body: Option<Vec<u8>>,
     options: CallOptions,
+}
+
+async fn send_unit(call: Result<Call<'_>, Error>) -> Result<(), Error> {
+    call?.execute().await?.into_unit()
+}
+
+async fn send_json<T: serde::de::DeserializeOwned>(
+    call: Result<Call<'_>, Error>,
+) -> Result<T, Error> {
+    call?.execute().await?.into_json()
 }
 
 impl Call<'_> {
