@@ -18,8 +18,10 @@ synth=$CARGO_TARGET_DIR/build-cost/synth-$actions
 # machine the CPU time is the steadier of the two.
 timed() {
   local out
-  out=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  awk -v o="$out" 'BEGIN { split(o, t, " "); printf "%.2f wall, %.2f CPU", t[1], t[2] + t[3] }'
+  out=$(mktemp)
+  /usr/bin/time -o "$out" -f "%e %U %S" "$@" >/dev/null 2>&1
+  awk '{ printf "%.2f wall, %.2f CPU", $1, $2 + $3 }' "$out"
+  rm -f "$out"
 }
 per_action() { awk -v t="$1" -v n="$actions" 'BEGIN { split(t, x, " "); printf "%.1f / %.1f ms/action", x[1] * 1000 / n, x[3] * 1000 / n }'; }
 
@@ -51,6 +53,21 @@ TOML
 cargo run -q --release -p graph-spec -- synth "$actions" > "$synth/spec/synthetic.toml"
 printf '//! %s synthetic actions.\ngraph_api::spec!("spec", trait = Synth);\n' "$actions" > "$synth/src/lib.rs"
 
+# The same actions as ten spec files, each behind its own cargo feature (all on by default), to
+# measure a build that turns one on: a downstream crate using one spec file.
+gated=$CARGO_TARGET_DIR/build-cost/gated-$actions
+mkdir -p "$gated/src" "$gated/spec"
+sed -e 's/name = "graph-synth"/name = "graph-synth-gated"/' "$synth/Cargo.toml" > "$gated/Cargo.toml"
+features=""
+for k in $(seq 0 9); do
+  first=$(( actions / 100 * 10 * k ))
+  { echo "feature = \"f$k\""; cargo run -q --release -p graph-spec -- synth $(( actions / 10 )) "$first"; } > "$gated/spec/part$k.toml"
+  features="$features\"f$k\", "
+done
+printf '\n[features]\ndefault = [%s]\n' "${features%, }" >> "$gated/Cargo.toml"
+for k in $(seq 0 9); do echo "f$k = []" >> "$gated/Cargo.toml"; done
+cp "$synth/src/lib.rs" "$gated/src/lib.rs"
+
 echo "| what | profile | seconds |"
 echo "|---|---|---|"
 for profile in dev release; do
@@ -66,4 +83,12 @@ for profile in dev release; do
   touch "$synth/spec/synthetic.toml"
   t=$(timed cargo build $flag --manifest-path "$synth/Cargo.toml")
   echo "| crate with $actions synthetic actions | $profile | $t ($(per_action "$t") wall / CPU) |"
+  if [ "$profile" = dev ]; then
+    cargo build -q --manifest-path "$gated/Cargo.toml"
+    touch "$gated/spec/part0.toml"
+    echo "| the same in ten gated files, all features | $profile | $(timed cargo build --manifest-path "$gated/Cargo.toml") |"
+    cargo build -q --no-default-features --features f0 --manifest-path "$gated/Cargo.toml"
+    touch "$gated/spec/part0.toml"
+    echo "| the same, one file's feature (\`--no-default-features --features f0\`) | $profile | $(timed cargo build --no-default-features --features f0 --manifest-path "$gated/Cargo.toml") |"
+  fi
 done

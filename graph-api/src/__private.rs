@@ -69,6 +69,11 @@ pub trait Body: serde::Serialize {
         false
     }
 
+    /// Writes the URL an `@odata.bind` field (named by its wire name) carries.
+    fn bind(&mut self, field: &str, url: String) {
+        let _ = (field, url);
+    }
+
     /// The bytes sent, serialized once so every attempt sends the same ones; `None`: no body.
     fn encode(&self) -> Option<Result<Vec<u8>, Error>> {
         Some(json_body(self))
@@ -81,9 +86,6 @@ impl Body for () {
     }
 }
 
-/// An `@odata.bind` field of a body: how to write the URL into it, and the path it names.
-type Bind<B> = (fn(&mut B, String), PathBuilder);
-
 /// What every request builder holds: where the call goes, its body, query options, call
 /// options and `@odata.bind` fields. The generated builders wrap one and add the action's own
 /// setters.
@@ -95,15 +97,16 @@ pub struct Request<'a, B> {
     pub body: B,
     query: Query,
     options: CallOptions,
-    binds: Vec<Bind<B>>,
+    /// `@odata.bind` fields (by wire name) and the paths whose URLs they get at send time.
+    binds: Vec<(&'static str, PathBuilder)>,
 }
 
 impl<'a, B: Body> Request<'a, B> {
-    /// Fills an `@odata.bind` field at send time with the URL of `path` under the client's own
-    /// service root.
+    /// Fills the `@odata.bind` field `field` (its wire name) at send time with the URL of `path`
+    /// under the client's own service root.
     #[must_use]
-    pub fn bind(mut self, set: fn(&mut B, String), path: PathBuilder) -> Self {
-        self.binds.push((set, path));
+    pub fn bind(mut self, field: &'static str, path: PathBuilder) -> Self {
+        self.binds.push((field, path));
         self
     }
 
@@ -123,8 +126,8 @@ impl<'a, B: Body> Request<'a, B> {
 
     /// The call, ready to go: bound URLs written into the body, the body serialized.
     fn into_call(mut self, info: &'static ActionInfo) -> Result<Call<'a>, Error> {
-        for (set, path) in std::mem::take(&mut self.binds) {
-            set(&mut self.body, bind_url(self.client, path)?);
+        for (field, path) in std::mem::take(&mut self.binds) {
+            self.body.bind(field, bind_url(self.client, path)?);
         }
         let body = self.body.encode().transpose()?;
         Ok(Call {
@@ -322,6 +325,7 @@ macro_rules! __graph_api_request {
         impl $name<'_> {
             /// Replaces the whole request body. An `@odata.bind` field the method filled from an
             /// id is filled again when the request is sent.
+            #[inline]
             pub fn replace_body(mut self, body: $body) -> Self {
                 self.0.body = body;
                 self
@@ -346,46 +350,39 @@ macro_rules! __graph_api_request {
         }
     };
     (@send $name:ident, ()) => {
-        impl<'a> $name<'a> {
+        impl $name<'_> {
             /// Sends the request.
-            pub fn send(self) -> impl ::std::future::Future<
-                Output = ::std::result::Result<(), $crate::Error>,
-            > + 'a {
-                self.0.send_unit(Self::INFO)
+            pub async fn send(self) -> ::std::result::Result<(), $crate::Error> {
+                self.0.send_unit(Self::INFO).await
             }
         }
     };
     (@send $name:ident, [$item:ty]) => {
-        impl<'a> $name<'a> {
+        impl $name<'_> {
             /// Sends the request and reads the first page.
-            pub fn send(self) -> impl ::std::future::Future<
-                Output = ::std::result::Result<$crate::Page<$item>, $crate::Error>,
-            > + 'a {
-                self.0.send_json(Self::INFO)
+            pub async fn send(self) -> ::std::result::Result<$crate::Page<$item>, $crate::Error> {
+                self.0.send_json(Self::INFO).await
             }
 
             /// Every item of the collection, fetched page by page as the stream is read. Each
             /// page is one call with the retry policy; a next-page link is followed only on the
             /// service root's scheme, host and port.
+            #[inline]
             pub fn stream(self) -> $crate::PageStream<$item> {
                 self.0.stream(Self::INFO)
             }
 
             /// Every item of the collection, across all pages.
-            pub fn all(self) -> impl ::std::future::Future<
-                Output = ::std::result::Result<::std::vec::Vec<$item>, $crate::Error>,
-            > + 'a {
-                self.stream().collect_all()
+            pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
+                self.stream().collect_all().await
             }
         }
     };
     (@send $name:ident, $out:ty) => {
-        impl<'a> $name<'a> {
+        impl $name<'_> {
             /// Sends the request.
-            pub fn send(self) -> impl ::std::future::Future<
-                Output = ::std::result::Result<$out, $crate::Error>,
-            > + 'a {
-                self.0.send_json(Self::INFO)
+            pub async fn send(self) -> ::std::result::Result<$out, $crate::Error> {
+                self.0.send_json(Self::INFO).await
             }
         }
     };
@@ -404,6 +401,7 @@ macro_rules! __graph_api_nav {
             }
 
             #[doc(hidden)]
+            #[inline]
             pub fn __nav(&self) -> $crate::__private::Nav<'a> {
                 self.0.clone()
             }

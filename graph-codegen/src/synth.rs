@@ -6,9 +6,14 @@ use std::fmt::Write as _;
 /// a model type and an enum, in the shape of real entries (path parameters, a body, a permissions
 /// table, clouds and versions).
 pub fn synthetic(actions: usize) -> String {
+    synthetic_from(0, actions)
+}
+
+/// Actions `first..first + actions` of the synthetic spec (with their resources' types), so
+/// that files made with consecutive ranges that start at multiples of ten form one spec.
+pub fn synthetic_from(first: usize, actions: usize) -> String {
     let mut s = String::with_capacity(actions * 900);
-    let resources = actions.div_ceil(10);
-    for r in 0..resources {
+    for r in first / 10..(first + actions).div_ceil(10) {
         let _ = write!(
             s,
             "[types.Widget{r}]\ndoc = \"Synthetic type {r}.\"\n\
@@ -20,7 +25,7 @@ pub fn synthetic(actions: usize) -> String {
              [enums.WidgetKind{r}]\ndoc = \"Synthetic enum {r}.\"\nmembers = [{{ wire = \"small\" }}, {{ wire = \"large\" }}]\n\n"
         );
     }
-    for i in 0..actions {
+    for i in first..first + actions {
         let r = i / 10;
         let (method, tail, body, response) = match i % 10 {
             0 => (
@@ -97,5 +102,18 @@ mod tests {
             );
             assert_eq!(spec.actions.len(), n);
         }
+    }
+
+    #[test]
+    fn consecutive_ranges_form_one_spec() {
+        let mut map = SourceMap::default();
+        for (i, first) in [0, 20, 40].into_iter().enumerate() {
+            let name = format!("part{i}.toml");
+            map.add(SourceFile::new(&name, &name, synthetic_from(first, 20)));
+        }
+        let (spec, _, diags) = crate::load(&map);
+        assert!(diags.is_empty());
+        assert_eq!(spec.actions.len(), 60);
+        assert_eq!(spec.types.len(), 6);
     }
 }

@@ -15,8 +15,9 @@ const USAGE: &str = "usage:
       compare every permissions table with the one Microsoft's file renders; exit 1 on any difference
   graph-spec permissions [--type delegated|application] [--rsc-consent] <file-or-dir> <action-id>...
       the least-privileged permissions to request for those actions, and what each covers
-  graph-spec synth <actions>
-      print a synthetic spec of that many actions (for scale tests)
+  graph-spec synth <actions> [<first>]
+      print a synthetic spec of that many actions (for scale tests); with <first>, actions
+      first.. of it, so that files from consecutive ranges form one spec
 exit codes: 0 clean, 1 findings, 2 unusable input";
 
 /// Writes to standard output; a closed pipe (`graph-spec expand spec | head`) ends the output
@@ -36,19 +37,25 @@ fn main() -> ExitCode {
         Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
         Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
         Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
-        Some((cmd, [n])) if cmd == "synth" => match n.parse() {
-            Ok(n) => {
-                out!("{}", graph_codegen::synth::synthetic(n));
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(_) => Err(format!("`{n}` is not a number of actions")),
-        },
+        Some((cmd, rest @ ([_] | [_, _]))) if cmd == "synth" => synth(rest),
         _ => Err("no such command".to_owned()),
     };
     result.unwrap_or_else(|message| {
         eprintln!("error: {message}\n{USAGE}");
         ExitCode::from(2)
     })
+}
+
+/// `synth <actions> [<first>]`: a synthetic spec, or one range of it.
+fn synth(args: &[String]) -> Result<ExitCode, String> {
+    let number = |s: &String| {
+        s.parse::<usize>()
+            .map_err(|_| format!("`{s}` is not a number"))
+    };
+    let actions = number(&args[0])?;
+    let first = args.get(1).map(number).transpose()?.unwrap_or(0);
+    out!("{}", graph_codegen::synth::synthetic_from(first, actions));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The `[features]` of the package whose folder holds `spec` (the nearest `Cargo.toml` with a

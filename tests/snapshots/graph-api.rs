@@ -2209,6 +2209,12 @@ pub mod requests {
         fn consents_to_rsc(&self) -> bool {
             self.consented_permission_set.is_some()
         }
+        fn bind(&mut self, field: &str, url: String) {
+            match field {
+                "teamsApp@odata.bind" => self.teams_app_odata_bind = url,
+                _ => {}
+            }
+        }
     }
     #[cfg(feature = "teams-app-installation")]
     /// Install a teamsApp to the specified chat: `POST /chats/{chat-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
@@ -2388,6 +2394,12 @@ pub mod requests {
         fn consents_to_rsc(&self) -> bool {
             self.consented_permission_set.is_some()
         }
+        fn bind(&mut self, field: &str, url: String) {
+            match field {
+                "teamsApp@odata.bind" => self.teams_app_odata_bind = url,
+                _ => {}
+            }
+        }
     }
     #[cfg(feature = "teams-app-installation")]
     /// Install an app to the specified team: `POST /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
@@ -2566,6 +2578,12 @@ pub mod requests {
     impl rt::Body for AddUserAppInstallationBody {
         fn consents_to_rsc(&self) -> bool {
             self.consented_permission_set.is_some()
+        }
+        fn bind(&mut self, field: &str, url: String) {
+            match field {
+                "teamsApp@odata.bind" => self.teams_app_odata_bind = url,
+                _ => {}
+            }
         }
     }
     #[cfg(feature = "teams-app-installation")]
@@ -2815,7 +2833,7 @@ pub mod nav {
                         ),
                     )
                     .bind(
-                        |body, url| body.teams_app_odata_bind = url,
+                        "teamsApp@odata.bind",
                         rt::PathBuilder::root()
                             .segment("appCatalogs")
                             .segment("teamsApps")
@@ -3000,7 +3018,7 @@ pub mod nav {
                         ),
                     )
                     .bind(
-                        |body, url| body.teams_app_odata_bind = url,
+                        "teamsApp@odata.bind",
                         rt::PathBuilder::root()
                             .segment("appCatalogs")
                             .segment("teamsApps")
@@ -3205,7 +3223,7 @@ pub mod nav {
                         ),
                     )
                     .bind(
-                        |body, url| body.teams_app_odata_bind = url,
+                        "teamsApp@odata.bind",
                         rt::PathBuilder::root()
                             .segment("appCatalogs")
                             .segment("teamsApps")

@@ -350,9 +350,9 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     };
     let binds = required.iter().zip(&args).filter_map(|(f, id)| {
         let template = f.bind.as_ref()?;
-        let field = naming::ident(&f.wire);
+        let wire = &f.wire;
         let path = requests::path_builder(rt, &template.segments, &quote!(#id.as_ref()));
-        Some(quote!(.bind(|body, url| body.#field = url, #path)))
+        Some(quote!(.bind(#wire, #path)))
     });
     quote! {
         #docs

@@ -82,15 +82,30 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             .filter(|f| f.rsc_consent)
             .map(|f| naming::ident(&f.wire))
             .collect();
-        out.extend(if rsc.is_empty() {
-            quote!(impl rt::Body for #body_name {})
-        } else {
+        let rsc = (!rsc.is_empty()).then(|| {
             quote! {
-                impl rt::Body for #body_name {
-                    fn consents_to_rsc(&self) -> bool {
-                        #(self.#rsc.is_some())||*
+                fn consents_to_rsc(&self) -> bool {
+                    #(self.#rsc.is_some())||*
+                }
+            }
+        });
+        let binds: Vec<&Field> = fields.iter().filter(|f| f.bind.is_some()).collect();
+        let bind = (!binds.is_empty()).then(|| {
+            let wires = binds.iter().map(|f| &f.wire);
+            let ids = binds.iter().map(|f| naming::ident(&f.wire));
+            quote! {
+                fn bind(&mut self, field: &str, url: String) {
+                    match field {
+                        #(#wires => self.#ids = url,)*
+                        _ => {}
                     }
                 }
+            }
+        });
+        out.extend(quote! {
+            impl rt::Body for #body_name {
+                #rsc
+                #bind
             }
         });
         out
