@@ -1,12 +1,12 @@
 //! One call's path, stage by stage: the request (URL, body, query headers), preflight, the
-//! call's timeout and tracing span, the retry loop, each attempt's headers and hook, and the
-//! transport that reads the answer.
+//! call's timeout and tracing span, the retry loop, each attempt's headers, hook and timeout,
+//! and the transport that reads the answer up to its size limit.
 
 use crate::client::CallOptions;
 use crate::meta::{ActionInfo, HttpMethod};
 use crate::path::PathBuilder;
 use crate::query::Query;
-use crate::{ApiError, Error, GraphClient};
+use crate::{ApiError, Error, GraphClient, TimeoutLimit};
 use std::time::Duration;
 use tracing::Instrument;
 
@@ -150,10 +150,24 @@ impl GraphClient {
                 self.attempts(request, span.clone()).instrument(span),
             )
         };
-        match options.call_timeout.or(self.inner.call_timeout) {
+        // Unless the call or the client says otherwise, the call ends with its retry budget.
+        let limit = match options.call_timeout.or(self.inner.call_timeout) {
+            Some(limit) => limit,
+            None => Some(
+                options
+                    .retry
+                    .as_ref()
+                    .unwrap_or(&self.inner.retry)
+                    .time_budget(),
+            ),
+        };
+        match limit {
             Some(limit) => tokio::time::timeout(limit, call)
                 .await
-                .unwrap_or(Err(Error::Timeout { after: limit })),
+                .unwrap_or(Err(Error::Timeout {
+                    limit: TimeoutLimit::Call,
+                    after: limit,
+                })),
             None => call.await,
         }
     }
@@ -174,7 +188,9 @@ impl GraphClient {
     async fn attempts(&self, request: &Request, span: tracing::Span) -> Result<Response, Error> {
         let (info, options) = (request.info, &request.options);
         let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
-        let attempt_timeout = options.attempt_timeout.or(self.inner.attempt_timeout);
+        let attempt_timeout = options
+            .attempt_timeout
+            .unwrap_or(self.inner.attempt_timeout);
         let client_request_id = crate::retry::new_guid();
         span.record("client_request_id", client_request_id.as_str());
         let started = tokio::time::Instant::now();
@@ -218,9 +234,9 @@ impl GraphClient {
     ) -> Result<Response, Error> {
         let token = self.inner.auth.token().await?;
         let info = request.info;
-        let req = self.outgoing(request, &token, client_request_id, attempt, timeout)?;
+        let req = self.outgoing(request, &token, client_request_id, attempt)?;
         let Some(hook) = &self.inner.hook else {
-            return self.transport(req, request, token, span).await;
+            return self.bounded(req, request, token, span, timeout).await;
         };
         let mut built = req
             .build()
@@ -235,7 +251,7 @@ impl GraphClient {
         });
         let started = tokio::time::Instant::now();
         let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
-        let result = self.transport(req, request, token, span).await;
+        let result = self.bounded(req, request, token, span, timeout).await;
         let (status, request_id, error) = match &result {
             Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
             Err(e) => (
@@ -257,14 +273,14 @@ impl GraphClient {
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
     /// `Retry-Attempt` on retries), the action's fixed headers and those its query options
-    /// require, the body, and the attempt's timeout.
+    /// require, and the body. (The attempt's timeout is kept by [`bounded`](Self::bounded), which
+    /// knows which limit fired.)
     pub(crate) fn outgoing(
         &self,
         request: &Request,
         token: &crate::auth::Bearer,
         client_request_id: &str,
         attempt: u32,
-        timeout: Option<Duration>,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let method = match request.info.method {
             HttpMethod::Get => reqwest::Method::GET,
@@ -288,13 +304,33 @@ impl GraphClient {
         if let Some(body) = &request.body {
             req = req.body(body.clone());
         }
-        if let Some(t) = timeout {
-            req = req.timeout(t);
-        }
         Ok(req)
     }
 
-    /// Sends one attempt and reads its whole answer.
+    /// One attempt within its timeout: from sending to the last byte of the answer, so a server
+    /// that never answers and one that trickles its body both end at the same limit.
+    async fn bounded(
+        &self,
+        req: reqwest::RequestBuilder,
+        request: &Request,
+        token: crate::auth::Bearer,
+        span: &tracing::Span,
+        timeout: Option<Duration>,
+    ) -> Result<Response, Error> {
+        let transport = self.transport(req, request, token, span);
+        match timeout {
+            Some(after) => tokio::time::timeout(after, transport)
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    limit: TimeoutLimit::Attempt,
+                    after,
+                })),
+            None => transport.await,
+        }
+    }
+
+    /// Sends one attempt and reads its answer: a success body up to the call's size limit, an
+    /// error body up to [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT).
     async fn transport(
         &self,
         req: reqwest::RequestBuilder,
@@ -307,6 +343,12 @@ impl GraphClient {
             if e.is_builder() {
                 // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
                 return Error::Config(format!("cannot build the request: {}", e.without_url()));
+            }
+            if let Some(after) = self.inner.connect_timeout.filter(|_| e.is_connect() && e.is_timeout()) {
+                return Error::Timeout {
+                    limit: TimeoutLimit::Connect,
+                    after,
+                };
             }
             Error::Transport {
                 maybe_sent: !e.is_connect(),
@@ -330,10 +372,28 @@ impl GraphClient {
         } else {
             resp.headers().clone()
         };
-        let bytes = resp.bytes().await.map_err(|e| Error::Transport {
-            source: e.without_url(),
-            maybe_sent: true,
-        })?;
+        let limit = if success {
+            let limit = request
+                .options
+                .max_body_size
+                .unwrap_or(self.inner.max_body_size);
+            // A length announced past the limit fails before a byte of the body is read.
+            if resp.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(Error::BodyTooLarge { status, limit });
+            }
+            limit
+        } else {
+            crate::error::ERROR_BODY_LIMIT
+        };
+        let (bytes, whole) = read_up_to(resp, limit)
+            .await
+            .map_err(|e| Error::Transport {
+                source: e.without_url(),
+                maybe_sent: true,
+            })?;
+        if success && !whole {
+            return Err(Error::BodyTooLarge { status, limit });
+        }
         if success {
             Ok(Response {
                 status,
@@ -351,6 +411,45 @@ impl GraphClient {
             Err(Error::Api(Box::new(error)))
         }
     }
+}
+
+/// Reads a body chunk by chunk up to `limit` bytes, and whether that was all of it. The response
+/// is dropped as soon as the limit is reached, so nothing past it is read or buffered (HTTP/1.1
+/// then closes the connection instead of reusing it). A body that comes in one chunk is kept
+/// without copying.
+async fn read_up_to(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<(bytes::Bytes, bool), reqwest::Error> {
+    let hint = resp
+        .content_length()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(limit).min(limit));
+    let mut first = bytes::Bytes::new();
+    let mut joined: Option<Vec<u8>> = None;
+    while let Some(chunk) = resp.chunk().await? {
+        let held = joined.as_ref().map_or(first.len(), Vec::len);
+        let room = limit - held;
+        let (chunk, whole) = if chunk.len() > room {
+            (chunk.slice(..room), false)
+        } else {
+            (chunk, true)
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let mut all = Vec::with_capacity(hint.max(first.len() + chunk.len()));
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&chunk);
+                joined = Some(all);
+            }
+        }
+        if !whole {
+            let body = joined.map_or(first, bytes::Bytes::from);
+            return Ok((body, false));
+        }
+    }
+    Ok((joined.map_or(first, bytes::Bytes::from), true))
 }
 
 /// One call as it goes on the wire: the action, the full URL, the body bytes (the same for every
@@ -412,7 +511,7 @@ mod tests {
 
     /// The attempt stage alone: what goes out on a retry of a call with a body.
     #[tokio::test]
-    async fn a_retry_carries_the_credentials_ids_fixed_headers_body_and_timeout() {
+    async fn a_retry_carries_the_credentials_ids_fixed_headers_and_body() {
         let client = GraphClient::builder()
             .base_url("https://graph.example")
             .bearer_token("t0k3n")
@@ -436,7 +535,7 @@ mod tests {
             .expect("a request");
         let token = client.inner.auth.token().await.expect("a token");
         let built = client
-            .outgoing(&request, &token, "id-1", 2, Some(Duration::from_secs(7)))
+            .outgoing(&request, &token, "id-1", 2)
             .expect("builds")
             .build()
             .expect("valid");
@@ -451,7 +550,6 @@ mod tests {
         assert_eq!(h["client-request-id"], "id-1");
         assert_eq!(h["retry-attempt"], "1");
         assert_eq!(h["content-type"], "application/json");
-        assert_eq!(built.timeout(), Some(&Duration::from_secs(7)));
         assert_eq!(built.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
     }
 }

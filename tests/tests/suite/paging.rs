@@ -166,7 +166,17 @@ async fn a_throttled_page_is_retried_on_its_own() {
     .await
     .expect("listener");
     let _ = url.set(server.url().to_owned());
-    let apps = client(server.url())
+    // On the paused clock, waits for sockets would jump to the attempt timeout (see
+    // `faults::paused_client_for`); this test is about retrying, so it runs without timeouts.
+    let client = GraphClient::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .no_connect_timeout()
+        .no_attempt_timeout()
+        .no_timeout()
+        .build()
+        .expect("valid config");
+    let apps = client
         .app_catalogs()
         .teams_apps()
         .list()
