@@ -319,12 +319,14 @@ impl GraphClient {
     ) -> Result<Response, Error> {
         let transport = self.transport(req, request, token, span);
         match timeout {
-            Some(after) => tokio::time::timeout(after, transport)
-                .await
-                .unwrap_or(Err(Error::Timeout {
-                    limit: TimeoutLimit::Attempt,
-                    after,
-                })),
+            Some(after) => {
+                tokio::time::timeout(after, transport)
+                    .await
+                    .unwrap_or(Err(Error::Timeout {
+                        limit: TimeoutLimit::Attempt,
+                        after,
+                    }))
+            }
             None => transport.await,
         }
     }
@@ -344,7 +346,11 @@ impl GraphClient {
                 // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
                 return Error::Config(format!("cannot build the request: {}", e.without_url()));
             }
-            if let Some(after) = self.inner.connect_timeout.filter(|_| e.is_connect() && e.is_timeout()) {
+            if let Some(after) = self
+                .inner
+                .connect_timeout
+                .filter(|_| e.is_connect() && e.is_timeout())
+            {
                 return Error::Timeout {
                     limit: TimeoutLimit::Connect,
                     after,

@@ -414,7 +414,9 @@ impl GraphClientBuilder {
             }
             Some(h) => (h, None),
             None => {
-                let connect = self.connect_timeout.unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT));
+                let connect = self
+                    .connect_timeout
+                    .unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT));
                 let mut b = reqwest::Client::builder();
                 if let Some(t) = connect {
                     b = b.connect_timeout(t);
@@ -434,7 +436,9 @@ impl GraphClientBuilder {
                 cloud: self.cloud,
                 auth: TokenCache::new(provider),
                 retry: self.retry,
-                attempt_timeout: self.attempt_timeout.unwrap_or(Some(DEFAULT_ATTEMPT_TIMEOUT)),
+                attempt_timeout: self
+                    .attempt_timeout
+                    .unwrap_or(Some(DEFAULT_ATTEMPT_TIMEOUT)),
                 call_timeout: self.call_timeout,
                 connect_timeout,
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),

@@ -125,7 +125,9 @@ pub enum Error {
     /// A success answer's body is longer than the call's body size limit
     /// (`GraphClientBuilder::max_body_size`). Nothing past the limit was read, and the connection
     /// was closed rather than reused.
-    #[error("the {status} response body is longer than the limit of {limit} bytes; it was not read further")]
+    #[error(
+        "the {status} response body is longer than the limit of {limit} bytes; it was not read further"
+    )]
     BodyTooLarge {
         /// The HTTP status.
         status: u16,
@@ -402,7 +404,9 @@ impl<'de> serde::de::Visitor<'de> for ErrorObject<'_> {
                     }
                 }
                 "message" if depth == 0 => said.message = map.next_value::<Text>()?.0,
-                "request-id" if depth > 0 => keep(&mut said.request_id, map.next_value::<Text>()?.0),
+                "request-id" if depth > 0 => {
+                    keep(&mut said.request_id, map.next_value::<Text>()?.0)
+                }
                 "client-request-id" if depth > 0 => {
                     keep(&mut said.client_request_id, map.next_value::<Text>()?.0)
                 }
@@ -463,5 +467,58 @@ impl<'de> serde::Deserialize<'de> for Text {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"{"error":{"code":"Forbidden","message":"No.","innerError":{"code":"AccessDenied","date":"2026-11-28T10:00:00","request-id":"rid","client-request-id":"crid"}}}"#;
+
+    /// An error body cut anywhere (as at `ERROR_BODY_LIMIT`) gives every field that was whole
+    /// before the cut, and nothing that was not.
+    #[test]
+    fn a_cut_error_object_keeps_the_fields_before_the_cut() {
+        let headers = reqwest::header::HeaderMap::new();
+        for cut in 0..=FULL.len() {
+            let e = ApiError::from_parts(400, &headers, &FULL.as_bytes()[..cut]);
+            // Whether the quoted value, closing quote included, came before the cut.
+            let whole = |value: &str| {
+                let quoted = format!("\"{value}\"");
+                cut >= FULL.find(&quoted).map_or(0, |i| i + quoted.len())
+            };
+            assert_eq!(e.code.is_some(), whole("Forbidden"), "cut at {cut}");
+            assert_eq!(e.message.is_some(), whole("No."), "cut at {cut}");
+            assert_eq!(e.inner_codes.len(), usize::from(whole("AccessDenied")));
+            assert_eq!(
+                e.date.is_some(),
+                whole("2026-11-28T10:00:00"),
+                "cut at {cut}"
+            );
+            assert_eq!(e.request_id.is_some(), whole("rid"), "cut at {cut}");
+            assert_eq!(e.client_request_id.is_some(), whole("crid"), "cut at {cut}");
+        }
+        let e = ApiError::from_parts(400, &headers, FULL.as_bytes());
+        assert_eq!(
+            (
+                e.code.as_deref(),
+                e.message.as_deref(),
+                e.request_id.as_deref()
+            ),
+            (Some("Forbidden"), Some("No."), Some("rid"))
+        );
+    }
+
+    /// Members of other types than the error object uses are skipped, not fatal.
+    #[test]
+    fn odd_members_are_skipped() {
+        let body = br#"{"x":[1,{"error":{}}],"error":{"code":7,"innerError":"no","details":[{"code":"d"}],"message":"kept"}}"#;
+        let e = ApiError::from_parts(400, &reqwest::header::HeaderMap::new(), body);
+        assert_eq!(e.code, None);
+        assert_eq!(e.message.as_deref(), Some("kept"));
+        assert!(e.inner_codes.is_empty());
+        let e = ApiError::from_parts(400, &reqwest::header::HeaderMap::new(), b"[1,2]");
+        assert_eq!((e.code, e.message), (None, None));
     }
 }

@@ -293,7 +293,9 @@ async fn connection_refused_was_not_sent_so_it_is_retried_then_reported() {
 #[tokio::test(start_paused = true)]
 async fn a_reset_after_the_request_was_read_is_not_retried_for_a_post() {
     let server = sequence(vec![Reply::fault(Fault::Reset), Reply::status(204)]).await;
-    let err = upgrade(&paused_client_for(&server)).await.expect_err("reset");
+    let err = upgrade(&paused_client_for(&server))
+        .await
+        .expect_err("reset");
     assert!(
         matches!(
             err,
@@ -310,7 +312,10 @@ async fn a_reset_after_the_request_was_read_is_not_retried_for_a_post() {
 #[tokio::test(start_paused = true)]
 async fn a_reset_is_retried_for_an_idempotent_get() {
     let server = sequence(vec![Reply::fault(Fault::Reset), ok_json()]).await;
-    assert_eq!(get(&paused_client_for(&server)).await.expect("retried").id, "i");
+    assert_eq!(
+        get(&paused_client_for(&server)).await.expect("retried").id,
+        "i"
+    );
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -430,7 +435,10 @@ async fn a_huge_error_body_is_kept_as_a_bounded_snippet() {
     let server = sequence(vec![Reply::body(400, "application/json", big)]).await;
     let err = upgrade(&client_for(&server)).await.expect_err("400");
     let api = err.api().expect("api error");
+    // Only `ERROR_BODY_LIMIT` bytes are read: the code before the cut is kept, the message
+    // that runs past it is not.
     assert_eq!(api.code.as_deref(), Some("Big"));
+    assert_eq!(api.message, None);
     assert_eq!(api.body_snippet.len(), graph_api::SNIPPET_LIMIT);
 }
 
