@@ -477,6 +477,11 @@ impl Request {
         self.url.as_str()
     }
 
+    /// The call's own settings.
+    pub(crate) fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
     /// A hash of the URL, to notice a collection that links back to a page it gave.
     pub(crate) fn url_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
@@ -486,7 +491,7 @@ impl Request {
     }
 }
 
-/// A successful answer, read whole.
+/// A successful answer, read whole (it is at most the call's body size limit).
 #[derive(Debug)]
 pub struct Response {
     status: u16,

@@ -6,14 +6,18 @@ use crate::retry::RetryPolicy;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a new connection (TCP, then TLS) may take by default: 10 s covers three
-/// retransmissions of a lost SYN (Linux sends them 1, 3 and 7 s in), while a host that does not
-/// answer at all fails long before the attempt timeout. Only applies to the HTTP client graph-api
-/// builds itself (see [`GraphClientBuilder::http_client`]).
+/// How long a new connection (TCP, then TLS) may take by default: 10 s. That covers three
+/// retransmissions of a lost SYN (Linux sends them 1, 3 and 7 s in) and a slow TLS handshake,
+/// while a host that does not answer fails fast; as nothing was sent, the attempt is retried.
+/// Microsoft's Graph SDK design allows 30 s (`GraphClientFactory.md` in
+/// `microsoftgraph/msgraph-sdk-design`); graph-api fails sooner, since a connection to Graph
+/// normally takes well under a second and the retries try again. Only applies to the HTTP client
+/// graph-api builds itself (see [`GraphClientBuilder::http_client`]).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long one attempt may take by default, from sending to the last byte of the answer: 100 s,
-/// the request timeout of Microsoft's Graph SDKs (the .NET `HttpClient` default they keep).
+/// the request timeout of Microsoft's Graph SDKs (their design's default, and .NET's
+/// `HttpClient.Timeout`).
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(100);
 
 /// The largest success body read by default: 64 MiB. Graph's JSON answers are single entities or
@@ -21,6 +25,12 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(100);
 /// with large text (message bodies, for one) need, while a server that streams an endless body
 /// cannot make a call hold more than this. Streamed downloads are not bounded by it.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
+
+/// The most items a list request's `.all()` collects by default: 100,000, a hundred pages of
+/// Graph's largest page size (999) and a thousand of the common default size (100). A server
+/// that links to new pages without end cannot make `.all()` grow past it; a larger collection is
+/// gone through item by item with `.stream()`, which holds one page at a time.
+pub const DEFAULT_MAX_COLLECTED_ITEMS: usize = 100_000;
 
 /// A Microsoft Graph API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -108,6 +118,7 @@ pub(crate) struct Inner {
     /// client or asked for no limit.
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_body_size: usize,
+    pub(crate) max_collected_items: usize,
     pub(crate) preflight: bool,
     pub(crate) hook: Option<Arc<dyn crate::hook::AttemptHook>>,
 }
@@ -123,6 +134,7 @@ impl std::fmt::Debug for GraphClient {
             .field("call_timeout", &self.inner.call_timeout)
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("max_body_size", &self.inner.max_body_size)
+            .field("max_collected_items", &self.inner.max_collected_items)
             .field("hook", &self.inner.hook.is_some())
             .finish_non_exhaustive()
     }
@@ -138,6 +150,7 @@ pub struct CallOptions {
     /// `Some(None)`: no limit, asked for by `no_timeout`.
     pub(crate) call_timeout: Option<Option<Duration>>,
     pub(crate) max_body_size: Option<usize>,
+    pub(crate) max_collected_items: Option<usize>,
 }
 
 impl CallOptions {
@@ -187,6 +200,14 @@ impl CallOptions {
         self.max_body_size = Some(bytes);
         self
     }
+
+    /// The most items this list request's `.all()` collects; one more fails it with
+    /// [`Error::TooManyItems`]. (`.stream()` is not limited.)
+    #[must_use]
+    pub fn max_collected_items(mut self, items: usize) -> Self {
+        self.max_collected_items = Some(items);
+        self
+    }
 }
 
 /// Configures a [`GraphClient`].
@@ -207,6 +228,7 @@ pub struct GraphClientBuilder {
     /// `None`: the default; `Some(None)`: no limit.
     connect_timeout: Option<Option<Duration>>,
     max_body_size: Option<usize>,
+    max_collected_items: Option<usize>,
     preflight: bool,
     hook: Option<Arc<dyn crate::hook::AttemptHook>>,
 }
@@ -348,6 +370,15 @@ impl GraphClientBuilder {
         self
     }
 
+    /// The most items a list request's `.all()` collects (default
+    /// [`DEFAULT_MAX_COLLECTED_ITEMS`], 100,000); calls can override it. One more fails the
+    /// collection with [`Error::TooManyItems`], so a server that links to new pages without end
+    /// cannot grow it without bound. `.stream()`, which holds one page at a time, is not limited.
+    pub fn max_collected_items(mut self, items: usize) -> Self {
+        self.max_collected_items = Some(items);
+        self
+    }
+
     /// Whether to check, before sending, that the token holds a permission the action's table
     /// lists (default off). When the token is a JWT, its `scp` (delegated) or `roles`
     /// (application) claim is read, without checking the signature; a call it cannot make fails
@@ -442,6 +473,9 @@ impl GraphClientBuilder {
                 call_timeout: self.call_timeout,
                 connect_timeout,
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+                max_collected_items: self
+                    .max_collected_items
+                    .unwrap_or(DEFAULT_MAX_COLLECTED_ITEMS),
                 preflight: self.preflight,
                 hook: self.hook,
             }),

@@ -153,6 +153,16 @@ pub enum Error {
     /// before it were sent; the ones after it were not.
     #[error("cannot go on: {0}")]
     Incomplete(String),
+    /// A list request's `.all()` found more items than its limit
+    /// (`GraphClientBuilder::max_collected_items`); the pages after the one that passed it were
+    /// not fetched.
+    #[error(
+        "the collection has more than {limit} items, the most `.all()` collects; go through it with `.stream()` or raise `max_collected_items`"
+    )]
+    TooManyItems {
+        /// The limit in items.
+        limit: usize,
+    },
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {
@@ -178,7 +188,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self.last_attempt() {
             Error::Api(e) => Some(e.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

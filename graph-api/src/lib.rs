@@ -49,7 +49,8 @@ pub use auth::{
 pub use azure::AzureCredential;
 pub use client::{
     ApiVersion, CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_SIZE, GraphClient, GraphClientBuilder, NationalCloud,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,
+    NationalCloud,
 };
 pub use error::{ApiError, ERROR_BODY_LIMIT, Error, SNIPPET_LIMIT, TimeoutLimit};
 pub use graph_macros::spec;

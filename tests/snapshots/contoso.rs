@@ -717,7 +717,9 @@ pub mod requests {
                 self.options,
             )
         }
-        /// Every item of the collection, across all pages.
+        /// Every item of the collection, across all pages, up to the call's
+        /// `max_collected_items` (100,000 unless the client or call sets it); use
+        /// `.stream()` for larger collections.
         pub async fn all(
             self,
         ) -> ::std::result::Result<

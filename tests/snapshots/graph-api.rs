@@ -2841,7 +2841,9 @@ pub mod requests {
                 self.options,
             )
         }
-        /// Every item of the collection, across all pages.
+        /// Every item of the collection, across all pages, up to the call's
+        /// `max_collected_items` (100,000 unless the client or call sets it); use
+        /// `.stream()` for larger collections.
         pub async fn all(
             self,
         ) -> ::std::result::Result<
@@ -2941,7 +2943,9 @@ pub mod requests {
                 self.options,
             )
         }
-        /// Every item of the collection, across all pages.
+        /// Every item of the collection, across all pages, up to the call's
+        /// `max_collected_items` (100,000 unless the client or call sets it); use
+        /// `.stream()` for larger collections.
         pub async fn all(
             self,
         ) -> ::std::result::Result<
@@ -3411,7 +3415,9 @@ pub mod requests {
                 self.options,
             )
         }
-        /// Every item of the collection, across all pages.
+        /// Every item of the collection, across all pages, up to the call's
+        /// `max_collected_items` (100,000 unless the client or call sets it); use
+        /// `.stream()` for larger collections.
         pub async fn all(
             self,
         ) -> ::std::result::Result<
@@ -3883,7 +3889,9 @@ pub mod requests {
                 self.options,
             )
         }
-        /// Every item of the collection, across all pages.
+        /// Every item of the collection, across all pages, up to the call's
+        /// `max_collected_items` (100,000 unless the client or call sets it); use
+        /// `.stream()` for larger collections.
         pub async fn all(
             self,
         ) -> ::std::result::Result<

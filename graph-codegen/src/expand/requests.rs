@@ -191,7 +191,9 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
                     #krate::__private::stream(self.client, Self::INFO, self.path, self.query, self.options)
                 }
 
-                /// Every item of the collection, across all pages.
+                /// Every item of the collection, across all pages, up to the call's
+                /// `max_collected_items` (100,000 unless the client or call sets it); use
+                /// `.stream()` for larger collections.
                 pub async fn #all(self) -> ::std::result::Result<::std::vec::Vec<#item>, #krate::Error> {
                     self.#stream().collect_all().await
                 }
