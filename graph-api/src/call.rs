@@ -142,14 +142,6 @@ impl GraphClient {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
-        // With no subscriber listening the span is disabled; the call then runs without it.
-        let call = if span.is_disabled() {
-            futures_util::future::Either::Left(self.attempts(request, tracing::Span::none()))
-        } else {
-            futures_util::future::Either::Right(
-                self.attempts(request, span.clone()).instrument(span),
-            )
-        };
         // Unless the call or the client says otherwise, the call ends with its retry budget.
         let limit = match options.call_timeout.or(self.inner.call_timeout) {
             Some(limit) => limit,
@@ -161,14 +153,13 @@ impl GraphClient {
                     .time_budget(),
             ),
         };
-        match limit {
-            Some(limit) => tokio::time::timeout(limit, call)
+        // With no subscriber listening the span is disabled; the call then runs without it.
+        if span.is_disabled() {
+            self.attempts(request, limit, tracing::Span::none()).await
+        } else {
+            self.attempts(request, limit, span.clone())
+                .instrument(span)
                 .await
-                .unwrap_or(Err(Error::Timeout {
-                    limit: TimeoutLimit::Call,
-                    after: limit,
-                })),
-            None => call.await,
         }
     }
 
@@ -184,8 +175,14 @@ impl GraphClient {
     }
 
     /// `span` is the call's own span (disabled when nothing listens): fields are recorded on it,
-    /// never on a caller's.
-    async fn attempts(&self, request: &Request, span: tracing::Span) -> Result<Response, Error> {
+    /// never on a caller's. `limit` is the call's timeout: no attempt, token fetch or wait
+    /// between attempts goes past it.
+    async fn attempts(
+        &self,
+        request: &Request,
+        limit: Option<Duration>,
+        span: tracing::Span,
+    ) -> Result<Response, Error> {
         let (info, options) = (request.info, &request.options);
         let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
         let attempt_timeout = options
@@ -194,11 +191,26 @@ impl GraphClient {
         let client_request_id = crate::retry::new_guid();
         span.record("client_request_id", client_request_id.as_str());
         let started = tokio::time::Instant::now();
+        // A limit too far away to be an instant is no limit.
+        let call = limit.and_then(|after| {
+            Some(Deadline {
+                at: started.checked_add(after)?,
+                limit: TimeoutLimit::Call,
+                after,
+            })
+        });
         let mut attempt = 1;
         loop {
             span.record("attempts", attempt);
             let result = self
-                .attempt(request, &client_request_id, attempt, attempt_timeout, &span)
+                .attempt(
+                    request,
+                    &client_request_id,
+                    attempt,
+                    attempt_timeout,
+                    call,
+                    &span,
+                )
                 .await;
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -219,7 +231,17 @@ impl GraphClient {
                 });
             };
             tracing::debug!(attempt, ?delay, error = %error, "retrying");
-            tokio::time::sleep(delay).await;
+            match call {
+                Some(call)
+                    if tokio::time::Instant::now()
+                        .checked_add(delay)
+                        .is_none_or(|end| end >= call.at) =>
+                {
+                    tokio::time::sleep_until(call.at).await;
+                    return Err(call.passed());
+                }
+                _ => tokio::time::sleep(delay).await,
+            }
             attempt += 1;
         }
     }
@@ -230,13 +252,27 @@ impl GraphClient {
         client_request_id: &str,
         attempt: u32,
         timeout: Option<Duration>,
+        call: Option<Deadline>,
         span: &tracing::Span,
     ) -> Result<Response, Error> {
-        let token = self.inner.auth.token().await?;
+        let token = within(call, self.inner.auth.token()).await??;
+        // The attempt ends at its own timeout or the call's, whichever comes first.
+        let now = tokio::time::Instant::now();
+        let own = timeout.and_then(|after| {
+            Some(Deadline {
+                at: now.checked_add(after)?,
+                limit: TimeoutLimit::Attempt,
+                after,
+            })
+        });
+        let deadline = match (own, call) {
+            (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
+            (a, c) => a.or(c),
+        };
         let info = request.info;
         let req = self.outgoing(request, &token, client_request_id, attempt)?;
         let Some(hook) = &self.inner.hook else {
-            return self.bounded(req, request, token, span, timeout).await;
+            return within(deadline, self.transport(req, request, token, span)).await?;
         };
         let mut built = req
             .build()
@@ -251,7 +287,9 @@ impl GraphClient {
         });
         let started = tokio::time::Instant::now();
         let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
-        let result = self.bounded(req, request, token, span, timeout).await;
+        let result = within(deadline, self.transport(req, request, token, span))
+            .await
+            .unwrap_or_else(Err);
         let (status, request_id, error) = match &result {
             Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
             Err(e) => (
@@ -273,8 +311,8 @@ impl GraphClient {
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
     /// `Retry-Attempt` on retries), the action's fixed headers and those its query options
-    /// require, and the body. (The attempt's timeout is kept by [`bounded`](Self::bounded), which
-    /// knows which limit fired.)
+    /// require, and the body. (The attempt's timeout is kept by the attempt stage, which knows
+    /// whether its own limit or the call's fires first.)
     pub(crate) fn outgoing(
         &self,
         request: &Request,
@@ -305,30 +343,6 @@ impl GraphClient {
             req = req.body(body.clone());
         }
         Ok(req)
-    }
-
-    /// One attempt within its timeout: from sending to the last byte of the answer, so a server
-    /// that never answers and one that trickles its body both end at the same limit.
-    async fn bounded(
-        &self,
-        req: reqwest::RequestBuilder,
-        request: &Request,
-        token: crate::auth::Bearer,
-        span: &tracing::Span,
-        timeout: Option<Duration>,
-    ) -> Result<Response, Error> {
-        let transport = self.transport(req, request, token, span);
-        match timeout {
-            Some(after) => {
-                tokio::time::timeout(after, transport)
-                    .await
-                    .unwrap_or(Err(Error::Timeout {
-                        limit: TimeoutLimit::Attempt,
-                        after,
-                    }))
-            }
-            None => transport.await,
-        }
     }
 
     /// Sends one attempt and reads its answer: a success body up to the call's size limit, an
@@ -416,6 +430,43 @@ impl GraphClient {
             }
             Err(Error::Api(Box::new(error)))
         }
+    }
+}
+
+/// When a time limit ends, which one it is and how long it was.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    limit: TimeoutLimit,
+    after: Duration,
+}
+
+impl Deadline {
+    fn passed(self) -> Error {
+        Error::Timeout {
+            limit: self.limit,
+            after: self.after,
+        }
+    }
+}
+
+/// Runs `work` until `deadline`. One timer bounds the whole attempt, from sending to the last
+/// byte of the answer, so a server that never answers and one that trickles its body end at the
+/// same limit. A future that is ready when first polled (a cached token) never arms the timer.
+async fn within<T>(
+    deadline: Option<Deadline>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Error> {
+    let mut work = std::pin::pin!(work);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(work.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(done) = first {
+        return Ok(done);
+    }
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, work)
+            .await
+            .map_err(|_| d.passed()),
+        None => Ok(work.await),
     }
 }
 

@@ -399,7 +399,8 @@ impl GraphClientBuilder {
     /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings). graph-api cannot set
     /// the connect timeout of a client it did not build: set `connect_timeout` on its
     /// `reqwest::ClientBuilder` (the attempt and call timeouts still apply, and bound connecting
-    /// too). Calling [`connect_timeout`](Self::connect_timeout) as well is a configuration error.
+    /// too); when it fires, the call sees an [`Error::Transport`] that says the request was not
+    /// sent. Calling [`connect_timeout`](Self::connect_timeout) as well is a configuration error.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
