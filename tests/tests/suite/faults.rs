@@ -738,7 +738,7 @@ async fn token_stays_out_of_logs() {
         Reply::graph_error(401, "InvalidAuthenticationToken", "Bad token."),
     ])
     .await;
-    let client = client_for(&server);
+    let client = paused_client_for(&server);
     let err = upgrade(&client).await.expect_err("401");
     let logs = String::from_utf8_lossy(&captured.0.lock().expect("log buffer")).into_owned();
     assert!(
