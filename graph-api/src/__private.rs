@@ -212,33 +212,6 @@ impl Call<'_> {
     }
 }
 
-/// Sends one action's request.
-pub async fn execute(
-    client: &GraphClient,
-    info: &'static ActionInfo,
-    path: PathBuilder,
-    query: Query,
-    rsc_consent: bool,
-    body: Option<Vec<u8>>,
-    options: CallOptions,
-) -> Result<Response, Error> {
-    client
-        .execute(info, path, query, rsc_consent, body, options)
-        .await
-}
-
-/// Every item of a list action's collection, fetched page by page as the stream is read.
-pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
-    client: &GraphClient,
-    info: &'static ActionInfo,
-    path: PathBuilder,
-    query: Query,
-    options: CallOptions,
-) -> crate::PageStream<T> {
-    let first = client.request(info, path, query, false, None, options);
-    crate::PageStream::new(client.clone(), first)
-}
-
 /// The URL an `@odata.bind` field carries: the client's versioned service root (its own cloud
 /// and API version) followed by the path, whose ids were checked and encoded like any other.
 pub fn bind_url(client: &GraphClient, path: PathBuilder) -> Result<String, Error> {
@@ -372,7 +345,9 @@ macro_rules! __graph_api_request {
                 self.0.stream(Self::INFO)
             }
 
-            /// Every item of the collection, across all pages.
+            /// Every item of the collection, across all pages, up to the call's
+            /// `max_collected_items` (100,000 unless the client or call sets it); use
+            /// `.stream()` for larger collections.
             pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
                 self.stream().collect_all().await
             }

@@ -1,12 +1,12 @@
 //! One call's path, stage by stage: the request (URL, body, query headers), preflight, the
-//! call's timeout and tracing span, the retry loop, each attempt's headers and hook, and the
-//! transport that reads the answer.
+//! call's timeout and tracing span, the retry loop, each attempt's headers, hook and timeout,
+//! and the transport that reads the answer up to its size limit.
 
 use crate::client::CallOptions;
 use crate::meta::{ActionInfo, HttpMethod};
 use crate::path::PathBuilder;
 use crate::query::Query;
-use crate::{ApiError, Error, GraphClient};
+use crate::{ApiError, Error, GraphClient, TimeoutLimit};
 use std::time::Duration;
 use tracing::Instrument;
 
@@ -142,19 +142,24 @@ impl GraphClient {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
-        // With no subscriber listening the span is disabled; the call then runs without it.
-        let call = if span.is_disabled() {
-            futures_util::future::Either::Left(self.attempts(request, tracing::Span::none()))
-        } else {
-            futures_util::future::Either::Right(
-                self.attempts(request, span.clone()).instrument(span),
-            )
+        // Unless the call or the client says otherwise, the call ends with its retry budget.
+        let limit = match options.call_timeout.or(self.inner.call_timeout) {
+            Some(limit) => limit,
+            None => Some(
+                options
+                    .retry
+                    .as_ref()
+                    .unwrap_or(&self.inner.retry)
+                    .time_budget(),
+            ),
         };
-        match options.call_timeout.or(self.inner.call_timeout) {
-            Some(limit) => tokio::time::timeout(limit, call)
+        // With no subscriber listening the span is disabled; the call then runs without it.
+        if span.is_disabled() {
+            self.attempts(request, limit, tracing::Span::none()).await
+        } else {
+            self.attempts(request, limit, span.clone())
+                .instrument(span)
                 .await
-                .unwrap_or(Err(Error::Timeout { after: limit })),
-            None => call.await,
         }
     }
 
@@ -170,19 +175,42 @@ impl GraphClient {
     }
 
     /// `span` is the call's own span (disabled when nothing listens): fields are recorded on it,
-    /// never on a caller's.
-    async fn attempts(&self, request: &Request, span: tracing::Span) -> Result<Response, Error> {
+    /// never on a caller's. `limit` is the call's timeout: no attempt, token fetch or wait
+    /// between attempts goes past it.
+    async fn attempts(
+        &self,
+        request: &Request,
+        limit: Option<Duration>,
+        span: tracing::Span,
+    ) -> Result<Response, Error> {
         let (info, options) = (request.info, &request.options);
         let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
-        let attempt_timeout = options.attempt_timeout.or(self.inner.attempt_timeout);
+        let attempt_timeout = options
+            .attempt_timeout
+            .unwrap_or(self.inner.attempt_timeout);
         let client_request_id = crate::retry::new_guid();
         span.record("client_request_id", client_request_id.as_str());
         let started = tokio::time::Instant::now();
+        // A limit too far away to be an instant is no limit.
+        let call = limit.and_then(|after| {
+            Some(Deadline {
+                at: started.checked_add(after)?,
+                limit: TimeoutLimit::Call,
+                after,
+            })
+        });
         let mut attempt = 1;
         loop {
             span.record("attempts", attempt);
             let result = self
-                .attempt(request, &client_request_id, attempt, attempt_timeout, &span)
+                .attempt(
+                    request,
+                    &client_request_id,
+                    attempt,
+                    attempt_timeout,
+                    call,
+                    &span,
+                )
                 .await;
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -203,7 +231,17 @@ impl GraphClient {
                 });
             };
             tracing::debug!(attempt, ?delay, error = %error, "retrying");
-            tokio::time::sleep(delay).await;
+            match call {
+                Some(call)
+                    if tokio::time::Instant::now()
+                        .checked_add(delay)
+                        .is_none_or(|end| end >= call.at) =>
+                {
+                    tokio::time::sleep_until(call.at).await;
+                    return Err(call.passed());
+                }
+                _ => tokio::time::sleep(delay).await,
+            }
             attempt += 1;
         }
     }
@@ -214,13 +252,27 @@ impl GraphClient {
         client_request_id: &str,
         attempt: u32,
         timeout: Option<Duration>,
+        call: Option<Deadline>,
         span: &tracing::Span,
     ) -> Result<Response, Error> {
-        let token = self.inner.auth.token().await?;
+        let token = within(call, self.inner.auth.token()).await??;
+        // The attempt ends at its own timeout or the call's, whichever comes first.
+        let now = tokio::time::Instant::now();
+        let own = timeout.and_then(|after| {
+            Some(Deadline {
+                at: now.checked_add(after)?,
+                limit: TimeoutLimit::Attempt,
+                after,
+            })
+        });
+        let deadline = match (own, call) {
+            (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
+            (a, c) => a.or(c),
+        };
         let info = request.info;
-        let req = self.outgoing(request, &token, client_request_id, attempt, timeout)?;
+        let req = self.outgoing(request, &token, client_request_id, attempt)?;
         let Some(hook) = &self.inner.hook else {
-            return self.transport(req, request, token, span).await;
+            return within(deadline, self.transport(req, request, token, span)).await?;
         };
         let mut built = req
             .build()
@@ -235,7 +287,9 @@ impl GraphClient {
         });
         let started = tokio::time::Instant::now();
         let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
-        let result = self.transport(req, request, token, span).await;
+        let result = within(deadline, self.transport(req, request, token, span))
+            .await
+            .unwrap_or_else(Err);
         let (status, request_id, error) = match &result {
             Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
             Err(e) => (
@@ -257,14 +311,14 @@ impl GraphClient {
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
     /// `Retry-Attempt` on retries), the action's fixed headers and those its query options
-    /// require, the body, and the attempt's timeout.
+    /// require, and the body. (The attempt's timeout is kept by the attempt stage, which knows
+    /// whether its own limit or the call's fires first.)
     pub(crate) fn outgoing(
         &self,
         request: &Request,
         token: &crate::auth::Bearer,
         client_request_id: &str,
         attempt: u32,
-        timeout: Option<Duration>,
     ) -> Result<reqwest::RequestBuilder, Error> {
         let method = match request.info.method {
             HttpMethod::Get => reqwest::Method::GET,
@@ -288,13 +342,11 @@ impl GraphClient {
         if let Some(body) = &request.body {
             req = req.body(body.clone());
         }
-        if let Some(t) = timeout {
-            req = req.timeout(t);
-        }
         Ok(req)
     }
 
-    /// Sends one attempt and reads its whole answer.
+    /// Sends one attempt and reads its answer: a success body up to the call's size limit, an
+    /// error body up to [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT).
     async fn transport(
         &self,
         req: reqwest::RequestBuilder,
@@ -307,6 +359,16 @@ impl GraphClient {
             if e.is_builder() {
                 // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
                 return Error::Config(format!("cannot build the request: {}", e.without_url()));
+            }
+            if let Some(after) = self
+                .inner
+                .connect_timeout
+                .filter(|_| e.is_connect() && e.is_timeout())
+            {
+                return Error::Timeout {
+                    limit: TimeoutLimit::Connect,
+                    after,
+                };
             }
             Error::Transport {
                 maybe_sent: !e.is_connect(),
@@ -330,10 +392,28 @@ impl GraphClient {
         } else {
             resp.headers().clone()
         };
-        let bytes = resp.bytes().await.map_err(|e| Error::Transport {
-            source: e.without_url(),
-            maybe_sent: true,
-        })?;
+        let limit = if success {
+            let limit = request
+                .options
+                .max_body_size
+                .unwrap_or(self.inner.max_body_size);
+            // A length announced past the limit fails before a byte of the body is read.
+            if resp.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(Error::BodyTooLarge { status, limit });
+            }
+            limit
+        } else {
+            crate::error::ERROR_BODY_LIMIT
+        };
+        let (bytes, whole) = read_up_to(resp, limit)
+            .await
+            .map_err(|e| Error::Transport {
+                source: e.without_url(),
+                maybe_sent: true,
+            })?;
+        if success && !whole {
+            return Err(Error::BodyTooLarge { status, limit });
+        }
         if success {
             Ok(Response {
                 status,
@@ -351,6 +431,82 @@ impl GraphClient {
             Err(Error::Api(Box::new(error)))
         }
     }
+}
+
+/// When a time limit ends, which one it is and how long it was.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    limit: TimeoutLimit,
+    after: Duration,
+}
+
+impl Deadline {
+    fn passed(self) -> Error {
+        Error::Timeout {
+            limit: self.limit,
+            after: self.after,
+        }
+    }
+}
+
+/// Runs `work` until `deadline`. One timer bounds the whole attempt, from sending to the last
+/// byte of the answer, so a server that never answers and one that trickles its body end at the
+/// same limit. A future that is ready when first polled (a cached token) never arms the timer.
+async fn within<T>(
+    deadline: Option<Deadline>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Error> {
+    let mut work = std::pin::pin!(work);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(work.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(done) = first {
+        return Ok(done);
+    }
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, work)
+            .await
+            .map_err(|_| d.passed()),
+        None => Ok(work.await),
+    }
+}
+
+/// Reads a body chunk by chunk up to `limit` bytes, and whether that was all of it. The response
+/// is dropped as soon as the limit is reached, so nothing past it is read or buffered (HTTP/1.1
+/// then closes the connection instead of reusing it). A body that comes in one chunk is kept
+/// without copying.
+async fn read_up_to(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<(bytes::Bytes, bool), reqwest::Error> {
+    let hint = resp
+        .content_length()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(limit).min(limit));
+    let mut first = bytes::Bytes::new();
+    let mut joined: Option<Vec<u8>> = None;
+    while let Some(chunk) = resp.chunk().await? {
+        let held = joined.as_ref().map_or(first.len(), Vec::len);
+        let room = limit - held;
+        let (chunk, whole) = if chunk.len() > room {
+            (chunk.slice(..room), false)
+        } else {
+            (chunk, true)
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let mut all = Vec::with_capacity(hint.max(first.len() + chunk.len()));
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&chunk);
+                joined = Some(all);
+            }
+        }
+        if !whole {
+            let body = joined.map_or(first, bytes::Bytes::from);
+            return Ok((body, false));
+        }
+    }
+    Ok((joined.map_or(first, bytes::Bytes::from), true))
 }
 
 /// One call as it goes on the wire: the action, the full URL, the body bytes (the same for every
@@ -372,6 +528,11 @@ impl Request {
         self.url.as_str()
     }
 
+    /// The call's own settings.
+    pub(crate) fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
     /// A hash of the URL, to notice a collection that links back to a page it gave.
     pub(crate) fn url_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
@@ -381,7 +542,7 @@ impl Request {
     }
 }
 
-/// A successful answer, read whole.
+/// A successful answer, read whole (it is at most the call's body size limit).
 #[derive(Debug)]
 pub struct Response {
     status: u16,
@@ -412,7 +573,7 @@ mod tests {
 
     /// The attempt stage alone: what goes out on a retry of a call with a body.
     #[tokio::test]
-    async fn a_retry_carries_the_credentials_ids_fixed_headers_body_and_timeout() {
+    async fn a_retry_carries_the_credentials_ids_fixed_headers_and_body() {
         let client = GraphClient::builder()
             .base_url("https://graph.example")
             .bearer_token("t0k3n")
@@ -436,7 +597,7 @@ mod tests {
             .expect("a request");
         let token = client.inner.auth.token().await.expect("a token");
         let built = client
-            .outgoing(&request, &token, "id-1", 2, Some(Duration::from_secs(7)))
+            .outgoing(&request, &token, "id-1", 2)
             .expect("builds")
             .build()
             .expect("valid");
@@ -451,7 +612,6 @@ mod tests {
         assert_eq!(h["client-request-id"], "id-1");
         assert_eq!(h["retry-attempt"], "1");
         assert_eq!(h["content-type"], "application/json");
-        assert_eq!(built.timeout(), Some(&Duration::from_secs(7)));
         assert_eq!(built.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
     }
 }

@@ -6,6 +6,67 @@ use std::time::Duration;
 /// The most bytes of a response body kept in an error.
 pub const SNIPPET_LIMIT: usize = 2048;
 
+/// The most bytes of an error answer's body that are read; the rest is never read, and the
+/// connection is closed rather than reused.
+///
+/// An error keeps [`SNIPPET_LIMIT`] bytes of the body, and its code, message, inner-error codes,
+/// ids and date are decoded from Graph's error object (`{"error":{"code", "message",
+/// "innerError", "details"}}`, <https://learn.microsoft.com/en-us/graph/errors>). That object is a
+/// few hundred bytes in the answers Graph documents; 16 KiB leaves room for long messages and
+/// `details` lists eight times the snippet's size, while a server that streams an endless error
+/// body costs each failing call at most this much memory. When the object is cut off, the fields
+/// that came before the cut are still read (Graph sends `code` first).
+pub const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
+/// Which time limit ended a call (see [`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutLimit {
+    /// No TCP (and TLS) connection within the connect timeout
+    /// (`GraphClientBuilder::connect_timeout`). Nothing was sent.
+    Connect,
+    /// One attempt got no complete answer (headers and the whole body) within the attempt
+    /// timeout (`attempt_timeout`). The request may have been sent.
+    Attempt,
+    /// The whole call, retries and their waits included, passed the call timeout (`timeout`, by
+    /// default the retry policy's time budget). The request may have been sent.
+    Call,
+}
+
+impl fmt::Display for TimeoutLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutLimit::Connect => "connect",
+            TimeoutLimit::Attempt => "attempt",
+            TimeoutLimit::Call => "call",
+        })
+    }
+}
+
+/// Scalars where an object was expected are read and dropped.
+macro_rules! ignore_scalars {
+    () => {
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+    };
+}
+
 /// Why a Graph call failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,11 +113,26 @@ pub enum Error {
         /// The last attempt's error.
         last: Box<Error>,
     },
-    /// The call, retries included, took longer than its timeout.
-    #[error("the call timed out after {after:?} (the request may have been sent)")]
+    /// A time limit passed: the connect timeout, one attempt's timeout or the whole call's
+    /// (`limit` says which, `after` how long it was).
+    #[error("the {limit} timeout of {after:?} passed ({})", if *.limit == TimeoutLimit::Connect { "no connection, nothing was sent" } else { "the request may have been sent" })]
     Timeout {
-        /// The call's timeout.
+        /// Which limit fired.
+        limit: TimeoutLimit,
+        /// The limit's length.
         after: Duration,
+    },
+    /// A success answer's body is longer than the call's body size limit
+    /// (`GraphClientBuilder::max_body_size`). Nothing past the limit was read, and the connection
+    /// was closed rather than reused.
+    #[error(
+        "the {status} response body is longer than the limit of {limit} bytes; it was not read further"
+    )]
+    BodyTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// The token cannot call the action: preflight (`GraphClientBuilder::preflight_permissions`)
     /// read its permissions and found none the action's table lists. Nothing was sent.
@@ -77,6 +153,16 @@ pub enum Error {
     /// before it were sent; the ones after it were not.
     #[error("cannot go on: {0}")]
     Incomplete(String),
+    /// A list request's `.all()` found more items than its limit
+    /// (`GraphClientBuilder::max_collected_items`); the pages after the one that passed it were
+    /// not fetched.
+    #[error(
+        "the collection has more than {limit} items, the most `.all()` collects; go through it with `.stream()` or raise `max_collected_items`"
+    )]
+    TooManyItems {
+        /// The limit in items.
+        limit: usize,
+    },
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {
@@ -102,7 +188,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self.last_attempt() {
             Error::Api(e) => Some(e.status),
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -225,45 +311,224 @@ impl ApiError {
             body_snippet: snippet(body),
             missing_permission: None,
         };
-        let root: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-        if let Some(err) = root
-            .as_ref()
-            .and_then(|r| r.get("error"))
-            .and_then(|v| v.as_object())
-        {
-            let text = |o: &serde_json::Map<String, serde_json::Value>, k: &str| {
-                o.get(k).and_then(|v| v.as_str()).map(str::to_owned)
-            };
-            e.code = text(err, "code");
-            e.message = text(err, "message");
-            let mut inner = inner_of(err);
-            let mut depth = 0;
-            while let Some(i) = inner {
-                if let Some(c) = text(i, "code") {
-                    e.inner_codes.push(c);
-                }
-                e.request_id = e.request_id.take().or_else(|| text(i, "request-id"));
-                e.client_request_id = e
-                    .client_request_id
-                    .take()
-                    .or_else(|| text(i, "client-request-id"));
-                e.date = e
-                    .date
-                    .take()
-                    .or_else(|| text(i, "date").or_else(|| text(i, "Date")));
-                depth += 1;
-                inner = if depth < 16 { inner_of(i) } else { None };
-            }
-        }
+        // Field by field as the body is read: an object cut off at `ERROR_BODY_LIMIT` (or
+        // broken anywhere) still gives what came before the cut.
+        let mut said = Said::default();
+        let _ = serde::de::DeserializeSeed::deserialize(
+            Root(&mut said),
+            &mut serde_json::Deserializer::from_slice(body),
+        );
+        e.code = said.code;
+        e.message = said.message;
+        e.inner_codes = said.inner_codes;
+        e.request_id = e.request_id.or(said.request_id);
+        e.client_request_id = e.client_request_id.or(said.client_request_id);
+        e.date = said.date;
         e.date = e.date.or_else(|| header("date"));
         e
     }
 }
 
-fn inner_of(
-    o: &serde_json::Map<String, serde_json::Value>,
-) -> Option<&serde_json::Map<String, serde_json::Value>> {
-    o.get("innerError")
-        .or_else(|| o.get("innererror"))
-        .and_then(|v| v.as_object())
+/// What Graph's error object says, as far as it was read.
+#[derive(Default)]
+struct Said {
+    code: Option<String>,
+    message: Option<String>,
+    inner_codes: Vec<String>,
+    request_id: Option<String>,
+    client_request_id: Option<String>,
+    date: Option<String>,
+}
+
+/// The body's top level: only its `error` member is read.
+struct Root<'a>(&'a mut Said);
+
+/// An error object (`depth` 0) or one of its nested inner errors.
+struct ErrorObject<'a> {
+    said: &'a mut Said,
+    depth: usize,
+}
+
+/// The most inner errors read, outermost first.
+const INNER_DEPTH: usize = 16;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Root<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Root<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "error" {
+                map.next_value_seed(ErrorObject {
+                    said: &mut *self.0,
+                    depth: 0,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        serde::de::Visitor::visit_seq(serde::de::IgnoredAny, seq).map(|_| ())
+    }
+    ignore_scalars!();
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ErrorObject<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ErrorObject<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Graph error object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (said, depth) = (self.said, self.depth);
+        // The first value wins: the outer object's over the inner ones'.
+        fn keep(slot: &mut Option<String>, value: Option<String>) {
+            if slot.is_none() {
+                *slot = value;
+            }
+        }
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "code" => {
+                    let code = map.next_value::<Text>()?.0;
+                    if depth == 0 {
+                        said.code = code;
+                    } else if let Some(c) = code {
+                        said.inner_codes.push(c);
+                    }
+                }
+                "message" if depth == 0 => said.message = map.next_value::<Text>()?.0,
+                "request-id" if depth > 0 => {
+                    keep(&mut said.request_id, map.next_value::<Text>()?.0)
+                }
+                "client-request-id" if depth > 0 => {
+                    keep(&mut said.client_request_id, map.next_value::<Text>()?.0)
+                }
+                "date" | "Date" if depth > 0 => keep(&mut said.date, map.next_value::<Text>()?.0),
+                "innerError" | "innererror" if depth < INNER_DEPTH => {
+                    map.next_value_seed(ErrorObject {
+                        said: &mut *said,
+                        depth: depth + 1,
+                    })?
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        serde::de::Visitor::visit_seq(serde::de::IgnoredAny, seq).map(|_| ())
+    }
+    ignore_scalars!();
+}
+
+/// A string value; any other JSON value is read and dropped.
+struct Text(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(Some(v.to_owned())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
+                serde::de::Visitor::visit_map(serde::de::IgnoredAny, map).map(|_| Text(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
+                serde::de::Visitor::visit_seq(serde::de::IgnoredAny, seq).map(|_| Text(None))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"{"error":{"code":"Forbidden","message":"No.","innerError":{"code":"AccessDenied","date":"2026-11-28T10:00:00","request-id":"rid","client-request-id":"crid"}}}"#;
+
+    /// An error body cut anywhere (as at `ERROR_BODY_LIMIT`) gives every field that was whole
+    /// before the cut, and nothing that was not.
+    #[test]
+    fn a_cut_error_object_keeps_the_fields_before_the_cut() {
+        let headers = reqwest::header::HeaderMap::new();
+        for cut in 0..=FULL.len() {
+            let e = ApiError::from_parts(400, &headers, &FULL.as_bytes()[..cut]);
+            // Whether the quoted value, closing quote included, came before the cut.
+            let whole = |value: &str| {
+                let quoted = format!("\"{value}\"");
+                cut >= FULL.find(&quoted).map_or(0, |i| i + quoted.len())
+            };
+            assert_eq!(e.code.is_some(), whole("Forbidden"), "cut at {cut}");
+            assert_eq!(e.message.is_some(), whole("No."), "cut at {cut}");
+            assert_eq!(e.inner_codes.len(), usize::from(whole("AccessDenied")));
+            assert_eq!(
+                e.date.is_some(),
+                whole("2026-11-28T10:00:00"),
+                "cut at {cut}"
+            );
+            assert_eq!(e.request_id.is_some(), whole("rid"), "cut at {cut}");
+            assert_eq!(e.client_request_id.is_some(), whole("crid"), "cut at {cut}");
+        }
+        let e = ApiError::from_parts(400, &headers, FULL.as_bytes());
+        assert_eq!(
+            (
+                e.code.as_deref(),
+                e.message.as_deref(),
+                e.request_id.as_deref()
+            ),
+            (Some("Forbidden"), Some("No."), Some("rid"))
+        );
+    }
+
+    /// Members of other types than the error object uses are skipped, not fatal.
+    #[test]
+    fn odd_members_are_skipped() {
+        let body = br#"{"x":[1,{"error":{}}],"error":{"code":7,"innerError":"no","details":[{"code":"d"}],"message":"kept"}}"#;
+        let e = ApiError::from_parts(400, &reqwest::header::HeaderMap::new(), body);
+        assert_eq!(e.code, None);
+        assert_eq!(e.message.as_deref(), Some("kept"));
+        assert!(e.inner_codes.is_empty());
+        let e = ApiError::from_parts(400, &reqwest::header::HeaderMap::new(), b"[1,2]");
+        assert_eq!((e.code, e.message), (None, None));
+    }
 }

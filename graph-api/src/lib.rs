@@ -47,8 +47,12 @@ pub use auth::{
 };
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
-pub use client::{ApiVersion, CallOptions, GraphClient, GraphClientBuilder, NationalCloud};
-pub use error::{ApiError, Error, SNIPPET_LIMIT};
+pub use client::{
+    ApiVersion, CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,
+    NationalCloud,
+};
+pub use error::{ApiError, ERROR_BODY_LIMIT, Error, SNIPPET_LIMIT, TimeoutLimit};
 pub use graph_macros::spec;
 pub use paging::{Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};

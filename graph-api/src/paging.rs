@@ -45,6 +45,8 @@ impl<T> IntoIterator for Page<T> {
 #[must_use = "a stream does nothing until polled"]
 pub struct PageStream<T> {
     inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    /// The most items `collect_all` gathers.
+    collect_limit: usize,
 }
 
 impl<T> std::fmt::Debug for PageStream<T> {
@@ -66,11 +68,20 @@ impl<T> PageStream<T> {
         std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
     }
 
-    /// Every remaining item, in order; the first error ends the collection.
+    /// Every remaining item, in order; the first error ends the collection. More items than the
+    /// call's `max_collected_items` (default
+    /// [`DEFAULT_MAX_COLLECTED_ITEMS`](crate::DEFAULT_MAX_COLLECTED_ITEMS)) fail it with
+    /// [`Error::TooManyItems`], and no further page is fetched.
     pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         while let Some(item) = self.next().await {
-            out.push(item?);
+            let item = item?;
+            if out.len() == self.collect_limit {
+                return Err(Error::TooManyItems {
+                    limit: self.collect_limit,
+                });
+            }
+            out.push(item);
         }
         Ok(out)
     }
@@ -89,6 +100,11 @@ struct State<T> {
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
     pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
+        let collect_limit = first
+            .as_ref()
+            .ok()
+            .and_then(|r| r.options().max_collected_items)
+            .unwrap_or(client.inner.max_collected_items);
         let state = State {
             client,
             next: Some(first),
@@ -128,6 +144,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
         });
         PageStream {
             inner: Box::pin(stream),
+            collect_limit,
         }
     }
 }

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime};
 ///
 /// Only answers that say the request was not processed are retried for every action: 429 Too
 /// Many Requests, 503 Service Unavailable, and transport failures before the request was sent.
-/// Other 5xx answers, timeouts and failures after sending are retried only for actions the spec
-/// marks idempotent.
+/// Other 5xx answers, attempt timeouts and failures after sending are retried only for actions
+/// the spec marks idempotent; a connect timeout (nothing sent) is retried for every action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -76,6 +76,12 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// The time budget set by [`max_elapsed`](Self::max_elapsed); unless a call or client sets
+    /// its own timeout, it is also the longest a call may take.
+    pub fn time_budget(&self) -> Duration {
+        self.max_elapsed
+    }
+
     /// How long to wait before attempt `attempt + 1` after `error`, or `None` to stop:
     /// not retryable, out of attempts, or past the time budget (`elapsed` so far).
     pub(crate) fn delay(
@@ -114,6 +120,12 @@ pub(crate) fn retryable(error: &Error, idempotent: bool) -> bool {
     match error {
         Error::Api(e) => matches!(e.status, 429 | 503) || (idempotent && e.status >= 500),
         Error::Transport { maybe_sent, .. } => !maybe_sent || idempotent,
+        Error::Timeout { limit, .. } => match limit {
+            crate::TimeoutLimit::Connect => true,
+            crate::TimeoutLimit::Attempt => idempotent,
+            // The call's own limit ends it: nothing is left to retry within it.
+            _ => false,
+        },
         _ => false,
     }
 }

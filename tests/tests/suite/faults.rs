@@ -3,7 +3,7 @@
 
 use graph_api::{
     AccessToken, AuthError, BoxFuture, CallOptions, Error, GraphClient, RetryPolicy, Secret,
-    TokenProvider,
+    TimeoutLimit, TokenProvider,
 };
 use graph_api_tests::contoso::prelude::*;
 use graph_api_tests::standin::{Fault, Recorded, Reply, StandIn};
@@ -28,6 +28,21 @@ fn client_for(server: &StandIn) -> GraphClient {
     GraphClient::builder()
         .base_url(server.url())
         .bearer_token(TOKEN)
+        .build()
+        .expect("valid config")
+}
+
+/// A client without connect, attempt and call timeouts, for tests on tokio's paused clock that
+/// wait for answers. While the runtime waits for a socket, the paused clock jumps to the next
+/// timer (tokio counts such a wait as idle), which would be one of those timeouts; the tests of
+/// the timeouts themselves use [`client_for`].
+fn paused_client_for(server: &StandIn) -> GraphClient {
+    GraphClient::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .no_connect_timeout()
+        .no_attempt_timeout()
+        .no_timeout()
         .build()
         .expect("valid config")
 }
@@ -58,7 +73,7 @@ fn ok_json() -> Reply {
 #[tokio::test(start_paused = true)]
 async fn throttled_with_seconds_is_retried_with_the_same_ids_and_body() {
     let server = sequence(vec![throttled("2"), Reply::status(204)]).await;
-    let client = client_for(&server);
+    let client = paused_client_for(&server);
     let start = tokio::time::Instant::now();
     client
         .chat("c")
@@ -87,7 +102,7 @@ async fn throttled_with_seconds_is_retried_with_the_same_ids_and_body() {
 #[tokio::test(start_paused = true)]
 async fn each_call_gets_its_own_client_request_id() {
     let server = sequence(vec![Reply::status(204)]).await;
-    let client = client_for(&server);
+    let client = paused_client_for(&server);
     upgrade(&client).await.expect("204");
     upgrade(&client).await.expect("204");
     let reqs = server.requests();
@@ -101,7 +116,7 @@ async fn each_call_gets_its_own_client_request_id() {
 async fn throttled_with_an_http_date_is_retried() {
     let soon = SystemTime::now() + Duration::from_secs(3);
     let server = sequence(vec![throttled(&http_date(soon)), Reply::status(204)]).await;
-    upgrade(&client_for(&server))
+    upgrade(&paused_client_for(&server))
         .await
         .expect("retried after the date");
     assert_eq!(server.requests().len(), 2);
@@ -115,7 +130,7 @@ async fn throttled_with_a_garbage_retry_after_backs_off_instead() {
         Reply::status(204),
     ])
     .await;
-    upgrade(&client_for(&server))
+    upgrade(&paused_client_for(&server))
         .await
         .expect("retried with backoff");
     assert_eq!(server.requests().len(), 3);
@@ -124,7 +139,7 @@ async fn throttled_with_a_garbage_retry_after_backs_off_instead() {
 #[tokio::test(start_paused = true)]
 async fn endless_throttling_stops_after_the_allowed_attempts_and_keeps_the_last_error() {
     let server = sequence(vec![throttled("1")]).await;
-    let err = upgrade(&client_for(&server))
+    let err = upgrade(&paused_client_for(&server))
         .await
         .expect_err("never succeeds");
     assert!(
@@ -149,7 +164,7 @@ async fn an_answer_that_rules_out_retrying_is_returned_as_it_is() {
         Reply::graph_error(400, "BadRequest", "No."),
     ])
     .await;
-    let err = upgrade(&client_for(&server)).await.expect_err("400");
+    let err = upgrade(&paused_client_for(&server)).await.expect_err("400");
     assert!(matches!(&err, Error::Api(e) if e.status == 400), "{err:?}");
     assert_eq!(server.requests().len(), 2);
 }
@@ -158,7 +173,7 @@ async fn an_answer_that_rules_out_retrying_is_returned_as_it_is() {
 async fn a_retry_after_past_the_time_budget_is_not_waited_for() {
     let server = sequence(vec![throttled("3600")]).await;
     let start = tokio::time::Instant::now();
-    let err = upgrade(&client_for(&server))
+    let err = upgrade(&paused_client_for(&server))
         .await
         .expect_err("would wait an hour");
     assert!(start.elapsed() < Duration::from_secs(1));
@@ -176,7 +191,7 @@ async fn service_unavailable_is_retried_with_and_without_retry_after() {
         Reply::status(204),
     ])
     .await;
-    upgrade(&client_for(&server))
+    upgrade(&paused_client_for(&server))
         .await
         .expect("third attempt succeeds");
     assert_eq!(server.requests().len(), 3);
@@ -188,6 +203,8 @@ async fn no_retry_policy_and_per_call_override() {
     let client = GraphClient::builder()
         .base_url(server.url())
         .bearer_token(TOKEN)
+        .no_attempt_timeout()
+        .no_timeout()
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("valid config");
@@ -214,7 +231,7 @@ async fn server_errors_are_not_retried_for_an_action_that_may_not_be_repeated() 
             Reply::status(204),
         ])
         .await;
-        let err = upgrade(&client_for(&server))
+        let err = upgrade(&paused_client_for(&server))
             .await
             .expect_err("not retried");
         assert_eq!(err.status(), Some(status));
@@ -231,7 +248,7 @@ async fn server_errors_are_retried_for_idempotent_actions() {
             ok_json(),
         ])
         .await;
-        let got = get(&client_for(&server)).await.expect("retried");
+        let got = get(&paused_client_for(&server)).await.expect("retried");
         assert_eq!(got.id, "i");
         assert_eq!(server.requests().len(), 2, "status {status}");
     }
@@ -247,6 +264,9 @@ async fn connection_refused_was_not_sent_so_it_is_retried_then_reported() {
     let client = GraphClient::builder()
         .base_url(url)
         .bearer_token(TOKEN)
+        .no_connect_timeout()
+        .no_attempt_timeout()
+        .no_timeout()
         .build()
         .expect("valid config");
     let err = upgrade(&client).await.expect_err("nobody listens");
@@ -273,7 +293,9 @@ async fn connection_refused_was_not_sent_so_it_is_retried_then_reported() {
 #[tokio::test(start_paused = true)]
 async fn a_reset_after_the_request_was_read_is_not_retried_for_a_post() {
     let server = sequence(vec![Reply::fault(Fault::Reset), Reply::status(204)]).await;
-    let err = upgrade(&client_for(&server)).await.expect_err("reset");
+    let err = upgrade(&paused_client_for(&server))
+        .await
+        .expect_err("reset");
     assert!(
         matches!(
             err,
@@ -290,7 +312,10 @@ async fn a_reset_after_the_request_was_read_is_not_retried_for_a_post() {
 #[tokio::test(start_paused = true)]
 async fn a_reset_is_retried_for_an_idempotent_get() {
     let server = sequence(vec![Reply::fault(Fault::Reset), ok_json()]).await;
-    assert_eq!(get(&client_for(&server)).await.expect("retried").id, "i");
+    assert_eq!(
+        get(&paused_client_for(&server)).await.expect("retried").id,
+        "i"
+    );
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -305,7 +330,7 @@ async fn a_server_that_never_answers_hits_the_attempt_timeout() {
         .expect("valid config");
     let err = upgrade(&client).await.expect_err("stalled");
     assert!(
-        matches!(&err, Error::Transport { maybe_sent: true, source } if source.is_timeout()),
+        matches!(&err, Error::Timeout { limit: TimeoutLimit::Attempt, after } if *after == Duration::from_secs(10)),
         "{err:?}"
     );
     assert_eq!(
@@ -327,7 +352,7 @@ async fn a_server_that_never_answers_hits_the_call_timeout() {
         .await
         .expect_err("stalled");
     assert!(
-        matches!(err, Error::Timeout { after } if after == Duration::from_secs(30)),
+        matches!(err, Error::Timeout { limit: TimeoutLimit::Call, after } if after == Duration::from_secs(30)),
         "{err:?}"
     );
 }
@@ -338,6 +363,8 @@ async fn a_truncated_body_is_a_transport_error_after_sending() {
     let client = GraphClient::builder()
         .base_url(server.url())
         .bearer_token(TOKEN)
+        .no_attempt_timeout()
+        .no_timeout()
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("config");
@@ -408,7 +435,10 @@ async fn a_huge_error_body_is_kept_as_a_bounded_snippet() {
     let server = sequence(vec![Reply::body(400, "application/json", big)]).await;
     let err = upgrade(&client_for(&server)).await.expect_err("400");
     let api = err.api().expect("api error");
+    // Only `ERROR_BODY_LIMIT` bytes are read: the code before the cut is kept, the message
+    // that runs past it is not.
     assert_eq!(api.code.as_deref(), Some("Big"));
+    assert_eq!(api.message, None);
     assert_eq!(api.body_snippet.len(), graph_api::SNIPPET_LIMIT);
 }
 
@@ -708,7 +738,7 @@ async fn token_stays_out_of_logs() {
         Reply::graph_error(401, "InvalidAuthenticationToken", "Bad token."),
     ])
     .await;
-    let client = client_for(&server);
+    let client = paused_client_for(&server);
     let err = upgrade(&client).await.expect_err("401");
     let logs = String::from_utf8_lossy(&captured.0.lock().expect("log buffer")).into_owned();
     assert!(

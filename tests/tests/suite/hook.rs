@@ -64,6 +64,11 @@ async fn every_attempt_carries_the_hooks_header_and_is_observed() {
         .base_url(server.url())
         .bearer_token("eyJ0eXAiOiJKV1QifQ.e30.secret-signature")
         .on_attempt(Recorder(Arc::clone(&seen)))
+        // On the paused clock, waits for sockets would jump to the attempt timeout (see
+        // `faults::paused_client_for`).
+        .no_connect_timeout()
+        .no_attempt_timeout()
+        .no_timeout()
         .build()
         .expect("config");
     client

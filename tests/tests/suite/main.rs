@@ -1,10 +1,11 @@
 //! graph-api's cross-crate test suite, one binary: wire tests against a loopback server,
-//! permission metadata, snapshots of generated code, and compile-time UI cases.
+//! bounded time and memory, permission metadata, snapshots of generated code, and compile-time UI cases.
 
 mod azure;
 mod family;
 mod faults;
 mod hook;
+mod limits;
 mod metadata;
 mod models;
 mod paging;

@@ -1,7 +1,7 @@
 //! Collections on the wire: paging across pages, lazy streams, retries per page, next links that
 //! leave the service root, and query options with the headers they require.
 
-use graph_api::{Error, GraphClient};
+use graph_api::{CallOptions, Error, GraphClient};
 use graph_api_tests::contoso::prelude::*;
 use graph_api_tests::standin::{Recorded, Reply, StandIn};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -166,7 +166,17 @@ async fn a_throttled_page_is_retried_on_its_own() {
     .await
     .expect("listener");
     let _ = url.set(server.url().to_owned());
-    let apps = client(server.url())
+    // On the paused clock, waits for sockets would jump to the attempt timeout (see
+    // `faults::paused_client_for`); this test is about retrying, so it runs without timeouts.
+    let client = GraphClient::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .no_connect_timeout()
+        .no_attempt_timeout()
+        .no_timeout()
+        .build()
+        .expect("valid config");
+    let apps = client
         .app_catalogs()
         .teams_apps()
         .list()
@@ -445,5 +455,106 @@ async fn a_next_link_outside_the_service_roots_path_is_refused() {
     assert_eq!(
         server.requests()[0].target,
         "/graph/v1.0/teams/t/installedApps"
+    );
+}
+
+/// A collection without end: every page has `per_page` items and links to a page never seen
+/// before, as a misbehaving server might.
+async fn endless_pages(per_page: usize) -> StandIn {
+    let url: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let own = Arc::clone(&url);
+    let server = StandIn::start(move |req: &Recorded| {
+        let n: usize = req
+            .target
+            .split("$skiptoken=")
+            .nth(1)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        // Written out by hand: building a thousand `json!` values per page is slow in debug.
+        let items: Vec<_> = (0..per_page)
+            .map(|i| format!(r#"{{"id":"{n}-{i}"}}"#))
+            .collect();
+        let base = own.get().map(String::as_str).unwrap_or("");
+        let page = format!(
+            r#"{{"value":[{}],"@odata.nextLink":"{base}/v1.0/appCatalogs/teamsApps?$skiptoken={}"}}"#,
+            items.join(","),
+            n + 1
+        );
+        Reply::body(200, "application/json", page)
+    })
+    .await
+    .expect("listener");
+    let _ = url.set(server.url().to_owned());
+    server
+}
+
+#[tokio::test]
+async fn all_stops_at_the_item_limit_on_a_collection_without_end() {
+    let server = endless_pages(3).await;
+    let small = GraphClient::builder()
+        .base_url(server.url())
+        .bearer_token(TOKEN)
+        .max_collected_items(10)
+        .build()
+        .expect("valid config");
+    let err = small
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .all()
+        .await
+        .expect_err("no end");
+    assert!(matches!(err, Error::TooManyItems { limit: 10 }), "{err:?}");
+    // The eleventh item is on the fourth page; nothing after it was fetched.
+    assert_eq!(server.requests().len(), 4);
+    // A stream has no such limit: it holds one page at a time.
+    let mut stream = small.app_catalogs().teams_apps().list().stream();
+    for _ in 0..30 {
+        stream.next().await.expect("an item").expect("ok");
+    }
+
+    // One call may set its own limit; a collection within it is read whole.
+    let err = client(server.url())
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .call_options(CallOptions::default().max_collected_items(5))
+        .all()
+        .await
+        .expect_err("no end");
+    assert!(matches!(err, Error::TooManyItems { limit: 5 }), "{err:?}");
+    let three = paged(THREE_PAGES).await;
+    let all = GraphClient::builder()
+        .base_url(three.url())
+        .bearer_token(TOKEN)
+        .max_collected_items(5)
+        .build()
+        .expect("valid config")
+        .chat("c")
+        .installed_apps()
+        .list()
+        .all()
+        .await
+        .expect("five items are within a limit of five");
+    assert_eq!(all.len(), 5);
+}
+
+#[tokio::test]
+async fn all_stops_at_the_default_item_limit() {
+    let server = endless_pages(999).await;
+    let err = client(server.url())
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .all()
+        .await
+        .expect_err("no end");
+    assert!(
+        matches!(err, Error::TooManyItems { limit } if limit == graph_api::DEFAULT_MAX_COLLECTED_ITEMS),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        graph_api::DEFAULT_MAX_COLLECTED_ITEMS / 999 + 1
     );
 }
