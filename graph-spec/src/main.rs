@@ -497,7 +497,7 @@ fn verify_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                 .map_err(|e| format!("{}: {e}", f.name))?;
             files.push((id, parsed));
         }
-        let report = verify::verify(&sources, &files, &model, clouds.as_deref());
+        let report = verify::verify(&files, &model, clouds.as_deref());
         for d in &report.findings {
             out!("{}\n", d.render(&sources));
         }

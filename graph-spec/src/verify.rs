@@ -3,10 +3,10 @@
 
 use crate::csdl::{Kind, Model, Seg, segments};
 use crate::draft::{CloudModel, clouds_of, spec_type, type_name};
+use graph_codegen::Diagnostic;
 use graph_codegen::diag::did_you_mean;
 use graph_codegen::source::{FileId, Span};
 use graph_codegen::spec::{self, SString, Spanned};
-use graph_codegen::{Diagnostic, SourceMap};
 use std::collections::HashMap;
 
 /// What a verification found.
@@ -70,7 +70,6 @@ fn norm(t: &str) -> String {
 
 /// Checks every entry of the parsed files.
 pub fn verify(
-    sources: &SourceMap,
     files: &[(FileId, spec::SpecFile)],
     model: &Model,
     clouds: Option<&[CloudModel]>,
@@ -86,7 +85,6 @@ pub fn verify(
                 .insert(qualified_type(name, t.get_ref()), name.get_ref().clone());
         }
     }
-    let _ = sources;
     for (file, f) in files {
         let file = *file;
         for (name, t) in &f.types {
@@ -292,7 +290,6 @@ fn verify_action(
     clouds: Option<&[CloudModel]>,
     out: &mut Vec<(&'static str, Diagnostic)>,
 ) {
-    let _ = id;
     let path = a.path.get_ref();
     let segs = segments(path);
     let node = match model.resolve(&segs) {

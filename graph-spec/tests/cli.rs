@@ -670,7 +670,12 @@ fn drafts_under_a_path_check_and_verify_once_filled_in() {
         "/appCatalogs",
         "--depth",
         "1",
+        "--under",
+        "/users/{user-id}/teamwork",
+        "--depth",
+        "1",
         "GET /chats/{chat-id}/nope",
+        "GET /chats/{chat-id}/installedApps/microsoft.graph.userScopeTeamsAppInstallation",
     ]);
     let report = text(&out);
     // A named action that does not resolve is reported, and the rest is still drafted.
@@ -685,6 +690,11 @@ fn drafts_under_a_path_check_and_verify_once_filled_in() {
         "path = \"/chats/{chat-id}/installedApps/{teams-app-installation-id}/upgrade\"",
         "path = \"/chats/{chat-id}/installedApps/{teams-app-installation-id}/teamsApp\"",
         "path = \"/appCatalogs/teamsApps/{teams-app-id}\"",
+        // a cast to a derived type narrows the collection's type
+        "path = \"/chats/{chat-id}/installedApps/microsoft.graph.userScopeTeamsAppInstallation\"\ncall = \"list\"",
+        "response = { status = 200, type = \"[UserScopeTeamsAppInstallation]\" }",
+        // an action bound to the base type, on a collection of the derived type
+        "path = \"/users/{user-id}/teamwork/installedApps/{user-scope-teams-app-installation-id}/upgrade\"",
     ] {
         assert!(draft.contains(path), "{path} missing from\n{draft}");
     }
