@@ -16,6 +16,7 @@ crate=$CARGO_TARGET_DIR/scale/graph-scale
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 
+load0=$(cut -d' ' -f1 /proc/loadavg)
 cargo build -q --release -p graph-spec
 tool=$CARGO_TARGET_DIR/release/graph-spec
 rm -rf "$crate"
@@ -79,4 +80,5 @@ echo "| graph-spec expand (parse, check, generate, format) | $gen s |"
 echo "| generated lines (formatted) | $(wc -l < "$crate/expanded.rs") |"
 echo "| crate build, debug (crate alone) | $debug s |"
 echo "| crate build, release (crate alone) | $release s |"
+echo "| machine load (1-min average) at start / end | $load0 / $(cut -d' ' -f1 /proc/loadavg) |"
 echo "| other rustc/cargo processes at the end | $(pgrep -c -x rustc || true) rustc, $(pgrep -c -x cargo || true) cargo |"
