@@ -94,6 +94,60 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> (Spec, crate:
     (out, tree)
 }
 
+/// The checks of `graph-spec verify` an action can be excepted from.
+pub const METADATA_CHECKS: &[&str] = &["path", "method", "body", "response", "clouds"];
+
+/// An exception names a check `graph-spec verify` runs and says why the entry differs.
+fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
+    for (name, reason) in ex {
+        if !METADATA_CHECKS.contains(&name.get_ref().as_str()) {
+            let mut d = Diagnostic::new(
+                span(file, name),
+                format!("`{}` is not a check of `graph-spec verify`", name.get_ref()),
+            );
+            d = match did_you_mean(name.get_ref(), METADATA_CHECKS.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!("name one of {}", METADATA_CHECKS.join(", "))),
+            };
+            cx.push(d);
+        }
+        if reason.get_ref().trim().is_empty() {
+            cx.push(
+                Diagnostic::new(span(file, reason), "an exception needs its reason").help(
+                    "say where the docs and the metadata disagree, and which the entry follows",
+                ),
+            );
+        }
+    }
+}
+
+/// The marker `graph-spec draft` puts on what the metadata cannot know (a summary, the docs
+/// link, notes, idempotency): a string value or a comment starting with it.
+pub const PLACEHOLDER: &str = "TODO(draft):";
+
+/// A drafted file is finished when no placeholder is left: each one, in a value or a comment, is
+/// reported where it is.
+pub fn check_placeholders(file: FileId, text: &str, cx: &mut Ctxt) {
+    for (at, _) in text.match_indices(PLACEHOLDER) {
+        let rest = text[at + PLACEHOLDER.len()..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches('"');
+        cx.push(
+            Diagnostic::new(
+                Span {
+                    file,
+                    range: at..at + PLACEHOLDER.len(),
+                },
+                format!("draft placeholder not filled in: {rest}"),
+            )
+            .help("write what the action's docs page says (or delete the line where it says so), and remove the marker"),
+        );
+    }
+}
+
 fn lower_fields(
     file: FileId,
     fields: &spec::Table<spec::FieldSpec>,
@@ -251,6 +305,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         check_argument_names(body, cx);
     }
     let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
+    check_metadata_exceptions(file, &a.metadata_exceptions, cx);
     if let Some(call) = &a.call {
         check_accessor_name(file, call, cx);
     }
@@ -913,8 +968,11 @@ fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
 }
 
 /// The docs link is a learn.microsoft.com page, since facts come from Microsoft's documentation.
+/// (A draft's placeholder is reported once, by [`check_placeholders`].)
 fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
-    if !docs.get_ref().starts_with("https://learn.microsoft.com/") {
+    if !docs.get_ref().starts_with("https://learn.microsoft.com/")
+        && !docs.get_ref().starts_with(PLACEHOLDER)
+    {
         cx.push(
             Diagnostic::new(
                 span(file, docs),

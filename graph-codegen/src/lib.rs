@@ -114,6 +114,7 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
     let mut cx = diag::Ctxt::default();
     let mut parsed = Vec::new();
     for (id, file) in sources.files() {
+        check::check_placeholders(id, &file.text, &mut cx);
         match toml::from_str::<spec::SpecFile>(&file.text) {
             Ok(f) => parsed.push((id, f)),
             Err(e) => cx.push(toml_diagnostic(id, &e)),

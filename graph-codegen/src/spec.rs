@@ -172,6 +172,11 @@ pub struct ActionSpec {
     pub body: Option<Spanned<Table<FieldSpec>>>,
     /// What a successful response carries.
     pub response: Spanned<ResponseSpec>,
+    /// Where the entry knowingly differs from Microsoft's metadata, keyed by the check
+    /// `graph-spec verify` then leaves out (`path`, `method`, `body`, `response`, `clouds`), each
+    /// with the reason.
+    #[serde(default)]
+    pub metadata_exceptions: Table<String>,
 }
 
 /// A required request header with a fixed value.

@@ -1,5 +1,10 @@
 //! `graph-spec`: checks spec files, prints the Rust they expand to, compares their permission
-//! tables with Microsoft's `permissions.json`, and plans the permissions a set of actions needs.
+//! tables with Microsoft's `permissions.json`, plans the permissions a set of actions needs, and
+//! drafts and verifies entries against Microsoft's metadata (CSDL).
+
+mod csdl;
+mod draft;
+mod verify;
 
 use graph_api::meta::{self, ActionInfo, PermissionType, PrivilegeLevel};
 use graph_codegen::model::{self, PermissionKind};
@@ -18,6 +23,20 @@ const USAGE: &str = "usage:
   graph-spec synth <actions> [<first>]
       print a synthetic spec of that many actions (for scale tests); with <first>, actions
       first.. of it, so that files from consecutive ranges form one spec
+  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
+                   ['METHOD /path'...] [--under </path> [--depth N]]...
+      print spec entries for the named actions (or every action under a path, through at most N
+      navigation properties, default 1), with the types and enums they need; what the metadata
+      cannot know is marked TODO(draft): for `check` to report. Keys are named by the path given,
+      or {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
+      when a named action did not draft
+  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
+      check entries against the metadata: every path segment resolves (a key's name is free, its
+      place is not), the method is allowed there, body fields are the action's parameters or the
+      entity's properties with their types, the response type, type fields and enum members
+      exist with their types, and (with --clouds: v1.0-Prod/Fairfax/Mooncake.csdl) the clouds
+      listed are those whose metadata has the action. `metadata_exceptions` on an entry excepts
+      a check, shown with --verbose; exit 1 on findings
 exit codes: 0 clean, 1 findings, 2 unusable input";
 
 /// Writes to standard output; a closed pipe (`graph-spec expand spec | head`) ends the output
@@ -37,6 +56,8 @@ fn main() -> ExitCode {
         Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
         Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
         Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
+        Some((cmd, rest)) if cmd == "draft" => draft_cmd(rest),
+        Some((cmd, rest)) if cmd == "verify" => verify_cmd(rest, &cwd),
         Some((cmd, rest @ ([_] | [_, _]))) if cmd == "synth" => synth(rest),
         _ => Err("no such command".to_owned()),
     };
@@ -332,6 +353,186 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                 out!("{label}{consent}: {e}");
                 failed = true;
             }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads and parses a CSDL file.
+fn read_csdl(path: &str) -> Result<csdl::Model, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    csdl::Model::parse(&text).map_err(|e| format!("`{path}`: {e}"))
+}
+
+/// The value after an option.
+fn value<'a>(it: &mut std::slice::Iter<'a, String>, flag: &str) -> Result<&'a String, String> {
+    it.next().ok_or_else(|| format!("{flag} takes a value"))
+}
+
+fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
+    let (mut csdl_path, mut perms_path, mut clouds_dir) = (None, None, None);
+    let mut named: Vec<&String> = Vec::new();
+    let mut under: Vec<(String, usize)> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--csdl" => csdl_path = Some(value(&mut it, a)?),
+            "--permissions" => perms_path = Some(value(&mut it, a)?),
+            "--clouds" => clouds_dir = Some(value(&mut it, a)?),
+            "--under" => under.push((value(&mut it, a)?.clone(), 1)),
+            "--depth" => {
+                let n = value(&mut it, a)?;
+                let depth = n
+                    .parse()
+                    .map_err(|_| format!("--depth takes a number, not `{n}`"))?;
+                match under.last_mut() {
+                    Some(u) => u.1 = depth,
+                    None => return Err("--depth follows an --under".into()),
+                }
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => named.push(a),
+        }
+    }
+    let csdl_path = csdl_path.ok_or("draft needs --csdl <cleanMetadata.xml>")?;
+    if named.is_empty() && under.is_empty() {
+        return Err("name actions ('POST /chats/{chat-id}/...') or --under a path".into());
+    }
+    let model = read_csdl(csdl_path)?;
+    let source = match perms_path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read `{p}`: {e}"))?;
+            Some(
+                graph_codegen::permissions::Source::parse(&text)
+                    .map_err(|e| format!("`{p}`: {e}"))?,
+            )
+        }
+        None => None,
+    };
+    let clouds = match clouds_dir {
+        Some(d) => Some(draft::read_clouds(Path::new(d))?),
+        None => None,
+    };
+    let drafter = draft::Drafter {
+        model: &model,
+        permissions: source.as_ref(),
+        clouds: clouds.as_deref(),
+    };
+    let mut out = draft::Drafted::default();
+    let mut failed = false;
+    for n in named {
+        let Some((method, path)) = n.trim().split_once(' ') else {
+            return Err(format!("`{n}` is not 'METHOD /path'"));
+        };
+        if let Err(why) = drafter.action(&mut out, method, path.trim()) {
+            eprintln!("not drafted: {n}: {why}");
+            failed = true;
+        }
+    }
+    for (prefix, depth) in &under {
+        for (method, path) in drafter.under(prefix, *depth)? {
+            if let Err(why) = drafter.action(&mut out, &method, &path) {
+                out.skipped.push((format!("{method} {path}"), why));
+            }
+        }
+    }
+    let text = drafter.render(&mut out);
+    out!("{}", text.trim_end());
+    for (what, why) in &out.skipped {
+        eprintln!("skipped: {what}: {why}");
+    }
+    eprintln!(
+        "drafted {} action(s), {} type(s), {} enum(s); skipped {}",
+        out.actions(),
+        out.types,
+        out.enums,
+        out.skipped.len()
+    );
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn verify_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (mut csdl_path, mut clouds_dir, mut verbose) = (None, None, false);
+    let mut paths: Vec<&String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--csdl" => csdl_path = Some(value(&mut it, a)?),
+            "--clouds" => clouds_dir = Some(value(&mut it, a)?),
+            "--verbose" | "-v" => verbose = true,
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a),
+        }
+    }
+    let csdl_path = csdl_path.ok_or("verify needs --csdl <cleanMetadata.xml>")?;
+    if paths.is_empty() {
+        return Err("verify takes spec files or folders".into());
+    }
+    let model = read_csdl(csdl_path)?;
+    let clouds = match clouds_dir {
+        Some(d) => Some(draft::read_clouds(Path::new(d))?),
+        None => None,
+    };
+    let mut failed = false;
+    for p in paths {
+        let sources = graph_codegen::read_sources(Path::new(p), cwd)
+            .map_err(|d| d.render(&Default::default()))?;
+        // The spec must be sound; a draft's unfilled placeholders do not stop verification.
+        let (_, _, diagnostics) = graph_codegen::load(&sources);
+        let problems: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| !d.message.starts_with("draft placeholder"))
+            .map(|d| d.render(&sources))
+            .collect();
+        if !problems.is_empty() {
+            return Err(format!(
+                "{}\n\n{p} has problems; `graph-spec check {p}` lists them",
+                problems.join("\n\n")
+            ));
+        }
+        let mut files = Vec::new();
+        for (id, f) in sources.files() {
+            let parsed = toml::from_str::<graph_codegen::spec::SpecFile>(&f.text)
+                .map_err(|e| format!("{}: {e}", f.name))?;
+            files.push((id, parsed));
+        }
+        let report = verify::verify(&files, &model, clouds.as_deref());
+        for d in &report.findings {
+            out!("{}\n", d.render(&sources));
+        }
+        if verbose {
+            for (d, reason) in &report.excepted {
+                out!("excepted ({reason}):\n{}\n", d.render(&sources));
+            }
+        }
+        let (a, t, e) = report.counted;
+        if report.findings.is_empty() {
+            out!(
+                "ok: {p}: {a} action(s), {t} type(s), {e} enum(s) agree with {csdl_path}{}{}",
+                if clouds.is_some() {
+                    " and the cloud metadata"
+                } else {
+                    ""
+                },
+                match report.excepted.len() {
+                    0 => String::new(),
+                    n => format!(" ({n} stated exception(s); --verbose shows them)"),
+                }
+            );
+        } else {
+            eprintln!(
+                "error: {p}: {} difference(s) from the metadata",
+                report.findings.len()
+            );
+            failed = true;
         }
     }
     Ok(if failed {

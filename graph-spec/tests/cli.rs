@@ -27,6 +27,8 @@ fn text(o: &Output) -> String {
 }
 
 const SOURCE: &str = "tests/fixtures/msgraph/permissions.json";
+const CSDL: &str = "tests/fixtures/msgraph/cleanMetadata.xml";
+const CLOUDS: &str = "tests/fixtures/msgraph/clouds";
 
 /// A copy of `spec/` in a fresh folder, with `edit` applied to the Teams file's text.
 fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
@@ -189,6 +191,28 @@ fn unusable_input_exits_2_with_a_reason() {
             "--type takes delegated or application",
         ),
         (vec![], "no such command"),
+        (vec!["verify", "spec"], "verify needs --csdl"),
+        (
+            vec!["verify", "--csdl", "no/such/metadata.xml", "spec"],
+            "cannot read",
+        ),
+        (
+            vec!["verify", "--csdl", SOURCE, "spec"],
+            "not an XML document",
+        ),
+        (
+            vec!["verify", "--csdl", CSDL, "--clouds", "spec", "spec"],
+            "v1.0-Prod.csdl",
+        ),
+        (
+            vec!["draft", "--csdl", "spec/README.md", "GET /chats"],
+            "not an XML document",
+        ),
+        (vec!["draft", "--csdl", CSDL], "name actions"),
+        (
+            vec!["draft", "--csdl", CSDL, "--depth", "2", "GET /chats"],
+            "--depth follows an --under",
+        ),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
@@ -279,4 +303,443 @@ fn an_action_the_type_cannot_call_is_named() {
         "{}",
         text(&out)
     );
+}
+
+/// The `--> file:line:col` of the diagnostic whose message contains `message`, in rendered
+/// diagnostics separated by blank lines.
+fn located(report: &str, message: &str) -> Option<String> {
+    report
+        .split("\n\n")
+        .find(|block| block.contains(message))
+        .and_then(|block| block.lines().find_map(|l| l.trim().strip_prefix("--> ")))
+        .map(str::to_owned)
+}
+
+#[test]
+fn the_spec_verifies_against_the_metadata_with_its_stated_exceptions() {
+    let out = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, "spec"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("ok: spec: 16 action(s), 11 type(s), 4 enum(s)")
+            && report.contains("11 stated exception(s)")
+            && !report.contains("excepted"),
+        "{report}"
+    );
+    let verbose = text(&run(&[
+        "verify",
+        "--csdl",
+        CSDL,
+        "--clouds",
+        CLOUDS,
+        "--verbose",
+        "spec",
+    ]));
+    let excepted = verbose.matches("excepted (").count();
+    assert_eq!(excepted, 11, "{verbose}");
+    assert!(
+        verbose.contains("cloud `china_21vianet` has POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade in its metadata but is not listed"),
+        "{verbose}"
+    );
+}
+
+#[test]
+fn verify_reports_each_seeded_mistake_at_its_line() {
+    let dir = spec_copy("verify", |t| {
+        t
+            // a misspelled body field
+            .replacen(
+                "[actions.upgrade_chat_app_installation.body.consentedPermissionSet]",
+                "[actions.upgrade_chat_app_installation.body.consentedPermissionsSet]",
+                1,
+            )
+            // a wrong path segment, and a key where the path has no collection
+            .replacen(
+                "path = \"/chats/{chat-id}/installedApps/{app-installation-id}\"\ncall = \"get\"",
+                "path = \"/chats/{chat-id}/installedApplications/{app-installation-id}\"\ncall = \"get\"",
+                1,
+            )
+            .replacen(
+                "path = \"/users/{user-id}/teamwork/installedApps\"\ncall = \"list\"",
+                "path = \"/users/{user-id}/teamwork/{user-id-2}/installedApps\"\ncall = \"list\"",
+                1,
+            )
+            .replacen(
+                "[actions.list_user_app_installations.params]\n",
+                "[actions.list_user_app_installations.params]\nuser-id-2 = {}\n",
+                1,
+            )
+            // a wrong field type
+            .replacen(
+                "[types.TeamsAppDefinition.fields.version]\ntype = \"string\"",
+                "[types.TeamsAppDefinition.fields.version]\ntype = \"int64\"",
+                1,
+            )
+            // an enum member the metadata does not have
+            .replacen(
+                "  { wire = \"group\",",
+                "  { wire = \"channel\" },\n  { wire = \"group\",",
+                1,
+            )
+            // an exception removed: the cloud the metadata has is reported
+            .replacen(
+                "clouds = [\"global\", \"us_gov_l4\", \"us_gov_l5_dod\"]\nmetadata_exceptions = { clouds = \"The page has no",
+                "clouds = [\"global\", \"us_gov_l4\", \"us_gov_l5_dod\"]\nmetadata_exceptions = { path = \"The page has no",
+                1,
+            )
+            // (the key's step gets a name of its own, so that the spec stays sound)
+            + "\n[segments.teamwork]\nitem = \"teamwork_item\"\n"
+            // a cloud listed where the action is not deployed (only Prod has team.schedule)
+            + "\n[actions.get_team_schedule]\nsummary = \"x\"\ndocs = \"https://learn.microsoft.com/en-us/graph/api/schedule-get\"\nmethod = \"GET\"\npath = \"/teams/{team-id}/schedule\"\ncall = \"get\"\nversions = [\"v1.0\"]\nclouds = [\"global\", \"us_gov_l4\"]\nresponse = { status = 200, type = \"Schedule\" }\nparams = { team-id = {} }\n[actions.get_team_schedule.permissions]\ndelegated = { least = [\"Schedule.Read.All\"] }\ndelegated_personal = \"not_supported\"\napplication = \"not_supported\"\n[types.Schedule]\ndoc = \"x\"\nodata_type = \"#microsoft.graph.schedule\"\n"
+    });
+    let spec = dir.to_string_lossy().into_owned();
+    let out = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &spec]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let file = "teams-app-installation.toml";
+    let line = |after: &str, needle: &str| format!("{file}:{}:", line_of(&dir, after, needle));
+    let expect = [
+        (
+            line(
+                "[actions.upgrade_chat_app_installation.body",
+                "consentedPermissionsSet",
+            ),
+            "body field `consentedPermissionsSet` is not a parameter of `upgrade` in the metadata",
+        ),
+        (
+            line("[actions.get_chat_app_installation]", "path ="),
+            "this path segment does not resolve in the metadata: `microsoft.graph.chat` has no navigation property, bound action or function named `installedApplications`",
+        ),
+        (
+            line("[actions.list_user_app_installations]", "path ="),
+            "this path segment does not resolve in the metadata: a key must follow a collection",
+        ),
+        (
+            line("[types.TeamsAppDefinition.fields.version]", "type ="),
+            "field `version` is declared `int64`; the metadata types it `string`",
+        ),
+        (
+            line("[enums.ChatType]", "channel"),
+            "enum member `channel` is not a member of `microsoft.graph.chatType` in the metadata",
+        ),
+        (
+            line("[actions.upgrade_user_app_installation]", "clouds ="),
+            "cloud `china_21vianet` has POST /users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade in its metadata but is not listed",
+        ),
+        (
+            line("[actions.get_team_schedule]", "us_gov_l4"),
+            "cloud `us_gov_l4` is listed, but its metadata has no GET /teams/{team-id}/schedule",
+        ),
+    ];
+    for (location, message) in &expect {
+        let at = located(&report, message);
+        assert!(
+            at.as_deref().is_some_and(|a| a.contains(location.as_str())),
+            "`{message}` not reported at {location} (found {at:?}) in\n{report}"
+        );
+    }
+    // The segment itself is pointed at (`path = "/chats/{chat-id}/` is 25 characters), not the path.
+    let seg = located(&report, "named `installedApplications`").unwrap_or_default();
+    assert!(seg.ends_with(":26"), "{seg}");
+    assert_eq!(
+        report.matches("--> ").count(),
+        expect.len(),
+        "only the seeded mistakes are reported:\n{report}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The seed's draft with its placeholders filled in as the page (the spec entry's own words)
+/// says: summary, notes, docs, the keys' docs, the beta version, the note under the permissions
+/// table and the body field that consents to resource-specific permissions.
+fn fill_seed_draft(draft: &str, spec: &str) -> String {
+    let entry = &spec[spec
+        .find("[actions.upgrade_chat_app_installation]")
+        .expect("seed entry")..];
+    let value = |key: &str| -> String {
+        let at = entry.find(&format!("\n{key} = ")).expect("key") + key.len() + 4;
+        let mut lines = entry[at..].lines();
+        let first = lines.next().expect("line");
+        if first == "[" {
+            // A multi-line array, up to its closing line.
+            let rest: Vec<&str> = lines.take_while(|l| *l != "]").collect();
+            format!("[\n{}\n]", rest.join("\n"))
+        } else {
+            first.to_owned()
+        }
+    };
+    let note_start = entry
+        .find("[[actions.upgrade_chat_app_installation.permissions.notes]]")
+        .expect("note");
+    let note_end = note_start + entry[note_start..].find("\n\n").expect("note end");
+    let note = entry[note_start..note_end].replace(
+        "upgrade_chat_app_installation",
+        "upgrade_chat_installed_app",
+    );
+    draft
+        .lines()
+        .filter_map(|l| {
+            if l.starts_with("summary = \"TODO(draft):") {
+                Some(format!("summary = {}", value("summary")))
+            } else if l.starts_with("docs = \"TODO(draft):") {
+                Some(format!("docs = {}", value("docs")))
+            } else if l.starts_with("# TODO(draft): notes") {
+                Some(format!("notes = {}", value("notes")))
+            } else if l.starts_with("# TODO(draft): the notes under") {
+                Some(note.clone())
+            } else if l.starts_with("chat-id = ") {
+                Some(format!("chat-id = {}", value("chat-id")))
+            } else if l.starts_with("app-installation-id = ") {
+                Some(format!("app-installation-id = {}", value("app-installation-id")))
+            } else if l.starts_with("# TODO(draft):") {
+                None
+            } else if l == "versions = [\"v1.0\"]" {
+                Some("versions = [\"v1.0\", \"beta\"]".to_owned())
+            } else if l == "optional = true" && draft.contains("body.consentedPermissionSet]") {
+                Some(l.to_owned())
+            } else {
+                Some(l.replace("TODO(draft): one sentence", "One sentence"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replacen(
+            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true",
+            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true\nrsc_consent = true",
+            1,
+        )
+}
+
+fn load_dir(dir: &Path) -> graph_codegen::model::Spec {
+    let sources = graph_codegen::read_sources(dir, dir).expect("readable");
+    let (spec, _, diagnostics) = graph_codegen::load(&sources);
+    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(&sources)).collect();
+    assert!(diagnostics.is_empty(), "{}", rendered.join("\n\n"));
+    spec
+}
+
+#[test]
+fn the_seed_draft_once_filled_in_is_the_spec_entry() {
+    let seed = "POST /chats/{chat-id}/installedApps/{app-installation-id}/upgrade";
+    let out = run(&[
+        "draft",
+        "--csdl",
+        CSDL,
+        "--permissions",
+        SOURCE,
+        "--clouds",
+        CLOUDS,
+        seed,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let draft = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Unfilled, every placeholder is reported where it is.
+    let dir = std::env::temp_dir().join(format!("graph-spec-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("draft.toml"), &draft).expect("write");
+    let checked = run(&["check", &dir.to_string_lossy()]);
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let placeholders = draft.matches("TODO(draft):").count();
+    assert_eq!(
+        text(&checked)
+            .matches("draft placeholder not filled in")
+            .count(),
+        placeholders,
+        "{}",
+        text(&checked)
+    );
+    assert!(
+        text(&checked).contains("draft.toml:5:12"),
+        "the summary's placeholder is located: {}",
+        text(&checked)
+    );
+    let spec_text =
+        std::fs::read_to_string(root().join("spec/teams-app-installation.toml")).expect("spec");
+    std::fs::write(dir.join("draft.toml"), fill_seed_draft(&draft, &spec_text)).expect("write");
+    let drafted = load_dir(&dir);
+    let spec = load_dir(&root().join("spec"));
+    let mine = drafted.actions.first().expect("one action");
+    let theirs = spec
+        .actions
+        .iter()
+        .find(|a| a.id == "upgrade_chat_app_installation")
+        .expect("seed");
+    assert_eq!(drafted.actions.len(), 1);
+    let fields = |b: &Option<Vec<graph_codegen::model::Field>>| -> Vec<String> {
+        b.iter()
+            .flatten()
+            .map(|f| format!("{} {:?} {} {}", f.wire, f.ty, f.optional, f.rsc_consent))
+            .collect()
+    };
+    let params = |a: &graph_codegen::model::Action| -> Vec<(String, Option<String>)> {
+        a.params
+            .iter()
+            .map(|p| (p.name.clone(), p.doc.clone()))
+            .collect()
+    };
+    let notes = |a: &graph_codegen::model::Action| -> Vec<(String, Vec<String>)> {
+        a.permissions
+            .notes
+            .iter()
+            .map(|n| (n.text.clone(), n.unusable_with_rsc_consent.clone()))
+            .collect()
+    };
+    assert_eq!(mine.summary, theirs.summary);
+    assert_eq!(mine.notes, theirs.notes);
+    assert_eq!(mine.docs, theirs.docs);
+    assert_eq!(mine.method, theirs.method);
+    assert_eq!(mine.path, theirs.path);
+    assert_eq!(mine.call, theirs.call);
+    assert_eq!(mine.versions, theirs.versions);
+    assert_eq!(mine.clouds, theirs.clouds);
+    assert_eq!(mine.idempotent, theirs.idempotent);
+    assert_eq!(mine.headers, theirs.headers);
+    assert_eq!(params(mine), params(theirs));
+    assert_eq!(mine.permissions.delegated, theirs.permissions.delegated);
+    assert_eq!(
+        mine.permissions.delegated_personal,
+        theirs.permissions.delegated_personal
+    );
+    assert_eq!(mine.permissions.application, theirs.permissions.application);
+    assert_eq!(notes(mine), notes(theirs));
+    assert_eq!(fields(&mine.body), fields(&theirs.body));
+    assert_eq!(
+        (mine.status, &mine.response),
+        (theirs.status, &theirs.response)
+    );
+    // The types and enums it needs are the spec's, field for field (in any order; the spec
+    // orders one type's fields as the page's example does), members in any casing.
+    assert_eq!(drafted.types.len(), 2);
+    for t in &drafted.types {
+        let s = spec
+            .types
+            .iter()
+            .find(|s| s.name == t.name)
+            .expect("spec type");
+        let mut a: Vec<String> = t
+            .fields
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.wire, f.ty, f.optional))
+            .collect();
+        let mut b: Vec<String> = s
+            .fields
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.wire, f.ty, f.optional))
+            .collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{}", t.name);
+        assert_eq!(
+            (&t.odata_type, &t.base),
+            (&s.odata_type, &s.base),
+            "{}",
+            t.name
+        );
+    }
+    assert_eq!(drafted.enums.len(), 1);
+    for e in &drafted.enums {
+        let s = spec
+            .enums
+            .iter()
+            .find(|s| s.name == e.name)
+            .expect("spec enum");
+        let lower = |m: &[graph_codegen::model::Member]| -> Vec<String> {
+            m.iter().map(|m| m.wire.to_ascii_lowercase()).collect()
+        };
+        assert_eq!(lower(&e.members), lower(&s.members), "{}", e.name);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn drafts_under_a_path_check_and_verify_once_filled_in() {
+    let out = run(&[
+        "draft",
+        "--csdl",
+        CSDL,
+        "--permissions",
+        SOURCE,
+        "--clouds",
+        CLOUDS,
+        "--under",
+        "/chats",
+        "--depth",
+        "2",
+        "--under",
+        "/appCatalogs",
+        "--depth",
+        "1",
+        "--under",
+        "/users/{user-id}/teamwork",
+        "--depth",
+        "1",
+        "GET /chats/{chat-id}/nope",
+        "GET /chats/{chat-id}/installedApps/microsoft.graph.userScopeTeamsAppInstallation",
+    ]);
+    let report = text(&out);
+    // A named action that does not resolve is reported, and the rest is still drafted.
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("not drafted: GET /chats/{chat-id}/nope: segment 3 does not resolve"),
+        "{report}"
+    );
+    let draft = String::from_utf8_lossy(&out.stdout).into_owned();
+    for path in [
+        "path = \"/chats\"",
+        "path = \"/chats/{chat-id}/installedApps/{teams-app-installation-id}/upgrade\"",
+        "path = \"/chats/{chat-id}/installedApps/{teams-app-installation-id}/teamsApp\"",
+        "path = \"/appCatalogs/teamsApps/{teams-app-id}\"",
+        // a cast to a derived type narrows the collection's type
+        "path = \"/chats/{chat-id}/installedApps/microsoft.graph.userScopeTeamsAppInstallation\"\ncall = \"list\"",
+        "response = { status = 200, type = \"[UserScopeTeamsAppInstallation]\" }",
+        // an action bound to the base type, on a collection of the derived type
+        "path = \"/users/{user-id}/teamwork/installedApps/{user-scope-teams-app-installation-id}/upgrade\"",
+    ] {
+        assert!(draft.contains(path), "{path} missing from\n{draft}");
+    }
+    // Two navigation properties below /appCatalogs would reach appDefinitions; one does not.
+    assert!(!draft.contains("appDefinitions/{"), "{draft}");
+    let dir = std::env::temp_dir().join(format!("graph-spec-under-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let filled = draft
+        .replace(
+            "docs = \"TODO(draft): the page's address, https://learn.microsoft.com/...\"",
+            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
+        )
+        .replace("TODO(draft): ", "");
+    std::fs::write(dir.join("drafted.toml"), filled).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let checked = run(&["check", &d]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let verified = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_exception_names_a_check_and_a_reason() {
+    let dir = spec_copy("exception", |t| {
+        t.replacen(
+            "metadata_exceptions = { clouds = ",
+            "metadata_exceptions = { cloud = ",
+            1,
+        )
+        .replacen(
+            "metadata_exceptions = { clouds = \"The page has no national-cloud table;",
+            "metadata_exceptions = { clouds = \"  \", body = \"",
+            1,
+        )
+    });
+    let out = run(&["check", &dir.to_string_lossy()]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("`cloud` is not a check of `graph-spec verify`")
+            && report.contains("did you mean `clouds`?"),
+        "{report}"
+    );
+    assert!(report.contains("an exception needs its reason"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
