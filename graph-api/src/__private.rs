@@ -286,6 +286,8 @@ pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
 /// hidden constructor, `call_options`, `replace_body` when it has a body, and the sending
 /// methods its response calls for (`-> ()`, `-> T`, or `-> [T]` for a paged collection).
+/// The checker keeps body setters off these names: a method added here belongs in
+/// `graph_codegen::expand::requests::BUILDER_METHODS` too.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __graph_api_request {

@@ -128,9 +128,6 @@ impl GraphClient {
 
     /// Sends a prepared request, retrying as the policy allows, and reads the whole response.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
-        if self.inner.preflight {
-            self.preflight(request).await?;
-        }
         let info = request.info;
         let options = &request.options;
         let span = tracing::debug_span!(
@@ -199,6 +196,11 @@ impl GraphClient {
                 after,
             })
         });
+        // The preflight reads the token, which a stalled provider could hold up: it counts
+        // against the call's limit like every other step.
+        if self.inner.preflight {
+            within(call, self.preflight(request)).await??;
+        }
         let mut attempt = 1;
         loop {
             span.record("attempts", attempt);
@@ -231,17 +233,20 @@ impl GraphClient {
                 });
             };
             tracing::debug!(attempt, ?delay, error = %error, "retrying");
-            match call {
-                Some(call)
-                    if tokio::time::Instant::now()
-                        .checked_add(delay)
-                        .is_none_or(|end| end >= call.at) =>
-                {
-                    tokio::time::sleep_until(call.at).await;
-                    return Err(call.passed());
-                }
-                _ => tokio::time::sleep(delay).await,
+            // A wait that would outlast the call's deadline is not worth waiting for: the caller
+            // gets the answer that asked for it now (with its `Retry-After` and request-id), not
+            // a bare timeout later.
+            if let Some(call) = call
+                && tokio::time::Instant::now()
+                    .checked_add(delay)
+                    .is_none_or(|end| end >= call.at)
+            {
+                return Err(Error::RetriesExhausted {
+                    attempts: attempt,
+                    last: Box::new(error),
+                });
             }
+            tokio::time::sleep(delay).await;
             attempt += 1;
         }
     }

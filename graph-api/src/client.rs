@@ -401,6 +401,9 @@ impl GraphClientBuilder {
     /// `reqwest::ClientBuilder` (the attempt and call timeouts still apply, and bound connecting
     /// too); when it fires, the call sees an [`Error::Transport`] that says the request was not
     /// sent. Calling [`connect_timeout`](Self::connect_timeout) as well is a configuration error.
+    /// Its redirect policy is its own too: the client graph-api builds follows none, so build
+    /// this one with `redirect(reqwest::redirect::Policy::none())` to keep every request on the
+    /// service root.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -449,7 +452,10 @@ impl GraphClientBuilder {
                 let connect = self
                     .connect_timeout
                     .unwrap_or(Some(DEFAULT_CONNECT_TIMEOUT));
-                let mut b = reqwest::Client::builder();
+                // Redirects are not followed: reqwest would follow one to any host (with the body,
+                // the request ids and the hook's headers), and nothing goes anywhere but the
+                // service root. A 3xx answer is an `Error::Api` like any other failure.
+                let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
                 if let Some(t) = connect {
                     b = b.connect_timeout(t);
                 }

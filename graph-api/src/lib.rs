@@ -54,7 +54,7 @@ pub use client::{
 };
 pub use error::{ApiError, ERROR_BODY_LIMIT, Error, SNIPPET_LIMIT, TimeoutLimit};
 pub use graph_macros::spec;
-pub use paging::{Page, PageStream};
+pub use paging::{MAX_EMPTY_PAGES_IN_A_ROW, Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
 #[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
 pub use workflows::ConsentedUpgrade;

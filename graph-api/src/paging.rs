@@ -96,7 +96,15 @@ struct State<T> {
     items: std::vec::IntoIter<T>,
     /// Hashes of the pages fetched so far: a link back to any of them would loop forever.
     seen: std::collections::HashSet<u64>,
+    /// Pages in a row that held no item.
+    empty_run: usize,
 }
+
+/// How many pages in a row may hold no item before a stream (and `.all()`) gives up: a server
+/// that links to empty page after empty page would otherwise keep `.next()` waiting, and
+/// `.all()` fetching, without end while never yielding an item. Graph can send an empty page
+/// with a next link now and then; a hundred in a row is a fault.
+pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
     pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
@@ -110,6 +118,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
             next: Some(first),
             items: Vec::new().into_iter(),
             seen: std::collections::HashSet::new(),
+            empty_run: 0,
         };
         let stream = futures_util::stream::unfold(state, |mut s| async move {
             loop {
@@ -133,8 +142,22 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                 };
                 match page {
                     Ok(page) => {
+                        s.empty_run = if page.items.is_empty() {
+                            s.empty_run + 1
+                        } else {
+                            0
+                        };
                         s.items = page.items.into_iter();
                         if let Some(link) = &page.next_link {
+                            if s.empty_run >= MAX_EMPTY_PAGES_IN_A_ROW {
+                                let e = Error::NextLink {
+                                    link: link.clone(),
+                                    reason: format!(
+                                        "the last {MAX_EMPTY_PAGES_IN_A_ROW} pages held no item"
+                                    ),
+                                };
+                                return Some((Err(e), s));
+                            }
                             s.next = Some(s.client.follow(&request, link));
                         }
                     }

@@ -146,7 +146,7 @@ pub mod actions {
     use ::graph_api::meta::{
         HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*,
     };
-    use ::graph_api::{ApiVersion::*, NationalCloud::*};
+    use ::graph_api::{ApiVersion, NationalCloud::*};
     /// Metadata of [`GetTeamInstallation`](super::requests::GetTeamInstallation): Fixture: get one installed app of a team.
     pub static GET_TEAM_INSTALLATION: ActionInfo = ActionInfo {
         id: "get_team_installation",
@@ -154,7 +154,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/overview",
         method: Get,
         path: "/teams/{team-id}/contosoApps/{installation-id}",
-        versions: &[V1],
+        versions: &[ApiVersion::V1],
         clouds: &[Global],
         idempotent: true,
         headers: &[],
@@ -181,7 +181,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/overview",
         method: Delete,
         path: "/teams/{team-id}/contosoApps/{installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4],
         idempotent: true,
         headers: &[],
@@ -205,7 +205,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/overview",
         method: Post,
         path: "/teams/{team-id}/contosoApps",
-        versions: &[Beta],
+        versions: &[ApiVersion::Beta],
         clouds: &[Global],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -232,7 +232,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/overview",
         method: Post,
         path: "/people/{person-id}/teamwork/installedApps/{installation-id}/microsoft.graph.pin",
-        versions: &[V1],
+        versions: &[ApiVersion::V1],
         clouds: &[Global],
         idempotent: false,
         headers: &[],
@@ -256,7 +256,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/overview",
         method: Get,
         path: "/chats/{chat-id}/messages",
-        versions: &[V1],
+        versions: &[ApiVersion::V1],
         clouds: &[Global],
         idempotent: true,
         headers: &[],
@@ -276,6 +276,30 @@ pub mod actions {
             notes: &[],
         },
     };
+    /// Metadata of [`RenameString`](super::requests::RenameString): Fixture: rename a string resource.
+    pub static RENAME_STRING: ActionInfo = ActionInfo {
+        id: "rename_string",
+        summary: "Fixture: rename a string resource.",
+        docs: "https://learn.microsoft.com/en-us/graph/overview",
+        method: Post,
+        path: "/strings/{string-id}/rename",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global],
+        idempotent: false,
+        headers: &[],
+        success_status: 204,
+        response: None,
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Fixture.ReadWrite"],
+                higher: &[],
+            },
+            delegated_personal: NotSupported,
+            application: NotSupported,
+            notes: &[],
+        },
+    };
     /// Every action of this spec, in spec order.
     pub static ALL: &[&ActionInfo] = &[
         &GET_TEAM_INSTALLATION,
@@ -283,6 +307,7 @@ pub mod actions {
         &ADD_TEAM_INSTALLATION,
         &PIN_PERSON_INSTALLATION,
         &LIST_CHAT_MESSAGES,
+        &RENAME_STRING,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
@@ -376,6 +401,31 @@ pub mod requests {
             )
         }
     }
+    /// The request body of [`RenameString`].
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct RenameStringBody {
+        /// `name`, as Graph sends it.
+        pub name: String,
+        /// `aliases`, as Graph sends it.
+        pub aliases: Vec<String>,
+    }
+    impl RenameStringBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(name: impl Into<String>, aliases: impl Into<Vec<String>>) -> Self {
+            RenameStringBody {
+                name: name.into(),
+                aliases: aliases.into(),
+            }
+        }
+    }
+    impl rt::Body for RenameStringBody {}
+    /// Fixture: rename a string resource: `POST /strings/{string-id}/rename`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct RenameString<'a>(rt::Request<'a, RenameStringBody>);
+    rt::request!(RenameString(actions::RENAME_STRING, RenameStringBody) -> ());
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
@@ -446,7 +496,7 @@ pub mod nav {
  201 with `Installation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
         pub fn add(
             self,
-            teams_app_odata_bind: impl Into<String>,
+            teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
         ) -> requests::AddTeamInstallation<'a> {
             requests::AddTeamInstallation::__new(
                 self
@@ -477,7 +527,7 @@ pub mod nav {
         /// Selects one item by `{installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            installation_id: impl AsRef<str>,
+            installation_id: impl ::std::convert::AsRef<str>,
         ) -> PersonTeamworkInstalledApp<'a> {
             PersonTeamworkInstalledApp::__new(
                 self
@@ -539,11 +589,46 @@ pub mod nav {
             requests::ListChatMessages::__new(self.0.request(()))
         }
     }
+    /// A point on the way to an action: `/strings/{string-id}`.
+    #[derive(Debug, Clone)]
+    pub struct String<'a>(rt::Nav<'a>);
+    rt::nav!(String);
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> String<'a> {
+        /** Fixture: rename a string resource.
+
+ `POST /strings/{string-id}/rename`
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | Not supported. | Not supported. |
+ # Availability
+ API versions: v1.0. National clouds: Global service.
+ # Response
+ 204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn rename(
+            self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            aliases: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> requests::RenameString<'a> {
+            requests::RenameString::__new(
+                self
+                    .0
+                    .segment("rename")
+                    .request(requests::RenameStringBody::new(name, aliases)),
+            )
+        }
+    }
 }
 /// Navigation methods generated from this crate's spec, for `GraphClient`.
 pub trait ContosoGraph {
     /// Selects one item by `{person-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
     fn person(&self, person_id: impl ::std::convert::AsRef<str>) -> nav::Person<'_>;
+    /// Selects one item by `{string-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
+    fn string(&self, string_id: impl ::std::convert::AsRef<str>) -> nav::String<'_>;
 }
 impl ContosoGraph for ::graph_api::GraphClient {
     /// Selects one item by `{person-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
@@ -552,6 +637,14 @@ impl ContosoGraph for ::graph_api::GraphClient {
             ::graph_api::__private::Nav::root(self)
                 .segment("people")
                 .param("person-id", person_id.as_ref(), false),
+        )
+    }
+    /// Selects one item by `{string-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
+    fn string(&self, string_id: impl ::std::convert::AsRef<str>) -> nav::String<'_> {
+        nav::String::__new(
+            ::graph_api::__private::Nav::root(self)
+                .segment("strings")
+                .param("string-id", string_id.as_ref(), false),
         )
     }
 }

@@ -971,7 +971,7 @@ pub mod models {
 pub mod actions {
     use crate::meta::{ActionInfo, PermissionNote, PermissionType, PrivilegeLevel};
     use crate::meta::{HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*};
-    use crate::{ApiVersion::*, NationalCloud::*};
+    use crate::{ApiVersion, NationalCloud::*};
     #[cfg(feature = "app-catalog")]
     /// Metadata of [`ListTeamsApps`](super::requests::ListTeamsApps): List apps from the Microsoft Teams app catalog, including apps from the Microsoft Teams store and apps from your organization's app catalog (the tenant app catalog).
     pub static LIST_TEAMS_APPS: ActionInfo = ActionInfo {
@@ -980,7 +980,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0",
         method: Get,
         path: "/appCatalogs/teamsApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1018,7 +1018,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/chats/{chat-id}/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
@@ -1066,7 +1066,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
@@ -1110,7 +1110,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0",
         method: Post,
         path: "/chats/{chat-id}/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1159,7 +1159,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0",
         method: Post,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}/upgrade",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1208,7 +1208,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0",
         method: Delete,
         path: "/chats/{chat-id}/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
         idempotent: true,
         headers: &[],
@@ -1243,7 +1243,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/teams/{team-id}/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1298,7 +1298,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/teams/{team-id}/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1359,7 +1359,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0",
         method: Post,
         path: "/teams/{team-id}/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1414,7 +1414,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0",
         method: Post,
         path: "/teams/{team-id}/installedApps/{app-installation-id}/upgrade",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1470,7 +1470,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0",
         method: Delete,
         path: "/teams/{team-id}/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1513,7 +1513,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/users/{user-id}/teamwork/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1562,7 +1562,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0",
         method: Get,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -1606,7 +1606,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0",
         method: Post,
         path: "/users/{user-id}/teamwork/installedApps",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1651,7 +1651,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0",
         method: Post,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}/upgrade",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
@@ -1691,7 +1691,7 @@ pub mod actions {
         docs: "https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0",
         method: Delete,
         path: "/users/{user-id}/teamwork/installedApps/{app-installation-id}",
-        versions: &[V1, Beta],
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
         clouds: &[Global, UsGovL4, UsGovL5Dod],
         idempotent: true,
         headers: &[],
@@ -2755,7 +2755,7 @@ pub mod nav {
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl AsRef<str>,
+            app_installation_id: impl ::std::convert::AsRef<str>,
         ) -> ChatInstalledApp<'a> {
             ChatInstalledApp::__new(
                 self
@@ -2822,7 +2822,7 @@ pub mod nav {
  201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl AsRef<str>,
+            teams_app_id: impl ::std::convert::AsRef<str>,
         ) -> requests::AddChatAppInstallation<'a> {
             requests::AddChatAppInstallation::__new(
                 self
@@ -2941,7 +2941,7 @@ pub mod nav {
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl AsRef<str>,
+            app_installation_id: impl ::std::convert::AsRef<str>,
         ) -> TeamInstalledApp<'a> {
             TeamInstalledApp::__new(
                 self
@@ -3007,7 +3007,7 @@ pub mod nav {
  200, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl AsRef<str>,
+            teams_app_id: impl ::std::convert::AsRef<str>,
         ) -> requests::AddTeamAppInstallation<'a> {
             requests::AddTeamAppInstallation::__new(
                 self
@@ -3145,7 +3145,7 @@ pub mod nav {
         /// Selects one item by `{app-installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
         pub fn installed_app(
             self,
-            app_installation_id: impl AsRef<str>,
+            app_installation_id: impl ::std::convert::AsRef<str>,
         ) -> UserTeamworkInstalledApp<'a> {
             UserTeamworkInstalledApp::__new(
                 self
@@ -3212,7 +3212,7 @@ pub mod nav {
  201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0)*/
         pub fn add(
             self,
-            teams_app_id: impl AsRef<str>,
+            teams_app_id: impl ::std::convert::AsRef<str>,
         ) -> requests::AddUserAppInstallation<'a> {
             requests::AddUserAppInstallation::__new(
                 self

@@ -37,7 +37,8 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         /// (from `permissions.json`); the permission planner ranks permissions by it.
         pub static #levels_name: &[PrivilegeLevel] = &[#(#levels),*];
     };
-    // Short names for the metadata's types and values; the statics' SHOUTY names cannot clash.
+    // Short names for the metadata's types and values. The variants imported whole are all
+    // mixed case, so no SHOUTY static name can hide one (`ApiVersion::V1` could be, and is not).
     // Only what the module uses: an unused import would warn in the user's crate.
     let any = !cx.spec.actions.is_empty();
     let note = cx
@@ -50,7 +51,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     let per_action = any.then(|| {
         quote! {
             use #krate::meta::{HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*};
-            use #krate::{ApiVersion::*, NationalCloud::*};
+            use #krate::{ApiVersion, NationalCloud::*};
         }
     });
     let uses = quote! {
@@ -86,8 +87,8 @@ fn info(a: &Action) -> TokenStream {
     );
     let path = a.path.to_string();
     let versions = a.versions.iter().map(|v| match v {
-        Version::V1 => quote!(V1),
-        Version::Beta => quote!(Beta),
+        Version::V1 => quote!(ApiVersion::V1),
+        Version::Beta => quote!(ApiVersion::Beta),
     });
     let clouds = a.clouds.iter().map(|c| match c {
         Cloud::Global => quote!(Global),

@@ -135,8 +135,19 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 }
 
 /// The Rust type of a field; `models` is the path prefix of module `models` where it is used.
+/// `String` and `Vec` are written short, for modules whose own names cannot hide them (see
+/// [`PRELUDE_NAMES`]).
 pub(crate) fn rust_type(ty: &TypeRef, models: &TokenStream) -> TokenStream {
+    rust_type_in(ty, models, false)
+}
+
+/// [`rust_type`], with `String` and `Vec` written in full where a generated name could hide
+/// them (navigation types are named after path segments, which the checker does not restrict).
+pub(crate) fn rust_type_in(ty: &TypeRef, models: &TokenStream, full: bool) -> TokenStream {
     match ty {
+        TypeRef::String | TypeRef::DateTime | TypeRef::Guid if full => {
+            quote!(::std::string::String)
+        }
         TypeRef::String | TypeRef::DateTime | TypeRef::Guid => quote!(String),
         TypeRef::Bool => quote!(bool),
         TypeRef::Int32 => quote!(i32),
@@ -147,8 +158,12 @@ pub(crate) fn rust_type(ty: &TypeRef, models: &TokenStream) -> TokenStream {
             quote!(#models #n)
         }
         TypeRef::List(inner) => {
-            let inner = rust_type(inner, models);
-            quote!(Vec<#inner>)
+            let inner = rust_type_in(inner, models, full);
+            if full {
+                quote!(::std::vec::Vec<#inner>)
+            } else {
+                quote!(Vec<#inner>)
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Navigation types and methods, from the client's root methods down to each action's method.
 
-use super::{Cx, block, doc, gate, requests, rust_type};
+use super::{Cx, block, doc, gate, requests, rust_type_in};
 use crate::naming;
 use crate::nav::{Call, Edge, Step};
 use proc_macro2::{Ident, TokenStream};
@@ -220,8 +220,9 @@ impl Site {
             requests: quote!(requests::),
             models: quote!(models::),
             rt: quote!(rt),
-            as_ref: quote!(AsRef),
-            into: quote!(Into),
+            // Navigation types are named after path segments, so one could be `AsRef` or `Into`.
+            as_ref: quote!(::std::convert::AsRef),
+            into: quote!(::std::convert::Into),
         }
     }
 
@@ -333,7 +334,7 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let tys = required.iter().map(|f| match &f.bind {
         Some(_) => quote!(impl #as_ref<str>),
         None => {
-            let ty = rust_type(&f.ty, models);
+            let ty = rust_type_in(&f.ty, models, true);
             quote!(impl #into<#ty>)
         }
     });

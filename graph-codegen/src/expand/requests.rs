@@ -35,8 +35,10 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
-/// The methods every request builder may have besides its body setters and query options, in
-/// the order the emitter below binds them; the checker keeps body fields from taking them.
+/// The methods every request builder may have besides its body setters and query options:
+/// those graph-api's `__graph_api_request!` defines (keep the two in step) and
+/// `consents_to_rsc`, which the emitter below writes; the checker keeps body fields from taking
+/// them.
 pub(crate) const BUILDER_METHODS: [&str; 6] = [
     "send",
     "stream",

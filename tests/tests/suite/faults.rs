@@ -569,22 +569,49 @@ async fn a_token_close_to_expiry_is_refreshed_before_use() {
 }
 
 #[tokio::test]
-async fn a_cross_host_redirect_does_not_carry_the_token() {
+async fn a_wait_past_the_call_timeout_returns_the_throttling_answer_at_once() {
+    let server = sequence(vec![
+        Reply::status(429).with_header("Retry-After", "120"),
+        Reply::status(204),
+    ])
+    .await;
+    let err = client_for(&server)
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .call_options(CallOptions::default().timeout(Duration::from_secs(30)))
+        .send()
+        .await
+        .expect_err("the wait does not fit in the call");
+    // The caller gets the 429 with its Retry-After, not a timeout 30 s later.
+    assert!(
+        matches!(&err, Error::RetriesExhausted { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_nothing_reaches_another_host() {
     let other = sequence(vec![Reply::status(204)]).await;
     let target = format!(
         "{}/elsewhere",
         other.url().replace("127.0.0.1", "localhost")
     );
     let server = sequence(vec![Reply::status(307).with_header("Location", &target)]).await;
-    upgrade(&client_for(&server)).await.expect("followed");
-    let reqs = other.requests();
-    assert_eq!(reqs.len(), 1);
-    assert_eq!(
-        reqs[0].header("authorization"),
-        None,
-        "the token went to another host"
+    let err = upgrade(&client_for(&server))
+        .await
+        .expect_err("a redirect is an answer, not a success");
+    assert!(
+        matches!(&err, Error::Api(api) if api.status == 307),
+        "{err:?}"
     );
-    assert!(server.requests()[0].header("authorization").is_some());
+    assert!(
+        other.requests().is_empty(),
+        "the body, request ids and hook headers went to another host"
+    );
+    assert_eq!(server.requests().len(), 1);
 }
 
 // ---- hostile ids ------------------------------------------------------------------------------

@@ -540,6 +540,31 @@ async fn all_stops_at_the_item_limit_on_a_collection_without_end() {
 }
 
 #[tokio::test]
+async fn empty_pages_without_end_stop_the_stream_and_all() {
+    let server = endless_pages(0).await;
+    let c = client(server.url());
+    let err = c
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .all()
+        .await
+        .expect_err("no end, and no item");
+    assert!(
+        matches!(&err, Error::NextLink { reason, .. } if reason.contains("held no item")),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), graph_api::MAX_EMPTY_PAGES_IN_A_ROW);
+    let mut stream = c.app_catalogs().teams_apps().list().stream();
+    let err = stream.next().await.expect("an end").expect_err("no item");
+    assert!(matches!(err, Error::NextLink { .. }), "{err:?}");
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after its error"
+    );
+}
+
+#[tokio::test]
 async fn all_stops_at_the_default_item_limit() {
     let server = endless_pages(999).await;
     let err = client(server.url())
