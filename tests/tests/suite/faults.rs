@@ -53,12 +53,12 @@ fn throttled(retry_after: &str) -> Reply {
 }
 
 /// The non-idempotent seed action.
-async fn upgrade(client: &GraphClient) -> Result<(), Error> {
+pub(crate) async fn upgrade(client: &GraphClient) -> Result<(), Error> {
     client.chat("c").installed_app("i").upgrade().send().await
 }
 
 /// An idempotent fixture action (GET).
-async fn get(
+pub(crate) async fn get(
     client: &GraphClient,
 ) -> Result<graph_api_tests::contoso::models::Installation, Error> {
     client.team("t").contoso_app("i").get().send().await

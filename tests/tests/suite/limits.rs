@@ -32,17 +32,7 @@ fn default_client(url: &str) -> GraphClient {
         .expect("valid config")
 }
 
-/// The non-idempotent seed action (POST): never retried after sending.
-async fn upgrade(client: &GraphClient) -> Result<(), Error> {
-    client.chat("c").installed_app("i").upgrade().send().await
-}
-
-/// An idempotent fixture action (GET).
-async fn get(
-    client: &GraphClient,
-) -> Result<graph_api_tests::contoso::models::Installation, Error> {
-    client.team("t").contoso_app("i").get().send().await
-}
+use super::faults::{get, upgrade};
 
 /// Reads one request's head (up to the blank line) and whatever body bytes came with it.
 async fn read_head(stream: &mut TcpStream) -> std::io::Result<()> {
