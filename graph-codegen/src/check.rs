@@ -1,4 +1,5 @@
-//! Lowering of raw spec files into the model, and the rules a spec must follow, one function each.
+//! The rules a spec must follow, one function each: per value (called while lowering) and
+//! across entries (run on the lowered model).
 
 use crate::diag::{Ctxt, Diagnostic, did_you_mean};
 use crate::model::*;
@@ -8,97 +9,19 @@ use crate::spec::{self, SString, Spanned};
 use crate::template::{PathTemplate, Segment};
 use std::collections::{HashMap, HashSet};
 
-fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
+/// The span of a parsed value in its file.
+pub(crate) fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
     Span {
         file,
         range: s.span(),
     }
 }
 
-/// Lowers parsed files into one model, recording every problem in `cx`.
-///
-/// The model holds only what is sound: an entry with a problem is left out (and whatever refers
-/// to it), so that the generator can still emit the rest and a user sees the spec's errors rather
-/// than a cascade of unresolved names.
-pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> (Spec, crate::nav::Tree) {
-    let mut out = Spec::default();
-    // Names declared with a problem: references to them are not reported again.
-    let mut poisoned: HashSet<String> = HashSet::new();
-    for (file, f) in files {
-        let file = *file;
-        if let Some(feature) = &f.feature
-            && check_feature_name(file, feature, cx)
-        {
-            out.features
-                .push((file, feature.get_ref().clone(), span(file, feature)));
-        }
-        for (seg, s) in &f.segments {
-            let before = cx.len();
-            check_accessor_name(file, &s.get_ref().item, cx);
-            if cx.len() == before {
-                out.segments.push((
-                    seg.get_ref().clone(),
-                    s.get_ref().item.get_ref().clone(),
-                    span(file, &s.get_ref().item),
-                ));
-            }
-        }
-        for (name, t) in &f.types {
-            let before = cx.len();
-            check_type_name(file, name, cx);
-            let t = t.get_ref();
-            let def = TypeDef {
-                name: name.get_ref().clone(),
-                span: span(file, name),
-                doc: t.doc.get_ref().clone(),
-                docs: t.docs.as_ref().map(|d| d.get_ref().clone()),
-                base: t
-                    .base
-                    .as_ref()
-                    .map(|b| (b.get_ref().clone(), span(file, b))),
-                odata_type: t.odata_type.as_ref().map(|o| o.get_ref().clone()),
-                fields: lower_fields(file, &t.fields, false, cx),
-            };
-            if cx.len() == before {
-                out.types.push(def);
-            } else {
-                poisoned.insert(def.name);
-            }
-        }
-        for (name, e) in &f.enums {
-            let before = cx.len();
-            check_type_name(file, name, cx);
-            let def = lower_enum(file, name, e.get_ref(), cx);
-            if cx.len() == before {
-                out.enums.push(def);
-            } else {
-                poisoned.insert(def.name);
-            }
-        }
-        if let Some(levels) = &f.privilege_levels {
-            lower_levels(file, levels.get_ref(), &mut out.levels, cx);
-        }
-        for (id, a) in &f.actions {
-            let before = cx.len();
-            let action = lower_action(file, id, a.get_ref(), cx);
-            if let Some(action) = action.filter(|_| cx.len() == before) {
-                out.actions.push(action);
-            }
-        }
-    }
-    check_unique_names(&mut out, cx);
-    check_type_refs(&mut out, &poisoned, cx);
-    check_bases(&mut out, cx);
-    check_recursion(&mut out, cx);
-    let tree = check_navigation(&mut out, cx);
-    (out, tree)
-}
-
 /// The checks of `graph-spec verify` an action can be excepted from.
 pub const METADATA_CHECKS: &[&str] = &["path", "method", "body", "response", "clouds"];
 
 /// An exception names a check `graph-spec verify` runs and says why the entry differs.
-fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
+pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
     for (name, reason) in ex {
         if !METADATA_CHECKS.contains(&name.get_ref().as_str()) {
             let mut d = Diagnostic::new(
@@ -148,250 +71,8 @@ pub fn check_placeholders(file: FileId, text: &str, cx: &mut Ctxt) {
     }
 }
 
-fn lower_fields(
-    file: FileId,
-    fields: &spec::Table<spec::FieldSpec>,
-    in_body: bool,
-    cx: &mut Ctxt,
-) -> Vec<Field> {
-    let mut out = Vec::new();
-    let mut rust_names: HashMap<String, String> = HashMap::new();
-    for (wire, f) in fields {
-        let f = f.get_ref();
-        let bind = check_bind(file, wire, f, in_body, cx);
-        let ty = match (&f.ty, &f.bind) {
-            (Some(t), _) => check_type_syntax(file, t, cx),
-            (None, Some(_)) => Some(TypeRef::String),
-            (None, None) => {
-                cx.push(
-                    Diagnostic::new(span(file, wire), format!("field `{}` has no `type`", wire.get_ref()))
-                        .help("add `type = \"string\"` (or another type); only `bind` fields leave it out"),
-                );
-                None
-            }
-        };
-        let Some(ty) = ty else {
-            continue;
-        };
-        check_rsc_flag_in_body(file, wire, f, in_body, cx);
-        check_navigation_flag(file, wire, f, in_body, cx);
-        check_field_name(file, wire, in_body, cx);
-        // Two wire names may map to one Rust name (`displayName`, `display_name`).
-        let rust = naming::snake(wire.get_ref());
-        if let Some(prev) = rust_names.insert(rust.clone(), wire.get_ref().clone()) {
-            cx.push(
-                Diagnostic::new(span(file, wire), format!("field `{}` has the same Rust name `{rust}` as field `{prev}`", wire.get_ref()))
-                    .help("rename one of them; wire names differing only in case or separators cannot both be fields"),
-            );
-        }
-        out.push(Field {
-            wire: wire.get_ref().clone(),
-            span: span(file, wire),
-            ty,
-            ty_span: f
-                .ty
-                .as_ref()
-                .or(f.bind.as_ref())
-                .map_or_else(|| span(file, wire), |t| span(file, t)),
-            optional: f.optional,
-            doc: f.doc.as_ref().map(|d| d.get_ref().clone()),
-            rsc_consent: f.rsc_consent,
-            navigation: f.navigation,
-            bind,
-        });
-    }
-    out
-}
-
-fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -> EnumDef {
-    let mut members: Vec<Member> = Vec::new();
-    for m in &e.members {
-        let m = m.get_ref();
-        let wire = m.wire.get_ref();
-        // Enum members must be distinct ignoring case, since reading ignores case.
-        if members.iter().any(|p| {
-            p.wire.eq_ignore_ascii_case(wire) || naming::pascal(&p.wire) == naming::pascal(wire)
-        }) {
-            cx.error(
-                &span(file, &m.wire),
-                format!("enum member `{wire}` is listed twice (reading ignores case); remove one"),
-            );
-            continue;
-        }
-        if !naming::pascal(wire).starts_with(|c: char| c.is_ascii_alphabetic()) {
-            cx.error(
-                &span(file, &m.wire),
-                format!("enum member `{wire}` needs a letter first to name a Rust variant"),
-            );
-            continue;
-        }
-        if naming::pascal(wire) == "Other" {
-            cx.error(
-                &span(file, &m.wire),
-                "enum member `Other` is reserved for values Graph adds later; rename it",
-            );
-            continue;
-        }
-        members.push(Member {
-            wire: wire.clone(),
-            span: span(file, &m.wire),
-            doc: m.doc.as_ref().map(|d| d.get_ref().clone()),
-        });
-    }
-    if e.members.is_empty() {
-        cx.error(
-            &span(file, name),
-            format!(
-                "enum `{}` has no members; list them as members = [{{ wire = \"...\" }}]",
-                name.get_ref()
-            ),
-        );
-    }
-    EnumDef {
-        name: name.get_ref().clone(),
-        span: span(file, name),
-        doc: e.doc.get_ref().clone(),
-        docs: e.docs.as_ref().map(|d| d.get_ref().clone()),
-        members,
-    }
-}
-
-fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt) -> Option<Action> {
-    check_action_id(file, id, cx);
-    let method = check_method(file, &a.method, cx);
-    let path = check_template(file, &a.path, cx);
-    let versions = check_versions(file, &a.versions, cx);
-    let clouds = check_clouds(file, &a.clouds, cx);
-    let status = check_status(file, &a.response.get_ref().status, cx);
-    check_docs_link(file, &a.docs, cx);
-    for h in &a.headers {
-        check_header(file, h.get_ref(), cx);
-    }
-    let query = lower_query(file, &a.query, cx);
-    let body = a
-        .body
-        .as_ref()
-        .map(|b| lower_fields(file, b.get_ref(), true, cx));
-    if let (Some(m), Some(b)) = (method, &a.body) {
-        check_body_allowed(file, m, b, cx);
-    }
-    let params: Vec<Param> = a
-        .params
-        .iter()
-        .map(|(name, p)| Param {
-            name: name.get_ref().clone(),
-            span: span(file, name),
-            doc: p.get_ref().doc.as_ref().map(|d| d.get_ref().clone()),
-            allow_slash: p.get_ref().allow_slash,
-        })
-        .collect();
-    if let Some(path) = &path {
-        check_params_match(file, id, &a.path, path, &params, cx);
-        check_call(file, &a.path, path, &a.call, cx);
-    }
-    let response = a
-        .response
-        .get_ref()
-        .ty
-        .as_ref()
-        .and_then(|t| check_type_syntax(file, t, cx));
-    if let Some(status) = status {
-        check_response_body(file, &a.response, status, cx);
-    }
-    if let (Some(m), Some(r)) = (method, &response) {
-        check_collection_is_read(file, &a.response, m, r, cx);
-    }
-    if let Some(body) = &body {
-        check_argument_names(body, cx);
-    }
-    let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
-    check_metadata_exceptions(file, &a.metadata_exceptions, cx);
-    if let Some(call) = &a.call {
-        check_accessor_name(file, call, cx);
-    }
-    Some(Action {
-        id: id.get_ref().clone(),
-        span: span(file, id),
-        summary: a.summary.get_ref().clone(),
-        notes: a.notes.iter().map(|n| n.get_ref().clone()).collect(),
-        docs: a.docs.get_ref().clone(),
-        method: method?,
-        path: path?,
-        path_span: span(file, &a.path),
-        call: a.call.as_ref().map(|c| c.get_ref().clone()),
-        call_span: a.call.as_ref().map(|c| span(file, c)),
-        versions,
-        clouds,
-        idempotent: a.idempotent,
-        headers: a
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.get_ref().name.get_ref().clone(),
-                    h.get_ref().value.get_ref().clone(),
-                )
-            })
-            .collect(),
-        query,
-        params,
-        permissions: permissions?,
-        body,
-        status: status?,
-        response,
-        response_span: a
-            .response
-            .get_ref()
-            .ty
-            .as_ref()
-            .map_or_else(|| span(file, &a.response), |t| span(file, t)),
-    })
-}
-
-fn lower_levels(file: FileId, l: &spec::LevelsSpec, out: &mut Vec<Level>, cx: &mut Ctxt) {
-    for (kind, table) in [
-        (PermissionKind::Delegated, &l.delegated),
-        (PermissionKind::DelegatedPersonal, &l.delegated_personal),
-        (PermissionKind::Application, &l.application),
-    ] {
-        for (name, level) in table {
-            check_permission_name(file, name, cx);
-            let Some(level) = check_level(file, level, cx) else {
-                continue;
-            };
-            if out
-                .iter()
-                .any(|l| l.kind == kind && l.permission == *name.get_ref())
-            {
-                cx.error(
-                    &span(file, name),
-                    format!(
-                        "the {} level of `{}` is given twice; keep one",
-                        kind.spec_key(),
-                        name.get_ref()
-                    ),
-                );
-                continue;
-            }
-            out.push(Level {
-                permission: name.get_ref().clone(),
-                kind,
-                level,
-                resource_specific: l
-                    .resource_specific
-                    .iter()
-                    .any(|r| r.get_ref() == name.get_ref()),
-                span: span(file, name),
-            });
-        }
-    }
-    for r in &l.resource_specific {
-        check_rsc_has_level(file, r, out, cx);
-    }
-}
-
 /// A resource-specific permission is listed with its level, since the planner ranks it by both.
-fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut Ctxt) {
+pub(crate) fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut Ctxt) {
     if !levels.iter().any(|l| l.permission == *name.get_ref()) {
         cx.push(
             Diagnostic::new(
@@ -407,7 +88,7 @@ fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level], cx: &mut 
 }
 
 /// A cargo feature name is letters, digits, `-` and `_`, starting with a letter or digit.
-fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
+pub(crate) fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
     let s = name.get_ref();
     let ok = s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.chars()
@@ -425,7 +106,7 @@ fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
 }
 
 /// A privilege level is one of Microsoft's five, 1 (least privileged) to 5.
-fn check_level(file: FileId, level: &Spanned<i64>, cx: &mut Ctxt) -> Option<u8> {
+pub(crate) fn check_level(file: FileId, level: &Spanned<i64>, cx: &mut Ctxt) -> Option<u8> {
     match u8::try_from(*level.get_ref()) {
         Ok(l @ 1..=5) => Some(l),
         _ => {
@@ -441,131 +122,12 @@ fn check_level(file: FileId, level: &Spanned<i64>, cx: &mut Ctxt) -> Option<u8> 
     }
 }
 
-fn lower_query(
-    file: FileId,
-    query: &[Spanned<spec::QuerySpec>],
-    cx: &mut Ctxt,
-) -> Vec<QueryOption> {
-    let mut out: Vec<QueryOption> = Vec::new();
-    for q in query {
-        let (name, sp, headers) = match q.get_ref() {
-            spec::QuerySpec::Name(n) => (n.as_str(), span(file, q), &[][..]),
-            spec::QuerySpec::Table(t) => (
-                t.option.get_ref().as_str(),
-                span(file, &t.option),
-                &t.headers[..],
-            ),
-        };
-        for h in headers {
-            check_header(file, h.get_ref(), cx);
-        }
-        let Some(&(wire, method, arg)) = check_query_option(name, &sp, cx) else {
-            continue;
-        };
-        if out.iter().any(|o| o.name == wire) {
-            cx.error(
-                &sp,
-                format!("query option `{wire}` is listed twice; keep one"),
-            );
-            continue;
-        }
-        out.push(QueryOption {
-            name: wire.to_owned(),
-            method: method.to_owned(),
-            arg,
-            headers: headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.get_ref().name.get_ref().clone(),
-                        h.get_ref().value.get_ref().clone(),
-                    )
-                })
-                .collect(),
-        });
-    }
-    out
-}
-
-fn lower_permissions(
-    file: FileId,
-    p: &spec::PermissionsSpec,
-    cx: &mut Ctxt,
-) -> Option<Permissions> {
-    let delegated = lower_scheme(file, &p.delegated, cx);
-    let delegated_personal = lower_scheme(file, &p.delegated_personal, cx);
-    let application = lower_scheme(file, &p.application, cx);
-    let all: Vec<&String> = [&delegated, &delegated_personal, &application]
-        .into_iter()
-        .flatten()
-        .flat_map(|s| match s {
-            Scheme::Supported { least, higher } => least.iter().chain(higher).collect(),
-            Scheme::NotSupported => Vec::new(),
-        })
-        .collect();
-    let notes = p
-        .notes
-        .iter()
-        .map(|n| {
-            let n = n.get_ref();
-            for name in &n.unusable_with_rsc_consent {
-                check_permission_name(file, name, cx);
-                check_note_names_listed(file, name, &all, cx);
-            }
-            Note {
-                text: n.text.get_ref().clone(),
-                unusable_with_rsc_consent: n
-                    .unusable_with_rsc_consent
-                    .iter()
-                    .map(|s| s.get_ref().clone())
-                    .collect(),
-            }
-        })
-        .collect();
-    Some(Permissions {
-        spans: [
-            span(file, &p.delegated),
-            span(file, &p.delegated_personal),
-            span(file, &p.application),
-        ],
-        delegated: delegated?,
-        delegated_personal: delegated_personal?,
-        application: application?,
-        notes,
-    })
-}
-
-fn lower_scheme(file: FileId, s: &Spanned<spec::SchemeSpec>, cx: &mut Ctxt) -> Option<Scheme> {
-    match s.get_ref() {
-        spec::SchemeSpec::Keyword(k) => {
-            check_not_supported_keyword(file, s, k, cx);
-            Some(Scheme::NotSupported)
-        }
-        spec::SchemeSpec::Lists(l) => {
-            check_least_not_empty(file, &l.least, cx);
-            for name in l.least.get_ref().iter().chain(&l.higher) {
-                check_permission_name(file, name, cx);
-            }
-            check_least_higher_disjoint(file, l, cx);
-            Some(Scheme::Supported {
-                least: l
-                    .least
-                    .get_ref()
-                    .iter()
-                    .map(|s| s.get_ref().clone())
-                    .collect(),
-                higher: l.higher.iter().map(|s| s.get_ref().clone()).collect(),
-            })
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rules on single values
 // ---------------------------------------------------------------------------------------------
 
 /// Action ids are snake_case, since they name constants and request types.
-fn check_action_id(file: FileId, id: &SString, cx: &mut Ctxt) {
+pub(crate) fn check_action_id(file: FileId, id: &SString, cx: &mut Ctxt) {
     let s = id.get_ref();
     let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
@@ -582,7 +144,7 @@ fn check_action_id(file: FileId, id: &SString, cx: &mut Ctxt) {
 }
 
 /// Type and enum names are PascalCase Rust identifiers.
-fn check_type_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+pub(crate) fn check_type_name(file: FileId, name: &SString, cx: &mut Ctxt) {
     if !is_type_name(name.get_ref()) {
         cx.push(
             Diagnostic::new(
@@ -598,7 +160,7 @@ fn check_type_name(file: FileId, name: &SString, cx: &mut Ctxt) {
 }
 
 /// Navigation and call names are snake_case method names.
-fn check_accessor_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+pub(crate) fn check_accessor_name(file: FileId, name: &SString, cx: &mut Ctxt) {
     let s = name.get_ref();
     let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
@@ -615,7 +177,7 @@ fn check_accessor_name(file: FileId, name: &SString, cx: &mut Ctxt) {
 }
 
 /// A field type is a primitive, a PascalCase name, or `[T]`.
-fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRef> {
+pub(crate) fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRef> {
     let parsed = TypeRef::parse(ty.get_ref());
     if parsed.is_none() {
         let mut d = Diagnostic::new(span(file, ty), format!("`{}` is not a type", ty.get_ref()));
@@ -633,7 +195,7 @@ fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRe
 
 /// `rsc_consent` only means something on a request body field.
 /// A fixed header is one that HTTP can carry: a token name and a visible-ASCII value.
-fn check_header(file: FileId, h: &spec::HeaderSpec, cx: &mut Ctxt) {
+pub(crate) fn check_header(file: FileId, h: &spec::HeaderSpec, cx: &mut Ctxt) {
     let name = h.name.get_ref();
     if name.is_empty()
         || !name
@@ -676,7 +238,7 @@ pub fn builder_methods() -> impl Iterator<Item = &'static str> {
 
 /// A body field's setter cannot take the name of one of the request builder's own methods, and a
 /// model type's field cannot take the name of a field every model type has.
-fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: &mut Ctxt) {
+pub(crate) fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: &mut Ctxt) {
     let rust = naming::snake(wire.get_ref());
     if in_body && builder_methods().any(|m| m == rust) {
         cx.push(
@@ -710,7 +272,7 @@ fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: &mut Ctxt) 
 
 /// `bind` makes a required body field hold the URL of the entity whose id the caller passes, so
 /// its template has exactly one parameter and the field is a string.
-fn check_bind(
+pub(crate) fn check_bind(
     file: FileId,
     wire: &SString,
     f: &spec::FieldSpec,
@@ -758,7 +320,7 @@ fn check_bind(
 }
 
 /// `navigation` marks relationships of model types, which only responses carry.
-fn check_navigation_flag(
+pub(crate) fn check_navigation_flag(
     file: FileId,
     wire: &SString,
     f: &spec::FieldSpec,
@@ -774,7 +336,7 @@ fn check_navigation_flag(
 }
 
 /// A query option is one of the OData system query options graph-api knows.
-fn check_query_option(
+pub(crate) fn check_query_option(
     name: &str,
     sp: &Span,
     cx: &mut Ctxt,
@@ -795,7 +357,7 @@ fn check_query_option(
     found
 }
 
-fn check_rsc_flag_in_body(
+pub(crate) fn check_rsc_flag_in_body(
     file: FileId,
     wire: &SString,
     f: &spec::FieldSpec,
@@ -813,7 +375,7 @@ fn check_rsc_flag_in_body(
 }
 
 /// The HTTP method is one Graph uses.
-fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
+pub(crate) fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
     let found = Method::ALL
         .iter()
         .find(|(s, _)| s == m.get_ref())
@@ -837,7 +399,7 @@ fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
 }
 
 /// The path template is well formed (see `template.rs`).
-fn check_template(file: FileId, path: &SString, cx: &mut Ctxt) -> Option<PathTemplate> {
+pub(crate) fn check_template(file: FileId, path: &SString, cx: &mut Ctxt) -> Option<PathTemplate> {
     match PathTemplate::parse(path.get_ref()) {
         Ok(t) => Some(t),
         Err(errors) => {
@@ -857,7 +419,7 @@ fn check_template(file: FileId, path: &SString, cx: &mut Ctxt) -> Option<PathTem
     }
 }
 
-fn check_known<T: Copy>(
+pub(crate) fn check_known<T: Copy>(
     file: FileId,
     list: &Spanned<Vec<SString>>,
     known: &[(&'static str, T)],
@@ -892,17 +454,21 @@ fn check_known<T: Copy>(
 }
 
 /// API versions are `v1.0` or `beta`.
-fn check_versions(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Version> {
+pub(crate) fn check_versions(
+    file: FileId,
+    v: &Spanned<Vec<SString>>,
+    cx: &mut Ctxt,
+) -> Vec<Version> {
     check_known(file, v, Version::ALL, "API version", cx)
 }
 
 /// Clouds are the four national cloud deployments Graph documents.
-fn check_clouds(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Cloud> {
+pub(crate) fn check_clouds(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Cloud> {
     check_known(file, v, Cloud::ALL, "cloud", cx)
 }
 
 /// A success status is a 2xx code.
-fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
+pub(crate) fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
     match u16::try_from(*s.get_ref()) {
         Ok(code @ 200..=299) => Some(code),
         _ => {
@@ -919,7 +485,12 @@ fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
 }
 
 /// A 204 response has no body to type; a 200 or 201 with a body names its type.
-fn check_response_body(file: FileId, r: &Spanned<spec::ResponseSpec>, status: u16, cx: &mut Ctxt) {
+pub(crate) fn check_response_body(
+    file: FileId,
+    r: &Spanned<spec::ResponseSpec>,
+    status: u16,
+    cx: &mut Ctxt,
+) {
     if status == 204 && r.get_ref().ty.is_some() {
         cx.error(
             &span(file, r),
@@ -930,7 +501,7 @@ fn check_response_body(file: FileId, r: &Spanned<spec::ResponseSpec>, status: u1
 
 /// A collection is read page by page with GET: each next page is the link alone, so a request
 /// with another method or a body could not be repeated for it.
-fn check_collection_is_read(
+pub(crate) fn check_collection_is_read(
     file: FileId,
     r: &Spanned<spec::ResponseSpec>,
     method: Method,
@@ -950,7 +521,7 @@ fn check_collection_is_read(
 
 /// The method that builds a request takes the required body fields (a bound one as the id its
 /// path names), so their argument names must differ.
-fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
+pub(crate) fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
     let mut seen: Vec<String> = Vec::new();
     for f in body.iter().filter(|f| !f.optional) {
         let arg = match f.bind.as_ref().and_then(|t| t.params().next()) {
@@ -969,7 +540,7 @@ fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
 
 /// The docs link is a learn.microsoft.com page, since facts come from Microsoft's documentation.
 /// (A draft's placeholder is reported once, by [`check_placeholders`].)
-fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
+pub(crate) fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
     if !docs.get_ref().starts_with("https://learn.microsoft.com/")
         && !docs.get_ref().starts_with(PLACEHOLDER)
     {
@@ -986,7 +557,7 @@ fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
 }
 
 /// GET and DELETE requests carry no body in Graph.
-fn check_body_allowed(
+pub(crate) fn check_body_allowed(
     file: FileId,
     m: Method,
     body: &Spanned<spec::Table<spec::FieldSpec>>,
@@ -1004,7 +575,7 @@ fn check_body_allowed(
 }
 
 /// Every `{param}` in the path is declared under `params`, and every declared one is used.
-fn check_params_match(
+pub(crate) fn check_params_match(
     file: FileId,
     id: &SString,
     path_s: &SString,
@@ -1046,7 +617,7 @@ fn check_params_match(
 }
 
 /// A path that ends in a parameter needs `call` to name its method.
-fn check_call(
+pub(crate) fn check_call(
     file: FileId,
     path_s: &SString,
     path: &PathTemplate,
@@ -1067,7 +638,7 @@ fn check_call(
 }
 
 /// `"not_supported"` is the only bare word a permissions row accepts.
-fn check_not_supported_keyword(
+pub(crate) fn check_not_supported_keyword(
     file: FileId,
     s: &Spanned<spec::SchemeSpec>,
     k: &str,
@@ -1083,7 +654,7 @@ fn check_not_supported_keyword(
 }
 
 /// A supported permission type has at least one least-privileged permission.
-fn check_least_not_empty(file: FileId, least: &Spanned<Vec<SString>>, cx: &mut Ctxt) {
+pub(crate) fn check_least_not_empty(file: FileId, least: &Spanned<Vec<SString>>, cx: &mut Ctxt) {
     if least.get_ref().is_empty() {
         cx.push(
             Diagnostic::new(
@@ -1096,7 +667,7 @@ fn check_least_not_empty(file: FileId, least: &Spanned<Vec<SString>>, cx: &mut C
 }
 
 /// A permission is either least or higher privileged, not both.
-fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt) {
+pub(crate) fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt) {
     for h in &l.higher {
         if l.least.get_ref().iter().any(|x| x.get_ref() == h.get_ref()) {
             cx.push(
@@ -1114,7 +685,7 @@ fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt)
 }
 
 /// Permission names are dot-separated words, such as `TeamsAppInstallation.ReadWriteForChat.All`.
-fn check_permission_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+pub(crate) fn check_permission_name(file: FileId, name: &SString, cx: &mut Ctxt) {
     let s = name.get_ref();
     let ok = !s.is_empty()
         && s.split('.').all(|part| {
@@ -1140,7 +711,12 @@ fn check_permission_name(file: FileId, name: &SString, cx: &mut Ctxt) {
 }
 
 /// A note restricts permissions that the table lists.
-fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &mut Ctxt) {
+pub(crate) fn check_note_names_listed(
+    file: FileId,
+    name: &SString,
+    all: &[&String],
+    cx: &mut Ctxt,
+) {
     if !all.iter().any(|p| *p == name.get_ref()) {
         cx.error(
             &span(file, name),
@@ -1158,7 +734,7 @@ fn check_note_names_listed(file: FileId, name: &SString, all: &[&String], cx: &m
 
 /// Action ids, and type and enum names, are each declared once across all files; so are the
 /// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
-fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
+pub(crate) fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
     // `Self`, the statics the generated `actions` module has of its own, and the prelude names
     // the generated code uses unqualified.
@@ -1206,7 +782,7 @@ fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
 }
 
 /// Every named field type is a declared type or enum.
-fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
+pub(crate) fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
     let known: HashSet<String> = spec
         .types
         .iter()
@@ -1247,7 +823,7 @@ fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
 
 /// A derived type names a declared base, says which `@odata.type` names it, does not derive from
 /// itself (through any chain), and declares no field its bases already have.
-fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
+pub(crate) fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
     let bases: HashMap<String, Option<(String, Span)>> = spec
         .types
         .iter()
@@ -1320,7 +896,7 @@ fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
 }
 
 /// A type may not contain itself except through a collection, which gives indirection.
-fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
+pub(crate) fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
     let by_name: HashMap<&str, &TypeDef> =
         spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut recursive: HashSet<String> = HashSet::new();
@@ -1379,7 +955,7 @@ fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
 
 /// Paths that share a prefix navigate through the same methods: one name per segment and node.
 /// Returns the navigation tree of the actions that pass, built once here.
-fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) -> crate::nav::Tree {
+pub(crate) fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) -> crate::nav::Tree {
     let mut seg_names: HashMap<String, String> = HashMap::new();
     spec.segments
         .retain(|(seg, item, sp)| match seg_names.get(seg) {

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod diag;
 pub mod expand;
+pub mod lower;
 pub mod model;
 pub mod naming;
 pub mod nav;
@@ -121,7 +122,7 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
         }
     }
     // The checker builds the navigation tree once, leaving out every action that clashed.
-    let (spec, tree) = check::lower(&parsed, &mut cx);
+    let (spec, tree) = lower::lower(&parsed, &mut cx);
     (spec, tree, cx.finish())
 }
 
