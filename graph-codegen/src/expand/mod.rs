@@ -48,6 +48,8 @@ pub(crate) struct Cx<'a> {
     pub spec: &'a Spec,
     pub tree: &'a Tree,
     pub krate: &'a TokenStream,
+    /// `krate` as doc links write it (`::graph_api`, `crate`), made once.
+    pub krate_path: String,
     /// Names of the spec's enums.
     pub enums: std::collections::HashSet<&'a str>,
     /// Types that can derive `Default`.
@@ -78,6 +80,7 @@ pub(crate) fn expand_indexed(
         spec,
         tree,
         krate,
+        krate_path: krate.to_string().replace(' ', ""),
         enums,
         defaultable: Default::default(),
         base_types: vec![None; tree.nodes.len()],

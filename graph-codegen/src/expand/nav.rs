@@ -9,36 +9,37 @@ use quote::{format_ident, quote};
 pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
     let krate = cx.krate;
     // Nodes that the base crate already has get extension traits instead of types of their own.
-    let nodes = cx
+    let own: Vec<(usize, &crate::nav::Node)> = cx
         .tree
         .nodes
         .iter()
         .enumerate()
         .skip(1)
         .filter(|(i, _)| cx.base_types[*i].is_none())
-        .map(|(i, n)| {
-            let name = format_ident!("{}", n.type_name);
-            let d = format!(" A point on the way to an action: `{}`.", n.prefix);
-            let site = Site::node();
-            let edges = n.edges.iter().map(|e| edge(cx, e, &site));
-            let calls = n.calls.iter().map(|c| call(cx, c, &site));
-            gate(
-                &cx.gates.nodes[i],
-                quote! {
-                    #[doc = #d]
-                    #[derive(Debug, Clone)]
-                    pub struct #name<'a>(rt::Nav<'a>);
+        .collect();
+    let nodes = own.iter().map(|&(i, n)| {
+        let name = format_ident!("{}", n.type_name);
+        let d = format!(" A point on the way to an action: `{}`.", n.prefix);
+        let site = Site::node();
+        let edges = n.edges.iter().map(|e| edge(cx, e, &site));
+        let calls = n.calls.iter().map(|c| call(cx, c, &site));
+        gate(
+            &cx.gates.nodes[i],
+            quote! {
+                #[doc = #d]
+                #[derive(Debug, Clone)]
+                pub struct #name<'a>(rt::Nav<'a>);
 
-                    rt::nav!(#name);
+                rt::nav!(#name);
 
-                    #[allow(clippy::should_implement_trait)]
-                    impl<'a> #name<'a> {
-                        #(#edges)*
-                        #(#calls)*
-                    }
-                },
-            )
-        });
+                #[allow(clippy::should_implement_trait)]
+                impl<'a> #name<'a> {
+                    #(#edges)*
+                    #(#calls)*
+                }
+            },
+        )
+    });
     let site = Site::root(krate, ext.is_some());
     let root_methods: Vec<TokenStream> = new_edges(cx, 0)
         .map(|e| edge(cx, e, &site))
@@ -115,18 +116,14 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
         }
     });
     // `requests` and `models` only where a method in `nav` names them (an unused import warns).
-    let own: Vec<&crate::nav::Node> = (1..cx.tree.nodes.len())
-        .filter(|i| cx.base_types[*i].is_none())
-        .map(|i| &cx.tree.nodes[i])
-        .collect();
-    let requests = own.iter().any(|n| !n.calls.is_empty()).then(|| {
+    let requests = own.iter().any(|(_, n)| !n.calls.is_empty()).then(|| {
         quote!(
             use super::requests;
         )
     });
     let models = own
         .iter()
-        .flat_map(|n| &n.calls)
+        .flat_map(|(_, n)| &n.calls)
         .flat_map(|c| cx.spec.actions[c.action].body.iter().flatten())
         .any(|f| !f.optional && f.bind.is_none() && f.ty.named().is_some())
         .then(|| {
@@ -296,7 +293,7 @@ fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
                  would change the request's route (empty, `.`, `..`, {}`\\`, control characters) makes `send` fail \
                  with [`Error::InvalidArgument`]({}::Error::InvalidArgument) before anything is sent.",
                 if *allow_slash { "" } else { "`/`, " },
-                krate.to_string().replace(' ', ""),
+                cx.krate_path,
             );
             let seg = (!segment.is_empty()).then(|| quote!(.segment(#segment)));
             quote! {

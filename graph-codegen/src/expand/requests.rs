@@ -49,7 +49,6 @@ pub(crate) const BUILDER_METHODS: [&str; 6] = [
 ];
 
 fn request(cx: &Cx, a: &Action) -> TokenStream {
-    let krate = cx.krate;
     let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[5]);
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
@@ -69,6 +68,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     let super_models = quote!(models::);
     let fields: &[Field] = a.body.as_deref().unwrap_or(&[]);
     let body_name = format_ident!("{}Body", name);
+    let rsc_fields: Vec<_> = fields
+        .iter()
+        .filter(|f| f.rsc_consent)
+        .map(|f| naming::ident(&f.wire))
+        .collect();
     let body = a.body.is_some().then(|| {
         let body_doc = format!("The request body of [`{name}`].");
         let mut out = models::object(
@@ -79,12 +83,8 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             &super_models,
             false,
         );
-        let rsc: Vec<_> = fields
-            .iter()
-            .filter(|f| f.rsc_consent)
-            .map(|f| naming::ident(&f.wire))
-            .collect();
-        let rsc = (!rsc.is_empty()).then(|| {
+        let rsc = (!rsc_fields.is_empty()).then(|| {
+            let rsc = &rsc_fields;
             quote! {
                 fn consents_to_rsc(&self) -> bool {
                     #(self.#rsc.is_some())||*
@@ -128,12 +128,12 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             }
         }
     });
-    let rsc = fields.iter().any(|f| f.rsc_consent).then(|| {
+    let rsc = (!rsc_fields.is_empty()).then(|| {
         let rsc_doc = doc(&format!(
             "Whether this request consents to resource-specific permissions, which rules out the\n\
              permissions the action's notes name (see\n\
              [`Permissions::usable`]({}::meta::Permissions::usable)).",
-            krate.to_string().replace(' ', "")
+            cx.krate_path
         ));
         quote! {
             #rsc_doc
@@ -147,12 +147,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         .chain(a.query.iter().map(query_method))
         .collect();
     let own = (!methods.is_empty()).then(|| quote! { impl #name<'_> { #(#methods)* } });
-    let body_ty = a.body.is_some().then(|| quote!(#body_name));
-    let core = match &body_ty {
-        Some(b) => quote!(#b),
-        None => quote!(()),
+    // The core's body type, and the macro's body argument (none without a body).
+    let (core, fixed_body) = match &a.body {
+        Some(_) => (quote!(#body_name), quote!(, #body_name)),
+        None => (quote!(()), TokenStream::new()),
     };
-    let fixed_body = body_ty.map(|b| quote!(, #b));
     let out = match &a.response {
         Some(TypeRef::List(item)) => {
             let item = rust_type(item, &super_models);
