@@ -1,12 +1,12 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
-pub use crate::call::Response;
-pub use crate::client::CallOptions;
 pub use crate::path::PathBuilder;
-pub use crate::query::Query;
-pub use crate::{Error, GraphClient, Page, PageStream};
+pub use crate::query::Headers;
 pub use serde::{self, Deserialize, Serialize};
-pub use serde_json;
+
+use crate::client::CallOptions;
+use crate::query::Query;
+use crate::{Error, GraphClient, PageStream};
 
 /// The undeclared fields a model type keeps.
 pub type Map = serde_json::Map<String, serde_json::Value>;
@@ -124,21 +124,25 @@ impl<'a, B: Body> Request<'a, B> {
         self
     }
 
-    /// The call, ready to go: bound URLs written into the body, the body serialized.
-    fn into_call(mut self, info: &'static ActionInfo) -> Result<Call<'a>, Error> {
+    /// The call, ready to go: bound URLs written into the body, the body serialized once, the
+    /// URL made; with the client it goes through.
+    fn into_call(
+        mut self,
+        info: &'static ActionInfo,
+    ) -> Result<(&'a GraphClient, crate::call::Request), Error> {
         for (field, path) in std::mem::take(&mut self.binds) {
             self.body.bind(field, bind_url(self.client, path)?);
         }
         let body = self.body.encode().transpose()?;
-        Ok(Call {
-            client: self.client,
+        let request = self.client.request(
             info,
-            path: self.path,
-            query: self.query,
-            rsc_consent: self.body.consents_to_rsc(),
+            self.path,
+            self.query,
+            self.body.consents_to_rsc(),
             body,
-            options: self.options,
-        })
+            self.options,
+        )?;
+        Ok((self.client, request))
     }
 
     /// Sends the request; success carries no value. The future is one type for every action
@@ -165,51 +169,21 @@ impl<'a, B: Body> Request<'a, B> {
         info: &'static ActionInfo,
     ) -> PageStream<T> {
         let client = self.client.clone();
-        let first = self.into_call(info).and_then(|c| {
-            c.client
-                .request(c.info, c.path, c.query, c.rsc_consent, c.body, c.options)
-        });
-        PageStream::new(client, first)
+        PageStream::new(client, self.into_call(info).map(|(_, request)| request))
     }
 }
-
-/// The query option headers a page requires with an option.
-pub type Headers = &'static [(&'static str, &'static str)];
 
 /// One call with everything generic resolved, so the async part is shared by every action.
-struct Call<'a> {
-    client: &'a GraphClient,
-    info: &'static ActionInfo,
-    path: PathBuilder,
-    query: Query,
-    rsc_consent: bool,
-    body: Option<Vec<u8>>,
-    options: CallOptions,
+type Call<'a> = Result<(&'a GraphClient, crate::call::Request), Error>;
+
+async fn send_unit(call: Call<'_>) -> Result<(), Error> {
+    let (client, request) = call?;
+    client.send(&request).await.map(drop)
 }
 
-async fn send_unit(call: Result<Call<'_>, Error>) -> Result<(), Error> {
-    call?.execute().await?.into_unit()
-}
-
-async fn send_json<T: serde::de::DeserializeOwned>(
-    call: Result<Call<'_>, Error>,
-) -> Result<T, Error> {
-    call?.execute().await?.into_json()
-}
-
-impl Call<'_> {
-    async fn execute(self) -> Result<Response, Error> {
-        self.client
-            .execute(
-                self.info,
-                self.path,
-                self.query,
-                self.rsc_consent,
-                self.body,
-                self.options,
-            )
-            .await
-    }
+async fn send_json<T: serde::de::DeserializeOwned>(call: Call<'_>) -> Result<T, Error> {
+    let (client, request) = call?;
+    client.send(&request).await?.into_json()
 }
 
 /// The URL an `@odata.bind` field carries: the client's versioned service root (its own cloud

@@ -112,20 +112,6 @@ impl GraphClient {
         })
     }
 
-    /// Sends one action's request, retrying as the policy allows, and reads the whole response.
-    pub(crate) async fn execute(
-        &self,
-        info: &'static ActionInfo,
-        path: PathBuilder,
-        query: Query,
-        rsc_consent: bool,
-        body: Option<Vec<u8>>,
-        options: CallOptions,
-    ) -> Result<Response, Error> {
-        let request = self.request(info, path, query, rsc_consent, body, options)?;
-        self.send(&request).await
-    }
-
     /// Sends a prepared request, retrying as the policy allows, and reads the whole response.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
         let info = request.info;
@@ -557,11 +543,6 @@ pub struct Response {
 }
 
 impl Response {
-    /// For actions that return no content: any body is ignored.
-    pub fn into_unit(self) -> Result<(), Error> {
-        Ok(())
-    }
-
     /// For actions that return a JSON body.
     pub fn into_json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {

@@ -11,7 +11,8 @@ pub struct Query {
     options: Vec<QueryValue>,
 }
 
-type Headers = &'static [(&'static str, &'static str)];
+/// The headers a query option needs sent with it, as (name, value).
+pub type Headers = &'static [(&'static str, &'static str)];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct QueryValue {
@@ -28,6 +29,7 @@ impl Query {
         }
     }
 
+    #[cfg(test)]
     /// Sets `name` (such as `$filter`) to `value`, written as Graph writes it; it is
     /// percent-encoded when the URL is made.
     #[must_use]
