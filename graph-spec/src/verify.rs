@@ -80,9 +80,10 @@ pub fn verify(
     };
     for (_, f) in files {
         for (name, t) in &f.types {
-            names
-                .by_qualified
-                .insert(qualified_type(name, t.get_ref()), name.get_ref().clone());
+            names.by_qualified.insert(
+                qualified_type(name, t.get_ref(), model),
+                name.get_ref().clone(),
+            );
         }
     }
     for (file, f) in files {
@@ -115,19 +116,25 @@ pub fn verify(
     r
 }
 
-/// The CSDL name of a spec type: its `odata_type`, else `microsoft.graph.<name in camelCase>`.
-fn qualified_type(name: &SString, t: &spec::TypeSpec) -> String {
+/// The CSDL entry a spec name stands for: the one whose drafted name ([`type_name`]) it is.
+/// Types and enums are found the same way, so a name in a sub-namespace resolves too.
+fn by_spec_name<'m, T>(defs: &'m HashMap<String, T>, name: &str) -> Option<(&'m String, &'m T)> {
+    defs.iter().find(|(q, _)| type_name(q) == name)
+}
+
+/// The CSDL name of a spec type: its `odata_type`, else the metadata's type of that name (or,
+/// when there is none, the name it would have, for the message).
+fn qualified_type(name: &SString, t: &spec::TypeSpec, model: &Model) -> String {
     match &t.odata_type {
         Some(o) => o.get_ref().trim_start_matches('#').to_owned(),
-        None => {
-            let n = name.get_ref();
-            let mut cs = n.chars();
-            let camel = cs
-                .next()
-                .map(|c| c.to_ascii_lowercase().to_string() + cs.as_str())
-                .unwrap_or_default();
-            format!("microsoft.graph.{camel}")
-        }
+        None => match by_spec_name(&model.types, name.get_ref()) {
+            Some((q, _)) => q.clone(),
+            None => {
+                let n = name.get_ref();
+                let first = n.get(..1).unwrap_or_default().to_ascii_lowercase();
+                format!("microsoft.graph.{first}{}", n.get(1..).unwrap_or_default())
+            }
+        },
     }
 }
 
@@ -139,7 +146,7 @@ fn verify_type(
     names: &Names,
     out: &mut Vec<Diagnostic>,
 ) {
-    let q = qualified_type(name, t);
+    let q = qualified_type(name, t, model);
     if !model.types.contains_key(&q) {
         let anchor = t
             .odata_type
@@ -247,11 +254,7 @@ fn verify_enum(
     model: &Model,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some((q, def)) = model
-        .enums
-        .iter()
-        .find(|(q, _)| type_name(q) == *name.get_ref())
-    else {
+    let Some((q, def)) = by_spec_name(&model.enums, name.get_ref()) else {
         out.push(Diagnostic::new(
             at(file, name),
             format!("enum `{}` is not in the metadata", name.get_ref()),
