@@ -376,10 +376,7 @@ pub(crate) fn check_rsc_flag_in_body(
 
 /// The HTTP method is one Graph uses.
 pub(crate) fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
-    let found = Method::ALL
-        .iter()
-        .find(|(s, _)| s == m.get_ref())
-        .map(|(_, m)| *m);
+    let found = Method::parse(m.get_ref());
     if found.is_none() {
         let names = Method::ALL.iter().map(|(s, _)| *s);
         let mut d = Diagnostic::new(

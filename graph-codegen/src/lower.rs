@@ -263,16 +263,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         versions,
         clouds,
         idempotent: a.idempotent,
-        headers: a
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.get_ref().name.get_ref().clone(),
-                    h.get_ref().value.get_ref().clone(),
-                )
-            })
-            .collect(),
+        headers: header_pairs(&a.headers),
         query,
         params,
         permissions: permissions?,
@@ -362,18 +353,21 @@ fn lower_query(
             name: wire.to_owned(),
             method: method.to_owned(),
             arg,
-            headers: headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.get_ref().name.get_ref().clone(),
-                        h.get_ref().value.get_ref().clone(),
-                    )
-                })
-                .collect(),
+            headers: header_pairs(headers),
         });
     }
     out
+}
+
+/// Checked headers as (name, value).
+fn header_pairs(headers: &[Spanned<spec::HeaderSpec>]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|h| {
+            let h = h.get_ref();
+            (h.name.get_ref().clone(), h.value.get_ref().clone())
+        })
+        .collect()
 }
 
 fn lower_permissions(

@@ -240,6 +240,14 @@ impl Method {
         ("DELETE", Method::Delete),
     ];
 
+    /// The method a spelling names (`POST`; exact case).
+    pub fn parse(spelling: &str) -> Option<Method> {
+        Method::ALL
+            .iter()
+            .find(|(s, _)| *s == spelling)
+            .map(|(_, m)| *m)
+    }
+
     /// The spelling, `POST`.
     pub fn as_str(self) -> &'static str {
         Method::ALL

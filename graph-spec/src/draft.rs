@@ -177,11 +177,7 @@ impl Drafter<'_> {
     pub fn action(&self, out: &mut Drafted, method: &str, path: &str) -> Result<(), String> {
         let model = self.model;
         let method_u = method.to_ascii_uppercase();
-        let Some(m) = Method::ALL
-            .iter()
-            .find(|(s, _)| *s == method_u)
-            .map(|(_, m)| *m)
-        else {
+        let Some(m) = Method::parse(&method_u) else {
             return Err(format!("`{method}` is not GET, POST, PUT, PATCH or DELETE"));
         };
         if let Err(e) = graph_codegen::template::PathTemplate::parse(path) {
