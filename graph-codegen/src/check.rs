@@ -48,6 +48,10 @@ pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, 
 /// link, notes, idempotency): a string value or a comment starting with it.
 pub const PLACEHOLDER: &str = "TODO(draft):";
 
+/// How a placeholder's diagnostic begins, so tools that accept drafts (`graph-spec verify`) can
+/// tell it from a real problem.
+pub const PLACEHOLDER_UNFILLED: &str = "draft placeholder not filled in";
+
 /// A drafted file is finished when no placeholder is left: each one, in a value or a comment, is
 /// reported where it is.
 pub fn check_placeholders(file: FileId, text: &str, cx: &mut Ctxt) {
@@ -64,7 +68,7 @@ pub fn check_placeholders(file: FileId, text: &str, cx: &mut Ctxt) {
                     file,
                     range: at..at + PLACEHOLDER.len(),
                 },
-                format!("draft placeholder not filled in: {rest}"),
+                format!("{PLACEHOLDER_UNFILLED}: {rest}"),
             )
             .help("write what the action's docs page says (or delete the line where it says so), and remove the marker"),
         );
