@@ -34,14 +34,17 @@ pub struct Generated {
     pub tokens: TokenStream,
     /// Every problem found; the spec is correct when this is empty.
     pub diagnostics: Vec<Diagnostic>,
-    /// The navigation this spec makes, as the base that downstream specs extend.
-    pub index: nav::BaseIndex,
-    /// The same, one entry per node and feature gate, for a base crate built with only some of
-    /// its features.
+    /// The navigation this spec makes, one entry per node and feature gate (for a base crate
+    /// built with only some of its features); [`Generated::index`] merges it.
     pub gated_index: Vec<nav::BaseNode>,
 }
 
 impl Generated {
+    /// The navigation this spec makes, as the base that downstream specs extend.
+    pub fn index(&self) -> nav::BaseIndex {
+        nav::BaseIndex::merge(self.gated_index.clone())
+    }
+
     /// Every diagnostic rendered like rustc does, separated by blank lines; `None` when clean.
     pub fn render_errors(&self) -> Option<String> {
         if self.diagnostics.is_empty() {
@@ -170,7 +173,6 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
                 sources: SourceMap::default(),
                 tokens,
                 diagnostics: vec![d],
-                index: nav::BaseIndex::default(),
                 gated_index: Vec::new(),
             };
         }
@@ -184,7 +186,6 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
         sources,
         tokens,
         diagnostics,
-        index: nav::BaseIndex::merge(gated_index.clone()),
         gated_index,
     }
 }

@@ -21,7 +21,7 @@ fn expand(spec: &Path, base: &Path, opts: &graph_codegen::Options, source: &str)
 /// graph-api's own navigation, which the downstream fixture extends (as `spec!` hands it over).
 fn graph_api_index() -> graph_codegen::nav::BaseIndex {
     let graph_api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph-api");
-    graph_codegen::generate(&graph_api.join("spec"), &graph_api, &Default::default()).index
+    graph_codegen::generate(&graph_api.join("spec"), &graph_api, &Default::default()).index()
 }
 
 #[test]
