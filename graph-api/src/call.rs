@@ -174,14 +174,7 @@ impl GraphClient {
         let client_request_id = crate::retry::new_guid();
         span.record("client_request_id", client_request_id.as_str());
         let started = tokio::time::Instant::now();
-        // A limit too far away to be an instant is no limit.
-        let call = limit.and_then(|after| {
-            Some(Deadline {
-                at: started.checked_add(after)?,
-                limit: TimeoutLimit::Call,
-                after,
-            })
-        });
+        let call = Deadline::after(started, limit, TimeoutLimit::Call);
         // The preflight reads the token, which a stalled provider could hold up: it counts
         // against the call's limit like every other step.
         if self.inner.preflight {
@@ -248,14 +241,7 @@ impl GraphClient {
     ) -> Result<Response, Error> {
         let token = within(call, self.inner.auth.token()).await??;
         // The attempt ends at its own timeout or the call's, whichever comes first.
-        let now = tokio::time::Instant::now();
-        let own = timeout.and_then(|after| {
-            Some(Deadline {
-                at: now.checked_add(after)?,
-                limit: TimeoutLimit::Attempt,
-                after,
-            })
-        });
+        let own = Deadline::after(tokio::time::Instant::now(), timeout, TimeoutLimit::Attempt);
         let deadline = match (own, call) {
             (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
             (a, c) => a.or(c),
@@ -433,6 +419,21 @@ struct Deadline {
 }
 
 impl Deadline {
+    /// `limit`'s deadline `after` from `start`; none without a limit, or for one too far away
+    /// to be an instant.
+    fn after(
+        start: tokio::time::Instant,
+        after: Option<Duration>,
+        limit: TimeoutLimit,
+    ) -> Option<Deadline> {
+        let after = after?;
+        Some(Deadline {
+            at: start.checked_add(after)?,
+            limit,
+            after,
+        })
+    }
+
     fn passed(self) -> Error {
         Error::Timeout {
             limit: self.limit,
