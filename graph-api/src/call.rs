@@ -403,7 +403,7 @@ impl GraphClient {
                 // Say which permission is missing when the token's claims show it.
                 error.missing_permission =
                     crate::permissions::TokenPermissions::from_jwt(token.expose())
-                        .and_then(|held| held.check(info, request.rsc_consent).err());
+                        .and_then(|held| held.missing(info, request.rsc_consent));
             }
             Err(Error::Api(Box::new(error)))
         }

@@ -3,6 +3,7 @@
 use crate::Error;
 use crate::auth::{Secret, StaticToken, TokenCache, TokenProvider};
 use crate::retry::RetryPolicy;
+use crate::{ApiVersion, NationalCloud};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,64 +32,6 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
 /// that links to new pages without end cannot make `.all()` grow past it; a larger collection is
 /// gone through item by item with `.stream()`, which holds one page at a time.
 pub const DEFAULT_MAX_COLLECTED_ITEMS: usize = 100_000;
-
-/// A Microsoft Graph API version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ApiVersion {
-    /// `v1.0`, the stable version.
-    #[default]
-    V1,
-    /// `beta`, subject to change.
-    Beta,
-}
-
-impl ApiVersion {
-    /// The version as it appears in URLs.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "v1.0",
-            ApiVersion::Beta => "beta",
-        }
-    }
-}
-
-/// A Microsoft Graph national cloud deployment.
-///
-/// Roots from <https://learn.microsoft.com/en-us/graph/deployments>.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum NationalCloud {
-    /// The global service.
-    #[default]
-    Global,
-    /// US Government L4.
-    UsGovL4,
-    /// US Government L5 (DOD).
-    UsGovL5Dod,
-    /// China operated by 21Vianet.
-    China21Vianet,
-}
-
-impl NationalCloud {
-    /// The Graph service root of the cloud.
-    pub const fn graph_root(self) -> &'static str {
-        match self {
-            NationalCloud::Global => "https://graph.microsoft.com",
-            NationalCloud::UsGovL4 => "https://graph.microsoft.us",
-            NationalCloud::UsGovL5Dod => "https://dod-graph.microsoft.us",
-            NationalCloud::China21Vianet => "https://microsoftgraph.chinacloudapi.cn",
-        }
-    }
-
-    /// The cloud's name as the documentation writes it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            NationalCloud::Global => "Global service",
-            NationalCloud::UsGovL4 => "US Government L4",
-            NationalCloud::UsGovL5Dod => "US Government L5 (DOD)",
-            NationalCloud::China21Vianet => "China operated by 21Vianet",
-        }
-    }
-}
 
 /// A Microsoft Graph client. Cheap to clone; clones share connections and credentials.
 ///

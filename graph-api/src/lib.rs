@@ -30,10 +30,8 @@ mod call;
 mod client;
 mod error;
 pub mod hook;
-pub mod meta;
 mod paging;
 mod path;
-pub mod permissions;
 mod query;
 mod retry;
 #[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
@@ -48,12 +46,16 @@ pub use auth::{
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
 pub use client::{
-    ApiVersion, CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,
-    NationalCloud,
+    CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,
 };
 pub use error::{ApiError, ERROR_BODY_LIMIT, Error, SNIPPET_LIMIT, TimeoutLimit};
 pub use graph_macros::spec;
+/// Action metadata as data (re-exported from `graph-meta`): [`ActionInfo`](meta::ActionInfo),
+/// permission tables and privilege levels, methods, versions and clouds.
+pub use graph_meta as meta;
+pub use graph_meta::permissions;
+pub use graph_meta::{ApiVersion, NationalCloud};
 pub use paging::{MAX_EMPTY_PAGES_IN_A_ROW, Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
 #[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]

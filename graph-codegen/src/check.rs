@@ -379,10 +379,10 @@ pub(crate) fn check_rsc_flag_in_body(
 }
 
 /// The HTTP method is one Graph uses.
-pub(crate) fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<Method> {
-    let found = Method::parse(m.get_ref());
+pub(crate) fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<HttpMethod> {
+    let found = HttpMethod::parse(m.get_ref());
     if found.is_none() {
-        let names = Method::ALL.iter().map(|(s, _)| *s);
+        let names = HttpMethod::ALL.iter().map(|(s, _)| *s);
         let mut d = Diagnostic::new(
             span(file, m),
             format!("unknown HTTP method \"{}\"", m.get_ref()),
@@ -459,13 +459,17 @@ pub(crate) fn check_versions(
     file: FileId,
     v: &Spanned<Vec<SString>>,
     cx: &mut Ctxt,
-) -> Vec<Version> {
-    check_known(file, v, Version::ALL, "API version", cx)
+) -> Vec<ApiVersion> {
+    check_known(file, v, ApiVersion::ALL, "API version", cx)
 }
 
 /// Clouds are the four national cloud deployments Graph documents.
-pub(crate) fn check_clouds(file: FileId, v: &Spanned<Vec<SString>>, cx: &mut Ctxt) -> Vec<Cloud> {
-    check_known(file, v, Cloud::ALL, "cloud", cx)
+pub(crate) fn check_clouds(
+    file: FileId,
+    v: &Spanned<Vec<SString>>,
+    cx: &mut Ctxt,
+) -> Vec<NationalCloud> {
+    check_known(file, v, NationalCloud::ALL, "cloud", cx)
 }
 
 /// A success status is a 2xx code.
@@ -505,11 +509,11 @@ pub(crate) fn check_response_body(
 pub(crate) fn check_collection_is_read(
     file: FileId,
     r: &Spanned<spec::ResponseSpec>,
-    method: Method,
+    method: HttpMethod,
     ty: &TypeRef,
     cx: &mut Ctxt,
 ) {
-    if matches!(ty, TypeRef::List(_)) && method != Method::Get {
+    if matches!(ty, TypeRef::List(_)) && method != HttpMethod::Get {
         cx.push(
             Diagnostic::new(
                 span(file, r),
@@ -560,11 +564,11 @@ pub(crate) fn check_docs_link(file: FileId, docs: &SString, cx: &mut Ctxt) {
 /// GET and DELETE requests carry no body in Graph.
 pub(crate) fn check_body_allowed(
     file: FileId,
-    m: Method,
+    m: HttpMethod,
     body: &Spanned<spec::Table<spec::FieldSpec>>,
     cx: &mut Ctxt,
 ) {
-    if matches!(m, Method::Get | Method::Delete) {
+    if matches!(m, HttpMethod::Get | HttpMethod::Delete) {
         cx.push(
             Diagnostic::new(
                 span(file, body),

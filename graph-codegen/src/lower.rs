@@ -281,9 +281,9 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
 
 fn lower_levels(file: FileId, l: &spec::LevelsSpec, out: &mut Vec<Level>, cx: &mut Ctxt) {
     for (kind, table) in [
-        (PermissionKind::Delegated, &l.delegated),
-        (PermissionKind::DelegatedPersonal, &l.delegated_personal),
-        (PermissionKind::Application, &l.application),
+        (PermissionType::Delegated, &l.delegated),
+        (PermissionType::DelegatedPersonal, &l.delegated_personal),
+        (PermissionType::Application, &l.application),
     ] {
         for (name, level) in table {
             check_permission_name(file, name, cx);

@@ -2,6 +2,7 @@
 
 use crate::source::Span;
 use crate::template::PathTemplate;
+pub use graph_meta::{ApiVersion, HttpMethod, NationalCloud, PermissionType};
 
 /// Every type, enum and action of one expansion, in file order.
 #[derive(Debug, Clone, Default)]
@@ -30,51 +31,13 @@ impl Spec {
     }
 }
 
-/// The kind of permission a row of a permissions table is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PermissionKind {
-    /// Delegated (work or school account); `DelegatedWork` in `permissions.json`.
-    Delegated,
-    /// Delegated (personal Microsoft account); `DelegatedPersonal`.
-    DelegatedPersonal,
-    /// Application; `Application`.
-    Application,
-}
-
-impl PermissionKind {
-    /// Every kind, in the order the tables list them.
-    pub const ALL: [PermissionKind; 3] = [
-        PermissionKind::Delegated,
-        PermissionKind::DelegatedPersonal,
-        PermissionKind::Application,
-    ];
-
-    /// The row's key in spec files: `delegated`, `delegated_personal`, `application`.
-    pub fn spec_key(self) -> &'static str {
-        match self {
-            PermissionKind::Delegated => "delegated",
-            PermissionKind::DelegatedPersonal => "delegated_personal",
-            PermissionKind::Application => "application",
-        }
-    }
-
-    /// The scheme's name in `permissions.json`.
-    pub fn scheme(self) -> &'static str {
-        match self {
-            PermissionKind::Delegated => "DelegatedWork",
-            PermissionKind::DelegatedPersonal => "DelegatedPersonal",
-            PermissionKind::Application => "Application",
-        }
-    }
-}
-
 /// A permission's privilege level for one permission type.
 #[derive(Debug, Clone)]
 pub struct Level {
     /// The permission.
     pub permission: String,
     /// The permission type.
-    pub kind: PermissionKind,
+    pub kind: PermissionType,
     /// Microsoft's level, 1 (least) to 5.
     pub level: u8,
     /// Whether it is granted by resource-specific consent rather than for the tenant.
@@ -215,86 +178,6 @@ pub struct Member {
     pub doc: Option<String>,
 }
 
-/// An HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// PATCH
-    Patch,
-    /// DELETE
-    Delete,
-}
-
-impl Method {
-    /// Every method with its spelling.
-    pub const ALL: &'static [(&'static str, Method)] = &[
-        ("GET", Method::Get),
-        ("POST", Method::Post),
-        ("PUT", Method::Put),
-        ("PATCH", Method::Patch),
-        ("DELETE", Method::Delete),
-    ];
-
-    /// The method a spelling names (`POST`; exact case).
-    pub fn parse(spelling: &str) -> Option<Method> {
-        Method::ALL
-            .iter()
-            .find(|(s, _)| *s == spelling)
-            .map(|(_, m)| *m)
-    }
-
-    /// The spelling, `POST`.
-    pub fn as_str(self) -> &'static str {
-        Method::ALL
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("GET", |(s, _)| s)
-    }
-}
-
-/// A Graph API version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// v1.0
-    V1,
-    /// beta
-    Beta,
-}
-
-impl Version {
-    /// Every version with its spelling.
-    pub const ALL: &'static [(&'static str, Version)] =
-        &[("v1.0", Version::V1), ("beta", Version::Beta)];
-}
-
-/// A national cloud deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cloud {
-    /// Global service.
-    Global,
-    /// US Government L4.
-    UsGovL4,
-    /// US Government L5 (DOD).
-    UsGovL5Dod,
-    /// China operated by 21Vianet.
-    China21Vianet,
-}
-
-impl Cloud {
-    /// Every cloud with its spelling in spec files.
-    pub const ALL: &'static [(&'static str, Cloud)] = &[
-        ("global", Cloud::Global),
-        ("us_gov_l4", Cloud::UsGovL4),
-        ("us_gov_l5_dod", Cloud::UsGovL5Dod),
-        ("china_21vianet", Cloud::China21Vianet),
-    ];
-}
-
 /// How a query option's builder method takes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryArg {
@@ -370,7 +253,7 @@ pub struct Note {
 /// The permissions table.
 #[derive(Debug, Clone)]
 pub struct Permissions {
-    /// Where each row is written, in the order of [`PermissionKind::ALL`].
+    /// Where each row is written, in the order of [`PermissionType::ALL`].
     pub spans: [Span; 3],
     /// Delegated (work or school account).
     pub delegated: Scheme,
@@ -384,11 +267,11 @@ pub struct Permissions {
 
 impl Permissions {
     /// The row for one kind.
-    pub fn row(&self, kind: PermissionKind) -> &Scheme {
+    pub fn row(&self, kind: PermissionType) -> &Scheme {
         match kind {
-            PermissionKind::Delegated => &self.delegated,
-            PermissionKind::DelegatedPersonal => &self.delegated_personal,
-            PermissionKind::Application => &self.application,
+            PermissionType::Delegated => &self.delegated,
+            PermissionType::DelegatedPersonal => &self.delegated_personal,
+            PermissionType::Application => &self.application,
         }
     }
 }
@@ -407,7 +290,7 @@ pub struct Action {
     /// The documentation page.
     pub docs: String,
     /// The HTTP method.
-    pub method: Method,
+    pub method: HttpMethod,
     /// The path template.
     pub path: PathTemplate,
     /// Where the path template is written.
@@ -417,9 +300,9 @@ pub struct Action {
     /// Where `call` is written.
     pub call_span: Option<Span>,
     /// API versions.
-    pub versions: Vec<Version>,
+    pub versions: Vec<ApiVersion>,
     /// National clouds.
-    pub clouds: Vec<Cloud>,
+    pub clouds: Vec<NationalCloud>,
     /// Whether it may be retried after it may have been processed.
     pub idempotent: bool,
     /// Fixed request headers.

@@ -8,7 +8,7 @@
 //! among the higher privileged (by level, then name), then the rest by name. A row with no
 //! marked permission is not supported.
 
-use crate::model::{Method, PermissionKind, Scheme, Spec};
+use crate::model::{HttpMethod, PermissionType, Scheme, Spec};
 use crate::source::{SourceMap, Span};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -48,7 +48,7 @@ struct PathSet {
 #[derive(Debug, Clone)]
 struct Grant {
     permission: String,
-    kind: PermissionKind,
+    kind: PermissionType,
     least: bool,
 }
 
@@ -56,7 +56,7 @@ struct Grant {
 #[derive(Debug, Default)]
 pub struct Source {
     grants: HashMap<(String, String), Vec<Grant>>,
-    levels: HashMap<(String, PermissionKind), u8>,
+    levels: HashMap<(String, PermissionType), u8>,
     resource_specific: std::collections::HashSet<String>,
 }
 
@@ -78,10 +78,10 @@ pub fn normalize(path: &str) -> String {
     out
 }
 
-fn kind_of(scheme: &str) -> Option<PermissionKind> {
-    PermissionKind::ALL
+fn kind_of(scheme: &str) -> Option<PermissionType> {
+    PermissionType::ALL
         .into_iter()
-        .find(|k| k.scheme() == scheme)
+        .find(|k| k.json_scheme() == scheme)
 }
 
 impl Source {
@@ -100,7 +100,7 @@ impl Source {
                 }
             }
             for set in &p.path_sets {
-                let kinds: Vec<PermissionKind> =
+                let kinds: Vec<PermissionType> =
                     set.scheme_keys.iter().filter_map(|s| kind_of(s)).collect();
                 for (path, value) in &set.paths {
                     let least: Vec<&str> = value
@@ -119,7 +119,7 @@ impl Source {
                             grants.push(Grant {
                                 permission: name.clone(),
                                 kind,
-                                least: least.contains(&kind.scheme()),
+                                least: least.contains(&kind.json_scheme()),
                             });
                         }
                     }
@@ -130,20 +130,20 @@ impl Source {
     }
 
     /// A permission's privilege level for one kind, if the file gives one.
-    pub fn level(&self, permission: &str, kind: PermissionKind) -> Option<u8> {
+    pub fn level(&self, permission: &str, kind: PermissionType) -> Option<u8> {
         self.levels.get(&(permission.to_owned(), kind)).copied()
     }
 
     /// The table the docs render for a method and path, one row per kind in the order of
-    /// [`PermissionKind::ALL`]; `None` when the file names no permission for them at all.
-    pub fn table(&self, method: Method, path: &str) -> Option<[Scheme; 3]> {
+    /// [`PermissionType::ALL`]; `None` when the file names no permission for them at all.
+    pub fn table(&self, method: HttpMethod, path: &str) -> Option<[Scheme; 3]> {
         let grants = self
             .grants
             .get(&(method.as_str().to_owned(), normalize(path)))?;
-        Some(PermissionKind::ALL.map(|kind| self.row(grants, kind)))
+        Some(PermissionType::ALL.map(|kind| self.row(grants, kind)))
     }
 
-    fn row(&self, grants: &[Grant], kind: PermissionKind) -> Scheme {
+    fn row(&self, grants: &[Grant], kind: PermissionType) -> Scheme {
         // A permission marked least in any of its path sets counts as marked.
         let mut marked: HashMap<&str, bool> = HashMap::new();
         for g in grants.iter().filter(|g| g.kind == kind) {
@@ -238,7 +238,7 @@ pub fn drift(spec: &Spec, source: &Source) -> Vec<Drift> {
             );
             continue;
         };
-        for (i, kind) in PermissionKind::ALL.into_iter().enumerate() {
+        for (i, kind) in PermissionType::ALL.into_iter().enumerate() {
             let span = &a.permissions.spans[i];
             let key = kind.spec_key();
             let (mine, theirs) = (a.permissions.row(kind), &table[i]);

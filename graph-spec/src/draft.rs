@@ -1,7 +1,7 @@
 //! `graph-spec draft`: spec entries drafted from the CSDL, with placeholders for what it cannot know.
 
 use crate::csdl::{Kind, Model, Node, Seg, segments};
-use graph_codegen::model::{Method, PermissionKind, Scheme};
+use graph_codegen::model::{HttpMethod, PermissionType, Scheme};
 use graph_codegen::naming;
 use graph_codegen::permissions::Source;
 use std::collections::{BTreeSet, HashMap};
@@ -177,7 +177,7 @@ impl Drafter<'_> {
     pub fn action(&self, out: &mut Drafted, method: &str, path: &str) -> Result<(), String> {
         let model = self.model;
         let method_u = method.to_ascii_uppercase();
-        let Some(m) = Method::parse(&method_u) else {
+        let Some(m) = HttpMethod::parse(&method_u) else {
             return Err(format!("`{method}` is not GET, POST, PUT, PATCH or DELETE"));
         };
         if let Err(e) = graph_codegen::template::PathTemplate::parse(path) {
@@ -241,12 +241,12 @@ impl Drafter<'_> {
             _ => {
                 let ty = entity(&node.ty).map_err(|e| format!("the entity: {e}"))?;
                 match m {
-                    Method::Get if node.collection => {
+                    HttpMethod::Get if node.collection => {
                         (status, response, call) = (200, Some(format!("[{ty}]")), Some("list"));
                     }
-                    Method::Get => (status, response, call) = (200, Some(ty), Some("get")),
-                    Method::Delete => (status, response, call) = (204, None, Some("delete")),
-                    Method::Post | Method::Patch => {
+                    HttpMethod::Get => (status, response, call) = (200, Some(ty), Some("get")),
+                    HttpMethod::Delete => (status, response, call) = (204, None, Some("delete")),
+                    HttpMethod::Post | HttpMethod::Patch => {
                         for p in model.all_props(&node.ty) {
                             match spec_type(model, &p.ty, p.collection) {
                                 Ok(t) => {
@@ -259,13 +259,13 @@ impl Drafter<'_> {
                                 )),
                             }
                         }
-                        if m == Method::Post {
+                        if m == HttpMethod::Post {
                             (status, response, call) = (201, Some(ty), Some("add"));
                         } else {
                             (status, response, call) = (204, None, Some("update"));
                         }
                     }
-                    Method::Put => return Err("PUT is not drafted".into()),
+                    HttpMethod::Put => return Err("PUT is not drafted".into()),
                 }
                 needed.push(node.ty.clone());
             }
@@ -326,7 +326,7 @@ impl Drafter<'_> {
             }
         }
         match m {
-            Method::Get | Method::Delete => {
+            HttpMethod::Get | HttpMethod::Delete => {
                 let _ = writeln!(
                     t,
                     "# {} is idempotent by HTTP's definition of the method.",
@@ -347,7 +347,7 @@ impl Drafter<'_> {
                 "headers = [{{ name = \"Content-Type\", value = \"application/json\" }}]"
             );
         }
-        if m == Method::Get {
+        if m == HttpMethod::Get {
             let _ = writeln!(
                 t,
                 "# {MARK} query = [\"$select\", ...], the page's optional query parameters; or delete this line"
@@ -382,7 +382,7 @@ impl Drafter<'_> {
         let _ = writeln!(t, "\n[actions.{id}.permissions]");
         match self.permissions.and_then(|s| s.table(m, path)) {
             Some(rows) => {
-                for (kind, row) in PermissionKind::ALL.iter().zip(rows.iter()) {
+                for (kind, row) in PermissionType::ALL.iter().zip(rows.iter()) {
                     match row {
                         Scheme::NotSupported => {
                             let _ = writeln!(t, "{} = \"not_supported\"", kind.spec_key());
@@ -410,7 +410,7 @@ impl Drafter<'_> {
                     "no --permissions file was given"
                 };
                 let _ = writeln!(t, "# {MARK} {why}: copy the page's table");
-                for kind in PermissionKind::ALL {
+                for kind in PermissionType::ALL {
                     let _ = writeln!(t, "{} = \"not_supported\"", kind.spec_key());
                 }
             }
@@ -692,7 +692,7 @@ pub fn param_name(segs: &[Seg], ty: &str) -> String {
 /// The drafting convention for ids: the verb (`list`, `get`, `create`, `update`, `delete`, or
 /// the action's own name) then the path's literal segments, singular before a key
 /// (`POST /chats/{chat-id}/installedApps/{id}/upgrade` -> `upgrade_chat_installed_app`).
-fn action_id(node: &Node, m: Method, segs: &[Seg]) -> String {
+fn action_id(node: &Node, m: HttpMethod, segs: &[Seg]) -> String {
     let mut words: Vec<String> = Vec::new();
     let lits: Vec<(usize, &str)> = segs
         .iter()
@@ -709,12 +709,12 @@ fn action_id(node: &Node, m: Method, segs: &[Seg]) -> String {
             .unwrap_or_default()
     } else {
         match m {
-            Method::Get if node.collection => "list".into(),
-            Method::Get => "get".into(),
-            Method::Post => "create".into(),
-            Method::Patch => "update".into(),
-            Method::Delete => "delete".into(),
-            Method::Put => "put".into(),
+            HttpMethod::Get if node.collection => "list".into(),
+            HttpMethod::Get => "get".into(),
+            HttpMethod::Post => "create".into(),
+            HttpMethod::Patch => "update".into(),
+            HttpMethod::Delete => "delete".into(),
+            HttpMethod::Put => "put".into(),
         }
     };
     words.push(verb);

@@ -6,9 +6,10 @@ mod csdl;
 mod draft;
 mod verify;
 
-use graph_api::meta::{self, ActionInfo, PermissionType, PrivilegeLevel};
 use graph_codegen::check;
-use graph_codegen::model::{self, PermissionKind};
+use graph_codegen::model;
+use graph_meta::PermissionType;
+use graph_meta::permissions::{PlanAction, Privilege};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -220,73 +221,39 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     }
 }
 
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
+/// An action of a loaded spec with the spec's privilege levels: what the planner reads, taken
+/// from the spec model as it is (no `ActionInfo` statics are built for it).
+struct Planned<'a> {
+    action: &'a model::Action,
+    levels: &'a [model::Level],
 }
 
-fn leak_list(l: &[String]) -> &'static [&'static str] {
-    Box::leak(
-        l.iter()
-            .map(|s| leak(s))
-            .collect::<Vec<_>>()
-            .into_boxed_slice(),
-    )
-}
-
-fn kind_of(k: PermissionKind) -> PermissionType {
-    match k {
-        PermissionKind::Delegated => PermissionType::Delegated,
-        PermissionKind::DelegatedPersonal => PermissionType::DelegatedPersonal,
-        PermissionKind::Application => PermissionType::Application,
+impl PlanAction for Planned<'_> {
+    fn action_id(&self) -> &str {
+        &self.action.id
     }
-}
 
-/// An action's metadata as the generated code would hold it (for this short-lived tool, the
-/// strings are leaked rather than copied into owned types of their own).
-fn info(a: &model::Action) -> &'static ActionInfo {
-    let row = |s: &model::Scheme| match s {
-        model::Scheme::NotSupported => meta::PermissionScheme::NotSupported,
-        model::Scheme::Supported { least, higher } => meta::PermissionScheme::Supported {
-            least: leak_list(least),
-            higher: leak_list(higher),
-        },
-    };
-    let notes: Vec<meta::PermissionNote> = a
-        .permissions
-        .notes
-        .iter()
-        .map(|n| meta::PermissionNote {
-            text: leak(&n.text),
-            unusable_with_rsc_consent: leak_list(&n.unusable_with_rsc_consent),
+    fn usable_permissions(&self, kind: PermissionType, rsc_consent: bool) -> Vec<&str> {
+        let p = &self.action.permissions;
+        let model::Scheme::Supported { least, higher } = p.row(kind) else {
+            return Vec::new();
+        };
+        graph_meta::usable_in_row(least, higher, rsc_consent, |name| {
+            p.notes
+                .iter()
+                .any(|n| n.unusable_with_rsc_consent.iter().any(|u| u == name))
         })
-        .collect();
-    let method = match a.method {
-        model::Method::Get => meta::HttpMethod::Get,
-        model::Method::Post => meta::HttpMethod::Post,
-        model::Method::Put => meta::HttpMethod::Put,
-        model::Method::Patch => meta::HttpMethod::Patch,
-        model::Method::Delete => meta::HttpMethod::Delete,
-    };
-    Box::leak(Box::new(ActionInfo {
-        id: leak(&a.id),
-        summary: leak(&a.summary),
-        docs: leak(&a.docs),
-        method,
-        path: leak(&a.path.to_string()),
-        versions: &[],
-        clouds: &[],
-        idempotent: a.idempotent,
-        headers: &[],
-        success_status: a.status,
-        response: meta::ResponseKind::None,
-        query_options: &[],
-        permissions: meta::Permissions {
-            delegated: row(&a.permissions.delegated),
-            delegated_personal: row(&a.permissions.delegated_personal),
-            application: row(&a.permissions.application),
-            notes: Box::leak(notes.into_boxed_slice()),
-        },
-    }))
+    }
+
+    fn privilege(&self, kind: PermissionType, permission: &str) -> Option<Privilege> {
+        self.levels
+            .iter()
+            .find(|l| l.kind == kind && l.permission == permission)
+            .map(|l| Privilege {
+                level: l.level,
+                resource_specific: l.resource_specific,
+            })
+    }
 }
 
 fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
@@ -327,39 +294,33 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                     .unwrap_or_default();
             return Err(format!("no action `{id}` in {spec_path}{hint}"));
         };
-        actions.push(info(a));
+        actions.push(Planned {
+            action: a,
+            levels: &spec.levels,
+        });
     }
-    let levels: Vec<PrivilegeLevel> = spec
-        .levels
-        .iter()
-        .map(|l| PrivilegeLevel {
-            permission: leak(&l.permission),
-            kind: kind_of(l.kind),
-            level: l.level,
-            resource_specific: l.resource_specific,
-        })
-        .collect();
+    let actions: Vec<&Planned> = actions.iter().collect();
     let mut failed = false;
     for kind in kinds {
-        let label = match kind {
-            PermissionType::Application => "application",
-            _ => "delegated",
-        };
+        let label = kind.words();
         let consent = if rsc {
             ", consenting to resource-specific permissions"
         } else {
             ""
         };
-        match graph_api::permissions::plan(&actions, kind, rsc, &[&levels]) {
+        match graph_meta::permissions::plan(&actions, kind, rsc, &[]) {
             Ok(plan) => {
                 out!(
                     "{label} permissions for {} action(s){consent}:",
                     actions.len()
                 );
                 for p in plan {
-                    let level = p
+                    let mut level = p
                         .level
                         .map_or("no level".to_owned(), |l| format!("level {l}"));
+                    if p.resource_specific {
+                        level.push_str(", resource-specific");
+                    }
                     out!("  {} ({level}): {}", p.permission, p.covers.join(", "));
                 }
             }

@@ -299,7 +299,7 @@ fn an_action_the_type_cannot_call_is_named() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out).contains("Application permissions cannot call remove_team_installation"),
+        text(&out).contains("application permissions cannot call remove_team_installation"),
         "{}",
         text(&out)
     );

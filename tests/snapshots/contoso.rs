@@ -142,7 +142,7 @@ pub mod models {
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
 pub mod actions {
-    use ::graph_api::meta::{ActionInfo, PrivilegeLevel};
+    use ::graph_api::meta::{ActionInfo, PermissionType, PrivilegeLevel};
     use ::graph_api::meta::{
         HttpMethod::*, PermissionScheme::*, Permissions, ResponseKind::*,
     };
@@ -169,9 +169,10 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: Supported {
                 least: &["Fixture.Read.All"],
-                higher: &[],
+                higher: &["Fixture.ReadWrite.All", "Fixture.Read.Group"],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Metadata of [`RemoveTeamInstallation`](super::requests::RemoveTeamInstallation): Fixture: remove an installed app from a team.
@@ -196,6 +197,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Metadata of [`AddTeamInstallation`](super::requests::AddTeamInstallation): Fixture: install an app in a team.
@@ -223,6 +225,7 @@ pub mod actions {
                 higher: &[],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Metadata of [`PinPersonInstallation`](super::requests::PinPersonInstallation): Fixture: pin an app for a person.
@@ -247,6 +250,7 @@ pub mod actions {
             },
             application: NotSupported,
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Metadata of [`ListChatMessages`](super::requests::ListChatMessages): Fixture: list the messages of a chat.
@@ -270,10 +274,11 @@ pub mod actions {
             },
             delegated_personal: NotSupported,
             application: Supported {
-                least: &["Fixture.Read.All"],
+                least: &["Fixture.ReadWrite.All", "Fixture.Read.All"],
                 higher: &[],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Metadata of [`RenameString`](super::requests::RenameString): Fixture: rename a string resource.
@@ -298,6 +303,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
     /// Every action of this spec, in spec order.
@@ -311,7 +317,26 @@ pub mod actions {
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
-    pub static PRIVILEGE_LEVELS: &[PrivilegeLevel] = &[];
+    pub static PRIVILEGE_LEVELS: &[PrivilegeLevel] = &[
+        PrivilegeLevel {
+            permission: "Fixture.Read.All",
+            kind: PermissionType::Application,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Fixture.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Fixture.Read.Group",
+            kind: PermissionType::Application,
+            level: 2u8,
+            resource_specific: true,
+        },
+    ];
 }
 /// Request builders of every action, and their request bodies.
 pub mod requests {
@@ -446,7 +471,7 @@ pub mod nav {
  |---|---|---|
  | Delegated (work or school account) | `Fixture.Read` | `Fixture.ReadWrite` |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
- | Application | `Fixture.Read.All` | None. |
+ | Application | `Fixture.Read.All` | `Fixture.ReadWrite.All`, `Fixture.Read.Group` |
  # Availability
  API versions: v1.0. National clouds: Global service.
  # Response
@@ -578,7 +603,7 @@ pub mod nav {
  |---|---|---|
  | Delegated (work or school account) | `Fixture.Read` | None. |
  | Delegated (personal Microsoft account) | Not supported. | Not supported. |
- | Application | `Fixture.Read.All` | None. |
+ | Application | `Fixture.ReadWrite.All`, `Fixture.Read.All` | None. |
  # Availability
  API versions: v1.0. National clouds: Global service.
  # Query options

@@ -1008,6 +1008,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1056,6 +1057,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1100,6 +1102,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1149,6 +1152,7 @@ pub mod actions {
                     ],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1198,6 +1202,7 @@ pub mod actions {
                     ],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1233,6 +1238,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1288,6 +1294,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1349,6 +1356,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1404,6 +1412,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1460,6 +1469,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1503,6 +1513,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1552,6 +1563,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1596,6 +1608,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1641,6 +1654,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1681,6 +1695,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     #[cfg(feature = "teams-app-installation")]
@@ -1721,6 +1736,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
         },
     };
     /// Every action of this spec, in spec order.

@@ -1,7 +1,7 @@
 //! Action metadata: one static `ActionInfo` per action, and the catalog of all of them.
 
 use super::{Cx, block, gate, gate_attr};
-use crate::model::{Action, Cloud, Method, PermissionKind, Scheme, TypeRef, Version};
+use crate::model::{Action, PermissionType, Scheme, TypeRef};
 use crate::naming;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -12,12 +12,20 @@ pub(crate) const STATICS: [&str; 2] = ["ALL", "PRIVILEGE_LEVELS"];
 pub(super) fn expand(cx: &Cx) -> TokenStream {
     let [all_name, levels_name] = STATICS.map(|s| format_ident!("{s}"));
     let krate = cx.krate;
+    // Each action reads privilege levels from its own spec's table, then (for a crate that
+    // builds on graph-api) from graph-api's, so preflight, 403 hints and the planner rank a
+    // downstream action's permissions as they rank graph-api's.
+    let level_tables = if cx.krate_path == "crate" {
+        quote!(&[#levels_name])
+    } else {
+        quote!(&[#levels_name, #krate::actions::#levels_name])
+    };
     let statics = cx
         .spec
         .actions
         .iter()
         .zip(&cx.gates.actions)
-        .map(|(a, g)| gate(g, info(a)));
+        .map(|(a, g)| gate(g, info(a, &level_tables)));
     let names = cx.spec.actions.iter().zip(&cx.gates.actions).map(|(a, g)| {
         let name = format_ident!("{}", naming::shouty(&a.id));
         let cfg = gate_attr(g);
@@ -65,7 +73,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
-fn info(a: &Action) -> TokenStream {
+fn info(a: &Action, level_tables: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", naming::shouty(&a.id));
     let request = naming::pascal(&a.id);
     let d = format!(
@@ -75,27 +83,11 @@ fn info(a: &Action) -> TokenStream {
     let id = &a.id;
     let summary = &a.summary;
     let docs = &a.docs;
-    let method = format_ident!(
-        "{}",
-        match a.method {
-            Method::Get => "Get",
-            Method::Post => "Post",
-            Method::Put => "Put",
-            Method::Patch => "Patch",
-            Method::Delete => "Delete",
-        }
-    );
+    // The metadata's enums are graph-meta's own, so their variants are named as they print.
+    let method = variant(a.method);
     let path = a.path.to_string();
-    let versions = a.versions.iter().map(|v| match v {
-        Version::V1 => quote!(ApiVersion::V1),
-        Version::Beta => quote!(ApiVersion::Beta),
-    });
-    let clouds = a.clouds.iter().map(|c| match c {
-        Cloud::Global => quote!(Global),
-        Cloud::UsGovL4 => quote!(UsGovL4),
-        Cloud::UsGovL5Dod => quote!(UsGovL5Dod),
-        Cloud::China21Vianet => quote!(China21Vianet),
-    });
+    let versions = a.versions.iter().map(variant);
+    let clouds = a.clouds.iter().map(variant);
     let idempotent = a.idempotent;
     let header_names = a.headers.iter().map(|(n, _)| n);
     let header_values = a.headers.iter().map(|(_, v)| v);
@@ -129,7 +121,7 @@ fn info(a: &Action) -> TokenStream {
             docs: #docs,
             method: #method,
             path: #path,
-            versions: &[#(#versions),*],
+            versions: &[#(ApiVersion::#versions),*],
             clouds: &[#(#clouds),*],
             idempotent: #idempotent,
             headers: &[#((#header_names, #header_values)),*],
@@ -141,17 +133,20 @@ fn info(a: &Action) -> TokenStream {
                 delegated_personal: #personal,
                 application: #application,
                 notes: &[#(PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
+                levels: #level_tables,
             },
         };
     }
 }
 
-fn kind(k: PermissionKind) -> TokenStream {
-    match k {
-        PermissionKind::Delegated => quote!(PermissionType::Delegated),
-        PermissionKind::DelegatedPersonal => quote!(PermissionType::DelegatedPersonal),
-        PermissionKind::Application => quote!(PermissionType::Application),
-    }
+fn kind(k: PermissionType) -> TokenStream {
+    let k = variant(k);
+    quote!(PermissionType::#k)
+}
+
+/// The Rust name of a variant of one of graph-meta's enums (they print their variant names).
+fn variant(v: impl std::fmt::Debug) -> proc_macro2::Ident {
+    format_ident!("{}", format!("{v:?}"))
 }
 
 fn scheme(s: &Scheme) -> TokenStream {

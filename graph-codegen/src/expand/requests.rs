@@ -1,7 +1,7 @@
 //! Request builders and request bodies, one of each per action.
 
 use super::{Cx, block, describe, doc, gate, models, rust_type};
-use crate::model::{Action, Cloud, Field, QueryArg, QueryOption, Scheme, TypeRef, Version};
+use crate::model::{Action, Field, QueryArg, QueryOption, Scheme, TypeRef};
 use crate::naming;
 use crate::template::Segment;
 use proc_macro2::TokenStream;
@@ -277,24 +277,8 @@ pub(super) fn method_doc(a: &Action) -> String {
     for n in &p.notes {
         s.push_str(&format!("\n{}\n", n.text));
     }
-    let versions: Vec<&str> = a
-        .versions
-        .iter()
-        .map(|v| match v {
-            Version::V1 => "v1.0",
-            Version::Beta => "beta",
-        })
-        .collect();
-    let clouds: Vec<&str> = a
-        .clouds
-        .iter()
-        .map(|c| match c {
-            Cloud::Global => "Global service",
-            Cloud::UsGovL4 => "US Government L4",
-            Cloud::UsGovL5Dod => "US Government L5 (DOD)",
-            Cloud::China21Vianet => "China operated by 21Vianet",
-        })
-        .collect();
+    let versions: Vec<&str> = a.versions.iter().map(|v| v.as_str()).collect();
+    let clouds: Vec<&str> = a.clouds.iter().map(|c| c.name()).collect();
     s.push_str(&format!(
         "# Availability\nAPI versions: {}. National clouds: {}.\n",
         versions.join(", "),

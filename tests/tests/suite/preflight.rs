@@ -231,3 +231,97 @@ async fn a_403_names_the_permission_to_add() {
     .expect_err("403");
     assert_eq!(err.api().and_then(|a| a.missing_permission.as_ref()), None);
 }
+
+#[tokio::test]
+async fn a_403_for_an_app_token_without_a_tenant_wide_permission_names_it_and_the_grant() {
+    // The seed action's application row lists the resource-specific Chat.Manage.Chat, so the
+    // preflight lets such a token through; Graph's 403 then says what would have worked.
+    let s = server(Reply::graph_error(
+        403,
+        "Forbidden",
+        "Missing role permissions on the request.",
+    ))
+    .await;
+    let err = client(&s, &application(&["User.Read.All"]), true)
+        .chat("c")
+        .installed_app("i")
+        .upgrade()
+        .send()
+        .await
+        .expect_err("403");
+    assert_eq!(s.requests().len(), 1, "the preflight let it through");
+    let m = err
+        .api()
+        .and_then(|a| a.missing_permission.as_ref())
+        .expect("a hint");
+    assert_eq!(m.add, Some("TeamsAppInstallation.ReadWriteSelfForChat.All"));
+    assert_eq!(m.resource_specific, Some("Chat.Manage.Chat"));
+    let shown = err.to_string();
+    assert!(
+        shown.contains("add `TeamsAppInstallation.ReadWriteSelfForChat.All`, the least privileged")
+            && shown.contains("`Chat.Manage.Chat` granted to the app on that chat or team"),
+        "{shown}"
+    );
+}
+
+mod downstream {
+    //! A downstream crate's actions (the contoso fixture) are checked against their own table
+    //! and their own privilege levels, not graph-api's.
+    use super::*;
+    use graph_api_tests::contoso::prelude::*;
+
+    #[tokio::test]
+    async fn a_downstream_action_is_refused_with_the_least_privileged_permission_by_its_levels() {
+        let s = server(Reply::status(204)).await;
+        let err = client(&s, &application(&["User.Read.All"]), true)
+            .chat("c")
+            .messages()
+            .list()
+            .send()
+            .await
+            .expect_err("refused");
+        let Error::MissingPermission(m) = &err else {
+            panic!("expected MissingPermission, got {err:?}");
+        };
+        assert_eq!(m.action, "list_chat_messages");
+        // Listed second in the table, but level 2 against level 4 in the crate's own levels.
+        assert_eq!(m.add, Some("Fixture.Read.All"));
+        assert!(s.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_downstream_resource_specific_permission_is_left_to_graph_and_named_on_403() {
+        let s = server(Reply::graph_error(
+            403,
+            "Forbidden",
+            "Missing role permissions on the request.",
+        ))
+        .await;
+        // Only the crate's own levels say Fixture.Read.Group is resource-specific.
+        let err = client(&s, &application(&["User.Read.All"]), true)
+            .team("t")
+            .contoso_app("i")
+            .get()
+            .send()
+            .await
+            .expect_err("403");
+        assert_eq!(s.requests().len(), 1, "the preflight let it through");
+        let m = err
+            .api()
+            .and_then(|a| a.missing_permission.as_ref())
+            .expect("a hint");
+        assert_eq!(
+            (m.add, m.resource_specific),
+            (Some("Fixture.Read.All"), Some("Fixture.Read.Group"))
+        );
+    }
+
+    #[test]
+    fn the_planner_ranks_a_downstream_action_by_its_own_levels() {
+        let actions = [&graph_api_tests::contoso::actions::LIST_CHAT_MESSAGES];
+        let plan = graph_api::permissions::plan(&actions, PermissionType::Application, false, &[])
+            .expect("plan");
+        assert_eq!(plan[0].permission, "Fixture.Read.All");
+        assert_eq!(plan[0].level, Some(2));
+    }
+}

@@ -1,42 +1,115 @@
 //! Permissions as data: the least-privileged set to request for a group of actions, and what an
-//! access token holds.
+//! access token holds and lacks.
 //!
 //! ```
-//! use graph_api::meta::PermissionType;
-//! let actions = [
-//!     &graph_api::actions::LIST_CHAT_APP_INSTALLATIONS,
-//!     &graph_api::actions::UPGRADE_CHAT_APP_INSTALLATION,
+//! use graph_meta::permissions::plan;
+//! use graph_meta::*;
+//! static LEVELS: &[PrivilegeLevel] = &[
+//!     PrivilegeLevel { permission: "Chat.Read.All", kind: PermissionType::Application, level: 3, resource_specific: false },
+//!     PrivilegeLevel { permission: "Chat.ReadWrite.All", kind: PermissionType::Application, level: 4, resource_specific: false },
 //! ];
-//! let plan = graph_api::permissions::plan(&actions, PermissionType::Delegated, false, &[graph_api::actions::PRIVILEGE_LEVELS])?;
-//! assert_eq!(plan[0].permission, "TeamsAppInstallation.ReadWriteSelfForChat");
-//! # Ok::<(), graph_api::permissions::PlanError>(())
+//! static LIST_CHATS: ActionInfo = ActionInfo {
+//!     id: "list_chats",
+//!     summary: "List chats.",
+//!     docs: "https://learn.microsoft.com/en-us/graph/api/chat-list",
+//!     method: HttpMethod::Get,
+//!     path: "/chats",
+//!     versions: &[ApiVersion::V1],
+//!     clouds: &[NationalCloud::Global],
+//!     idempotent: true,
+//!     headers: &[],
+//!     success_status: 200,
+//!     response: ResponseKind::Collection("Chat"),
+//!     query_options: &[],
+//!     permissions: Permissions {
+//!         delegated: PermissionScheme::NotSupported,
+//!         delegated_personal: PermissionScheme::NotSupported,
+//!         application: PermissionScheme::Supported { least: &["Chat.Read.All"], higher: &["Chat.ReadWrite.All"] },
+//!         notes: &[],
+//!         levels: &[LEVELS],
+//!     },
+//! };
+//! let plan = plan(&[&LIST_CHATS], PermissionType::Application, false, &[])?;
+//! assert_eq!(plan[0].permission, "Chat.Read.All");
+//! assert_eq!(plan[0].level, Some(3));
+//! # Ok::<(), graph_meta::permissions::PlanError>(())
 //! ```
 
-use crate::meta::{ActionInfo, PermissionType, PrivilegeLevel};
+use crate::{ActionInfo, PermissionType, PrivilegeLevel};
 use std::collections::BTreeMap;
+
+/// What the planner needs to know of an action: its id, the permissions that can call it and
+/// their privilege levels. [`ActionInfo`] has it all; a tool that reads spec files implements it
+/// for its own model instead of building `ActionInfo` values.
+pub trait PlanAction {
+    /// The action's id, such as `upgrade_chat_app_installation`.
+    fn action_id(&self) -> &str;
+    /// The permissions of `kind` that can call it, least privileged first, without those its
+    /// notes rule out when the request consents to resource-specific permissions.
+    fn usable_permissions(&self, kind: PermissionType, rsc_consent: bool) -> Vec<&str>;
+    /// The privilege level of one of its permissions, when its level tables give one.
+    fn privilege(&self, kind: PermissionType, permission: &str) -> Option<Privilege>;
+}
+
+/// How privileged a permission is for one permission type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Privilege {
+    /// Microsoft's level, 1 (least privileged) to 5.
+    pub level: u8,
+    /// Whether it is granted by resource-specific consent (per chat or team) rather than for
+    /// the tenant.
+    pub resource_specific: bool,
+}
+
+impl From<&PrivilegeLevel> for Privilege {
+    fn from(l: &PrivilegeLevel) -> Self {
+        Privilege {
+            level: l.level,
+            resource_specific: l.resource_specific,
+        }
+    }
+}
+
+impl PlanAction for ActionInfo {
+    fn action_id(&self) -> &str {
+        self.id
+    }
+
+    fn usable_permissions(&self, kind: PermissionType, rsc_consent: bool) -> Vec<&str> {
+        self.permissions.usable(kind, rsc_consent)
+    }
+
+    fn privilege(&self, kind: PermissionType, permission: &str) -> Option<Privilege> {
+        self.permissions
+            .level(kind, permission)
+            .map(Privilege::from)
+    }
+}
 
 /// A permission to request, and the actions it covers among those planned for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedPermission {
+pub struct PlannedPermission<'a> {
     /// The permission, such as `TeamsAppInstallation.ReadWriteSelfForChat`.
-    pub permission: &'static str,
-    /// Its privilege level for the permission type, when the spec gives one.
+    pub permission: &'a str,
+    /// Its privilege level for the permission type, when the level tables give one.
     pub level: Option<u8>,
+    /// Whether it is granted by resource-specific consent (per chat or team).
+    pub resource_specific: bool,
     /// The ids of the planned actions it can call.
-    pub covers: Vec<&'static str>,
+    pub covers: Vec<&'a str>,
 }
 
 /// Why no set of permissions can call the actions.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub enum PlanError<'a> {
     /// These actions cannot be called with this permission type at all (or, with resource-specific
     /// consent, with none of the permissions that remain).
-    #[error("{kind:?} permissions cannot call {}", actions.join(", "))]
+    #[error("{} permissions cannot call {}", kind.words(), actions.join(", "))]
     NotSupported {
         /// The permission type asked for.
         kind: PermissionType,
         /// The actions it cannot call.
-        actions: Vec<&'static str>,
+        actions: Vec<&'a str>,
     },
 }
 
@@ -47,7 +120,7 @@ const EXACT_LIMIT: usize = 20;
 /// every known level, by its best place in the actions' least-to-higher lists. A
 /// resource-specific permission ranks after every tenant-wide one: an admin cannot grant it for
 /// the tenant, so it is the answer only when nothing else can call the actions.
-fn rank(level: Option<&PrivilegeLevel>, position: usize) -> u32 {
+fn rank(level: Option<Privilege>, position: usize) -> u32 {
     match level {
         Some(l) if l.resource_specific => 100 + u32::from(l.level),
         Some(l) => u32::from(l.level),
@@ -55,9 +128,9 @@ fn rank(level: Option<&PrivilegeLevel>, position: usize) -> u32 {
     }
 }
 
-struct Candidate {
-    permission: &'static str,
-    level: Option<u8>,
+struct Candidate<'a> {
+    permission: &'a str,
+    privilege: Option<Privilege>,
     rank: u32,
     mask: u64,
     /// Its places in the tables of the actions it covers, summed (0 where it is the least).
@@ -72,39 +145,36 @@ struct Candidate {
 /// first), then the fewest permissions, then the lowest sum of levels, then the places nearest
 /// the start of the actions' tables (a permission the docs list as least privileged for an
 /// action beats one they list as higher), then the first names in order; so one permission that
-/// covers two actions wins over two of the same level. Levels
-/// come from `levels` (graph-api's [`PRIVILEGE_LEVELS`](crate::actions::PRIVILEGE_LEVELS), and a
-/// downstream crate's own); a permission without one ranks after all with one, by its place in
-/// the actions' tables, and a resource-specific one after every tenant-wide one. `rsc_consent` leaves out what the actions' notes rule out for requests
-/// that consent to resource-specific permissions.
-pub fn plan(
-    actions: &[&ActionInfo],
+/// covers two actions wins over two of the same level.
+///
+/// Levels come from each action's own level tables (for generated actions, those of the spec
+/// that declares it, and graph-api's for a downstream crate's); `levels` adds tables that take
+/// precedence, and may be empty. A permission without a level ranks after all with one, by its
+/// place in the actions' tables, and a resource-specific one after every tenant-wide one.
+/// `rsc_consent` leaves out what the actions' notes rule out for requests that consent to
+/// resource-specific permissions.
+pub fn plan<'a, A: PlanAction + ?Sized>(
+    actions: &[&'a A],
     kind: PermissionType,
     rsc_consent: bool,
     levels: &[&[PrivilegeLevel]],
-) -> Result<Vec<PlannedPermission>, PlanError> {
-    let level_of = |p: &str| {
-        levels
-            .iter()
-            .flat_map(|l| l.iter())
-            .find(|l| l.kind == kind && l.permission == p)
-    };
+) -> Result<Vec<PlannedPermission<'a>>, PlanError<'a>> {
     // Actions once each, in the order given.
-    let mut unique: Vec<&ActionInfo> = Vec::new();
+    let mut unique: Vec<&'a A> = Vec::new();
     for a in actions {
-        if !unique.iter().any(|u| u.id == a.id) {
+        if !unique.iter().any(|u| u.action_id() == a.action_id()) {
             unique.push(a);
         }
     }
-    let usable: Vec<Vec<&'static str>> = unique
+    let usable: Vec<Vec<&'a str>> = unique
         .iter()
-        .map(|a| a.permissions.usable(kind, rsc_consent))
+        .map(|a| a.usable_permissions(kind, rsc_consent))
         .collect();
-    let unsupported: Vec<&'static str> = unique
+    let unsupported: Vec<&'a str> = unique
         .iter()
         .zip(&usable)
         .filter(|(_, u)| u.is_empty())
-        .map(|(a, _)| a.id)
+        .map(|(a, _)| a.action_id())
         .collect();
     if !unsupported.is_empty() {
         return Err(PlanError::NotSupported {
@@ -112,8 +182,16 @@ pub fn plan(
             actions: unsupported,
         });
     }
+    let privilege = |p: &str| {
+        levels
+            .iter()
+            .flat_map(|l| l.iter())
+            .find(|l| l.kind == kind && l.permission == p)
+            .map(Privilege::from)
+            .or_else(|| unique.iter().find_map(|a| a.privilege(kind, p)))
+    };
     // Per permission: the actions it covers, its best place in their tables, and the sum.
-    let mut by_name: BTreeMap<&'static str, (u64, usize, usize)> = BTreeMap::new();
+    let mut by_name: BTreeMap<&'a str, (u64, usize, usize)> = BTreeMap::new();
     for (i, list) in usable.iter().enumerate() {
         for (pos, p) in list.iter().enumerate() {
             let e = by_name.entry(p).or_insert((0, usize::MAX, 0));
@@ -122,13 +200,13 @@ pub fn plan(
             e.2 += pos;
         }
     }
-    let mut candidates: Vec<Candidate> = by_name
+    let mut candidates: Vec<Candidate<'a>> = by_name
         .into_iter()
         .map(|(permission, (mask, best, places))| {
-            let known = level_of(permission);
+            let known = privilege(permission);
             Candidate {
                 permission,
-                level: known.map(|l| l.level),
+                privilege: known,
                 rank: rank(known, best),
                 mask,
                 places,
@@ -148,12 +226,13 @@ pub fn plan(
             let c = &candidates[c];
             PlannedPermission {
                 permission: c.permission,
-                level: c.level,
+                level: c.privilege.map(|p| p.level),
+                resource_specific: c.privilege.is_some_and(|p| p.resource_specific),
                 covers: unique
                     .iter()
                     .zip(&usable)
                     .filter(|(_, u)| u.contains(&c.permission))
-                    .map(|(a, _)| a.id)
+                    .map(|(a, _)| a.action_id())
                     .collect(),
             }
         })
@@ -162,7 +241,7 @@ pub fn plan(
 
 /// The best cover by the order `plan` documents: for each highest rank in turn, the cheapest
 /// cover among the candidates up to it (dynamic programming over sets of covered actions).
-fn exact(candidates: &[Candidate], n: usize) -> Vec<usize> {
+fn exact(candidates: &[Candidate<'_>], n: usize) -> Vec<usize> {
     let full: u64 = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mut ranks: Vec<u32> = candidates.iter().map(|c| c.rank).collect();
     ranks.dedup();
@@ -212,8 +291,8 @@ fn exact(candidates: &[Candidate], n: usize) -> Vec<usize> {
 /// For many actions: the lowest rank whose candidates cover every action (least privilege
 /// first, as `exact`), then among those, repeatedly the one covering the most uncovered actions
 /// (the least privileged first on ties), then the redundant ones dropped, most privileged first.
-fn greedy(candidates: &[Candidate], usable: &[Vec<&'static str>]) -> Vec<usize> {
-    let covers = |c: &Candidate, i: usize| usable[i].contains(&c.permission);
+fn greedy(candidates: &[Candidate<'_>], usable: &[Vec<&str>]) -> Vec<usize> {
+    let covers = |c: &Candidate<'_>, i: usize| usable[i].contains(&c.permission);
     let covers_all =
         |set: &[usize]| (0..usable.len()).all(|i| set.iter().any(|&c| covers(&candidates[c], i)));
     // Candidates are sorted by rank: the shortest prefix that covers everything.
@@ -323,46 +402,67 @@ impl TokenPermissions {
         }
     }
 
-    /// Whether the token holds one of the permissions that can call `info` (taking resource-
-    /// specific consent into account), or `Err` with what to add. A resource-specific permission
-    /// is granted per chat or team and never shows in the token, so where the table lists one
-    /// the token may be able to call the action all the same: that is left to Graph.
+    /// What the token lacks to call `info`, going by its claims alone: `None` when it holds one
+    /// of the tenant-wide permissions that can call the action (taking resource-specific consent
+    /// into account), otherwise the least-privileged tenant-wide permission to add and, when the
+    /// table lists one, the resource-specific permission that would also do if granted on the
+    /// chat or team. (Resource-specific grants never show in a token, so a token this names may
+    /// still be allowed; see [`check`](Self::check).) This is the hint a 403 carries.
+    pub fn missing(
+        &self,
+        info: &'static ActionInfo,
+        rsc_consent: bool,
+    ) -> Option<MissingPermission> {
+        let usable = info.permissions.usable(self.kind, rsc_consent);
+        let held = |p: &str| self.permissions.iter().any(|h| h.eq_ignore_ascii_case(p));
+        let (rsc, tenant): (Vec<&'static str>, Vec<&'static str>) = usable
+            .iter()
+            .partition(|p| info.permissions.is_resource_specific(p));
+        if tenant.iter().any(|p| held(p)) {
+            return None;
+        }
+        // The least privileged by level, the table's order deciding between equals (so a
+        // permission without a level comes after those with one).
+        let least = |among: &[&'static str]| -> Option<&'static str> {
+            among
+                .iter()
+                .min_by_key(|p| {
+                    let level = info.permissions.level(self.kind, p).map(|l| l.level);
+                    (level.is_none(), level)
+                })
+                .copied()
+        };
+        let add = least(&tenant);
+        Some(MissingPermission {
+            action: info.id,
+            kind: self.kind,
+            held: self.permissions.clone(),
+            add,
+            resource_specific: least(&rsc),
+        })
+    }
+
+    /// Whether the token may call `info` (taking resource-specific consent into account), or
+    /// `Err` with what to add: the preflight's question. A resource-specific permission is
+    /// granted per chat or team and never shows in the token, so where the table lists one the
+    /// token may be able to call the action all the same: that is left to Graph, and a 403
+    /// answer then carries [`missing`](Self::missing)'s hint.
     pub fn check(
         &self,
         info: &'static ActionInfo,
         rsc_consent: bool,
     ) -> Result<(), MissingPermission> {
-        let usable = info.permissions.usable(self.kind, rsc_consent);
-        let resource_specific = |p: &str| {
-            crate::actions::PRIVILEGE_LEVELS
-                .iter()
-                .any(|l| l.resource_specific && l.permission == p)
-        };
-        if usable.iter().any(|p| {
-            resource_specific(p) || self.permissions.iter().any(|h| h.eq_ignore_ascii_case(p))
-        }) {
-            return Ok(());
+        match self.missing(info, rsc_consent) {
+            Some(missing) if missing.resource_specific.is_none() => Err(missing),
+            _ => Ok(()),
         }
-        // The permission to add is the planner's choice for this one action.
-        let add = plan(
-            &[info],
-            self.kind,
-            rsc_consent,
-            &[crate::actions::PRIVILEGE_LEVELS],
-        )
-        .ok()
-        .and_then(|p| p.first().map(|p| p.permission));
-        Err(MissingPermission {
-            action: info.id,
-            kind: self.kind,
-            held: self.permissions.clone(),
-            add,
-        })
     }
 }
 
-/// A token that cannot call an action: what it holds, and the least-privileged permission to add
-/// (`None` when its permission type cannot call the action at all).
+/// A token that cannot call an action by its claims: what it holds, the least-privileged
+/// tenant-wide permission to add (`None` when its permission type cannot call the action with
+/// one), and the resource-specific permission that would also do when granted on the chat or
+/// team the call is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingPermission {
     /// The action's id.
@@ -371,32 +471,43 @@ pub struct MissingPermission {
     pub kind: PermissionType,
     /// The permissions the token holds.
     pub held: Vec<String>,
-    /// The least-privileged permission that would let it call the action.
+    /// The least-privileged tenant-wide permission that would let it call the action.
     pub add: Option<&'static str>,
+    /// The least-privileged resource-specific permission in the action's table, which the app
+    /// can be granted on one chat or team instead.
+    pub resource_specific: Option<&'static str>,
 }
 
 impl std::fmt::Display for MissingPermission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            PermissionType::Delegated => "delegated",
-            PermissionType::DelegatedPersonal => "personal-account delegated",
-            PermissionType::Application => "application",
-        };
+        let kind = self.kind.words();
         let held = if self.held.is_empty() {
             "no permissions".to_owned()
         } else {
             self.held.join(" ")
         };
-        match self.add {
-            Some(p) => write!(
+        let action = self.action;
+        match (self.add, self.resource_specific) {
+            (Some(p), rsc) => {
+                write!(
+                    f,
+                    "`{action}` needs a {kind} permission the token lacks (it holds: {held}); add `{p}`, the least privileged"
+                )?;
+                if let Some(r) = rsc {
+                    write!(
+                        f,
+                        ", or have `{r}` granted to the app on that chat or team by resource-specific consent"
+                    )?;
+                }
+                Ok(())
+            }
+            (None, Some(r)) => write!(
                 f,
-                "`{}` needs a {kind} permission the token lacks (it holds: {held}); add `{p}`, the least privileged",
-                self.action
+                "`{action}` takes a resource-specific {kind} permission the token cannot show (it holds: {held}); have `{r}` granted to the app on that chat or team by resource-specific consent"
             ),
-            None => write!(
+            (None, None) => write!(
                 f,
-                "`{}` cannot be called with {kind} permissions at all (the token holds: {held})",
-                self.action
+                "`{action}` cannot be called with {kind} permissions at all (the token holds: {held})"
             ),
         }
     }
@@ -405,7 +516,7 @@ impl std::fmt::Display for MissingPermission {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meta::{HttpMethod, PermissionScheme, Permissions, ResponseKind};
+    use crate::{HttpMethod, PermissionScheme, Permissions, ResponseKind};
     use proptest::prelude::*;
 
     fn leak<T>(v: Vec<T>) -> &'static [T] {
@@ -439,6 +550,7 @@ mod tests {
                     higher: leak(higher.to_vec()),
                 },
                 notes: &[],
+                levels: &[],
             },
         }))
     }
@@ -452,7 +564,7 @@ mod tests {
         }
     }
 
-    fn names(plan: &[PlannedPermission]) -> Vec<&'static str> {
+    fn names<'a>(plan: &[PlannedPermission<'a>]) -> Vec<&'a str> {
         plan.iter().map(|p| p.permission).collect()
     }
 
@@ -633,5 +745,112 @@ mod tests {
         ] {
             assert_eq!(TokenPermissions::from_jwt(opaque), None, "{opaque}");
         }
+    }
+
+    /// An application-only action whose table lists `least` then `higher`, with its own levels.
+    fn action_with_levels(
+        least: &'static str,
+        higher: &[&'static str],
+        levels: &[PrivilegeLevel],
+    ) -> &'static ActionInfo {
+        let levels: &'static [PrivilegeLevel] = leak(levels.to_vec());
+        let a = action("act", least, higher);
+        Box::leak(Box::new(ActionInfo {
+            permissions: Permissions {
+                levels: leak(vec![levels]),
+                ..a.permissions.clone()
+            },
+            ..a.clone()
+        }))
+    }
+
+    fn rsc(permission: &'static str, level: u8) -> PrivilegeLevel {
+        PrivilegeLevel {
+            resource_specific: true,
+            ..self::level(permission, level)
+        }
+    }
+
+    #[test]
+    fn an_action_plans_from_its_own_levels_without_a_table_passed_in() {
+        // Listed as least privileged, but more privileged than the higher one by its level.
+        let a = action_with_levels(
+            "Wide.ReadWrite.All",
+            &["Narrow.Read.All"],
+            &[level("Wide.ReadWrite.All", 4), level("Narrow.Read.All", 2)],
+        );
+        let plan = plan(&[a], APP, false, &[]).expect("plan");
+        assert_eq!(names(&plan), ["Narrow.Read.All"]);
+        assert_eq!(plan[0].level, Some(2));
+        // A table passed in takes precedence over the action's own.
+        let plan = super::plan(&[a], APP, false, &[&[level("Narrow.Read.All", 5)]]).expect("plan");
+        assert_eq!(names(&plan), ["Wide.ReadWrite.All"]);
+    }
+
+    fn app_token(roles: &[&str]) -> TokenPermissions {
+        TokenPermissions {
+            kind: APP,
+            permissions: roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_token_without_a_tenant_wide_permission_is_told_both_ways_to_get_one() {
+        let a = action_with_levels(
+            "Install.ReadWriteSelfForChat.All",
+            &["Install.ReadWriteForChat.All", "Chat.Manage.Chat"],
+            &[
+                level("Install.ReadWriteSelfForChat.All", 3),
+                level("Install.ReadWriteForChat.All", 4),
+                rsc("Chat.Manage.Chat", 3),
+            ],
+        );
+        let none = app_token(&[]);
+        let missing = none.missing(a, false).expect("no tenant-wide permission");
+        assert_eq!(missing.add, Some("Install.ReadWriteSelfForChat.All"));
+        assert_eq!(missing.resource_specific, Some("Chat.Manage.Chat"));
+        let text = missing.to_string();
+        assert!(
+            text.contains("add `Install.ReadWriteSelfForChat.All`, the least privileged"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`Chat.Manage.Chat` granted to the app on that chat or team"),
+            "{text}"
+        );
+        // The preflight lets it through: the grant on the chat would not show in the token.
+        assert_eq!(none.check(a, false), Ok(()));
+        // Holding a higher one is enough; holding an unrelated one is not.
+        assert_eq!(
+            app_token(&["install.readwriteforchat.all"]).missing(a, false),
+            None
+        );
+        assert!(app_token(&["User.Read.All"]).missing(a, false).is_some());
+    }
+
+    #[test]
+    fn without_a_resource_specific_row_the_preflight_refuses() {
+        let a = action_with_levels(
+            "A.Read.All",
+            &["A.ReadWrite.All"],
+            &[level("A.Read.All", 2)],
+        );
+        let err = app_token(&["B.Read.All"])
+            .check(a, false)
+            .expect_err("refused");
+        assert_eq!((err.add, err.resource_specific), (Some("A.Read.All"), None));
+        let only_rsc = action_with_levels("Chat.Manage.Chat", &[], &[rsc("Chat.Manage.Chat", 3)]);
+        let missing = app_token(&[])
+            .missing(only_rsc, false)
+            .expect("nothing tenant-wide");
+        assert_eq!(
+            (missing.add, missing.resource_specific),
+            (None, Some("Chat.Manage.Chat"))
+        );
+        assert!(
+            missing.to_string().contains("resource-specific"),
+            "{missing}"
+        );
+        assert_eq!(app_token(&[]).check(only_rsc, false), Ok(()));
     }
 }

@@ -1,9 +1,10 @@
-//! Action metadata as data: path, method, versions, clouds and the permissions table.
+//! One action's metadata as its documentation page states it: method, path, versions, clouds,
+//! response and the permissions table with its privilege levels.
 
-use crate::{ApiVersion, NationalCloud};
+use crate::service::{ApiVersion, NationalCloud, find};
 
 /// An HTTP method used by Graph actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HttpMethod {
     /// GET
     Get,
@@ -18,6 +19,15 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
+    /// Every method with its spelling.
+    pub const ALL: &'static [(&'static str, HttpMethod)] = &[
+        ("GET", HttpMethod::Get),
+        ("POST", HttpMethod::Post),
+        ("PUT", HttpMethod::Put),
+        ("PATCH", HttpMethod::Patch),
+        ("DELETE", HttpMethod::Delete),
+    ];
+
     /// The method as sent, `POST`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +37,11 @@ impl HttpMethod {
             HttpMethod::Patch => "PATCH",
             HttpMethod::Delete => "DELETE",
         }
+    }
+
+    /// The method a spelling names (`POST`; exact case, as HTTP and the docs pages write it).
+    pub fn parse(spelling: &str) -> Option<HttpMethod> {
+        find(HttpMethod::ALL, spelling)
     }
 }
 
@@ -82,7 +97,7 @@ pub enum ResponseKind {
 }
 
 /// The kinds of permission a token can carry, as the permission tables name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PermissionType {
     /// Delegated (work or school account).
     Delegated,
@@ -90,6 +105,43 @@ pub enum PermissionType {
     DelegatedPersonal,
     /// Application.
     Application,
+}
+
+impl PermissionType {
+    /// Every type, in the order the tables list them.
+    pub const ALL: [PermissionType; 3] = [
+        PermissionType::Delegated,
+        PermissionType::DelegatedPersonal,
+        PermissionType::Application,
+    ];
+
+    /// The row's key in spec files: `delegated`, `delegated_personal`, `application`.
+    pub const fn spec_key(self) -> &'static str {
+        match self {
+            PermissionType::Delegated => "delegated",
+            PermissionType::DelegatedPersonal => "delegated_personal",
+            PermissionType::Application => "application",
+        }
+    }
+
+    /// The scheme's name in Microsoft's `permissions.json`: `DelegatedWork`,
+    /// `DelegatedPersonal`, `Application`.
+    pub const fn json_scheme(self) -> &'static str {
+        match self {
+            PermissionType::Delegated => "DelegatedWork",
+            PermissionType::DelegatedPersonal => "DelegatedPersonal",
+            PermissionType::Application => "Application",
+        }
+    }
+
+    /// The type in words, for messages: `delegated`, `personal-account delegated`, `application`.
+    pub const fn words(self) -> &'static str {
+        match self {
+            PermissionType::Delegated => "delegated",
+            PermissionType::DelegatedPersonal => "personal-account delegated",
+            PermissionType::Application => "application",
+        }
+    }
 }
 
 /// Microsoft's privilege level of a permission for one permission type, 1 (least privileged)
@@ -130,7 +182,7 @@ pub struct PermissionNote {
     pub unusable_with_rsc_consent: &'static [&'static str],
 }
 
-/// A permissions table with its notes.
+/// A permissions table with its notes, and the privilege levels of the permissions it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permissions {
     /// Delegated (work or school account).
@@ -141,6 +193,11 @@ pub struct Permissions {
     pub application: PermissionScheme,
     /// Notes under the table.
     pub notes: &'static [PermissionNote],
+    /// Where the privilege levels (and resource-specific flags) of the table's permissions are
+    /// read: the level tables of the spec that declares the action, first its own, then those
+    /// of the crates it builds on (a downstream crate's actions list graph-api's table after
+    /// theirs). The first table that has a permission decides.
+    pub levels: &'static [&'static [PrivilegeLevel]],
 }
 
 impl Permissions {
@@ -160,18 +217,46 @@ impl Permissions {
         let PermissionScheme::Supported { least, higher } = self.scheme(kind) else {
             return Vec::new();
         };
-        let ruled_out = |p: &&str| {
-            rsc_consent
-                && self
-                    .notes
-                    .iter()
-                    .any(|n| n.unusable_with_rsc_consent.contains(p))
-        };
-        least
-            .iter()
-            .chain(higher.iter())
-            .copied()
-            .filter(|p| !ruled_out(p))
-            .collect()
+        usable_in_row(least, higher, rsc_consent, |p| {
+            self.notes
+                .iter()
+                .any(|n| n.unusable_with_rsc_consent.contains(&p))
+        })
     }
+
+    /// The privilege level of `permission` for `kind`, from the first of [`levels`](Self::levels)
+    /// that lists it.
+    pub fn level(&self, kind: PermissionType, permission: &str) -> Option<&'static PrivilegeLevel> {
+        self.levels
+            .iter()
+            .flat_map(|table| table.iter())
+            .find(|l| l.kind == kind && l.permission == permission)
+    }
+
+    /// Whether `permission` is granted by resource-specific consent (per chat or team), as the
+    /// level tables say; that is a property of the permission, whatever the permission type.
+    pub fn is_resource_specific(&self, permission: &str) -> bool {
+        self.levels
+            .iter()
+            .flat_map(|table| table.iter())
+            .any(|l| l.resource_specific && l.permission == permission)
+    }
+}
+
+/// The permissions of one row that can call an action, least privileged first: the row's least
+/// and higher privileged permissions, less those its notes rule out (`ruled_out_with_rsc`) when
+/// the request consents to resource-specific permissions. The one rule for generated tables
+/// ([`Permissions::usable`]) and for tools that read spec files into their own model.
+pub fn usable_in_row<'a, S: AsRef<str>>(
+    least: &'a [S],
+    higher: &'a [S],
+    rsc_consent: bool,
+    ruled_out_with_rsc: impl Fn(&str) -> bool,
+) -> Vec<&'a str> {
+    least
+        .iter()
+        .chain(higher)
+        .map(AsRef::as_ref)
+        .filter(|p| !(rsc_consent && ruled_out_with_rsc(p)))
+        .collect()
 }

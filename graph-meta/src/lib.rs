@@ -1,0 +1,16 @@
+//! Microsoft Graph action metadata as data: what a spec entry says about an action, with no I/O.
+//!
+//! The generator (`graph-codegen`) reads its method, version, cloud and permission-type names from
+//! here, the runtime (`graph-api`) re-exports all of it as `graph_api::meta` and
+//! `graph_api::permissions`, and tools (`graph-spec`) plan permissions with it without the
+//! runtime.
+
+mod action;
+pub mod permissions;
+mod service;
+
+pub use action::{
+    ActionInfo, HttpMethod, PermissionNote, PermissionScheme, PermissionType, Permissions,
+    PrivilegeLevel, ResponseKind, usable_in_row,
+};
+pub use service::{ApiVersion, NationalCloud};
