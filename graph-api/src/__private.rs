@@ -124,22 +124,23 @@ impl<'a, B: Body> Request<'a, B> {
         self
     }
 
-    /// The call, ready to go: bound URLs written into the body, the body serialized once, the
-    /// URL made; with the client it goes through.
+    /// The call, ready to go (the call path's prepare stage): bound URLs written into the
+    /// body, the body serialized once, the URL and headers made; with the client it goes
+    /// through.
     fn into_call(
         mut self,
         info: &'static ActionInfo,
-    ) -> Result<(&'a GraphClient, crate::call::Request), Error> {
+    ) -> Result<(&'a GraphClient, crate::call::Prepared), Error> {
         for (field, path) in std::mem::take(&mut self.binds) {
             self.body.bind(field, bind_url(self.client, path)?);
         }
         let body = self.body.encode().transpose()?;
-        let request = self.client.request(
+        let request = self.client.prepare(
             info,
             self.path,
-            self.query,
-            self.body.consents_to_rsc(),
+            &self.query,
             body,
+            self.body.consents_to_rsc(),
             self.options,
         )?;
         Ok((self.client, request))
@@ -174,7 +175,7 @@ impl<'a, B: Body> Request<'a, B> {
 }
 
 /// One call with everything generic resolved, so the async part is shared by every action.
-type Call<'a> = Result<(&'a GraphClient, crate::call::Request), Error>;
+type Call<'a> = Result<(&'a GraphClient, crate::call::Prepared), Error>;
 
 async fn send_unit(call: Call<'_>) -> Result<(), Error> {
     let (client, request) = call?;
@@ -192,13 +193,13 @@ pub fn bind_url(client: &GraphClient, path: PathBuilder) -> Result<String, Error
     Ok(format!("{}{}", client.service_root(), path.finish()?))
 }
 
-/// Everything a call does before I/O (for benchmarks): the checked URL.
+/// The checked URL of a call (for benchmarks of the work before I/O).
 pub fn prepare(
     client: &GraphClient,
     info: &'static ActionInfo,
     path: PathBuilder,
 ) -> Result<reqwest::Url, Error> {
-    client.prepare(info, path, &Query::new())
+    client.url(info, path, &Query::new())
 }
 
 /// Serializes a request body once, so every attempt sends the same bytes.

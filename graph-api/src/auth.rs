@@ -71,6 +71,9 @@ pub(crate) struct Bearer {
     token: Secret,
     /// `None` when the token cannot be sent as a header value (spaces, control characters).
     header: Option<reqwest::header::HeaderValue>,
+    /// The token's permission claims, decoded the first time the preflight or a 403 asks and
+    /// shared by every call that uses the token.
+    claims: Arc<std::sync::OnceLock<Option<crate::permissions::TokenPermissions>>>,
 }
 
 impl Bearer {
@@ -81,12 +84,19 @@ impl Bearer {
                 v.set_sensitive(true);
                 v
             });
-        Bearer { token, header }
+        Bearer {
+            token,
+            header,
+            claims: Arc::default(),
+        }
     }
 
-    /// The token itself.
-    pub(crate) fn expose(&self) -> &str {
-        self.token.expose()
+    /// What the token's claims say it may do; `None` for an opaque token (see
+    /// [`TokenPermissions::from_jwt`](crate::permissions::TokenPermissions::from_jwt)).
+    pub(crate) fn permissions(&self) -> Option<&crate::permissions::TokenPermissions> {
+        self.claims
+            .get_or_init(|| crate::permissions::TokenPermissions::from_jwt(self.token.expose()))
+            .as_ref()
     }
 
     /// The header value, or why there is none.

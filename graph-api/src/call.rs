@@ -1,19 +1,96 @@
-//! One call's path, stage by stage: the request (URL, body, query headers), preflight, the
-//! call's timeout and tracing span, the retry loop, each attempt's headers, hook and timeout,
-//! and the transport that reads the answer up to its size limit.
+//! One call's path, stage by stage; every request (`send`, each page of `stream` and `all`)
+//! goes through these functions in this order:
+//!
+//! 1. **prepare** ([`GraphClient::prepare`]): the request as it will go out, made once: the
+//!    path checked and encoded under the service root with the query options, the action's
+//!    availability in the client's API version and cloud, its method, fixed and query-option
+//!    headers, and its body bytes. Nothing per attempt (credentials, ids) is in it.
+//! 2. **resolve** ([`Call::new`]): the call's own [`CallOptions`] over the client's defaults,
+//!    once, into the call's context with its `client-request-id`, deadline and tracing span.
+//! 3. **preflight** ([`Call::preflight`]): when enabled, the token's claims against the
+//!    action's permissions table; a call the token cannot make ends here, unsent.
+//! 4. **attempts** ([`Call::run`]): the retry loop, which waits between attempts as the retry
+//!    policy says and never past the call's deadline.
+//! 5. **one attempt** ([`Call::attempt`]): the token, the outgoing request
+//!    ([`Call::outgoing`]), the hook before and after, all within the attempt's deadline.
+//! 6. **read the answer** ([`Call::exchange`]): send, then read the body chunk by chunk up to
+//!    its limit.
+//! 7. **turn a failure into an error** ([`Call::failure`]): Graph's error object, ids and
+//!    `Retry-After`, and for a 403 the permission the token's claims show missing.
 
-use crate::client::CallOptions;
+use crate::auth::Bearer;
+use crate::client::{CallOptions, Inner};
 use crate::meta::{ActionInfo, HttpMethod};
 use crate::path::PathBuilder;
 use crate::query::Query;
+use crate::retry::RetryPolicy;
 use crate::{ApiError, Error, GraphClient, TimeoutLimit};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::time::Duration;
 use tracing::Instrument;
 
+/// A request as it will go out (stage 1), the same for every attempt and every page's retry:
+/// what `send` puts on the wire besides the credentials and the per-attempt ids.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) info: &'static ActionInfo,
+    pub(crate) method: reqwest::Method,
+    /// Absolute, with the API version, the encoded path and the query.
+    pub(crate) url: reqwest::Url,
+    /// The action's fixed headers and those its query options require.
+    pub(crate) headers: HeaderMap,
+    /// Serialized once, so every attempt sends the same bytes.
+    pub(crate) body: Option<bytes::Bytes>,
+    /// Whether the body consents to resource-specific permissions (see `Permissions::usable`).
+    pub(crate) rsc_consent: bool,
+    /// The call's own settings, resolved against the client's at stage 2.
+    pub(crate) options: CallOptions,
+}
+
+impl Prepared {
+    /// A hash of the URL, to notice a collection that links back to a page it gave.
+    pub(crate) fn url_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.url.as_str().hash(&mut h);
+        h.finish()
+    }
+}
+
 impl GraphClient {
-    /// Everything before I/O: the path checked and joined to the root with the query options,
-    /// and availability checked.
+    /// Stage 1: everything before I/O. The path checked and joined to the root with the query
+    /// options, availability checked, the method and headers made.
     pub(crate) fn prepare(
+        &self,
+        info: &'static ActionInfo,
+        path: PathBuilder,
+        query: &Query,
+        body: Option<Vec<u8>>,
+        rsc_consent: bool,
+        options: CallOptions,
+    ) -> Result<Prepared, Error> {
+        let url = self.url(info, path, query)?;
+        let mut headers = HeaderMap::with_capacity(info.headers.len() + 1);
+        for (name, value) in info.headers.iter().chain(query.headers()) {
+            let bad = || Error::Config(format!("the header `{name}: {value}` cannot be sent"));
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+            let value = HeaderValue::from_str(value).map_err(|_| bad())?;
+            headers.insert(name, value);
+        }
+        Ok(Prepared {
+            info,
+            method: method(info.method),
+            url,
+            headers,
+            body: body.map(bytes::Bytes::from),
+            rsc_consent,
+            options,
+        })
+    }
+
+    /// The checked URL of an action: the path under the service root with the query options,
+    /// for an action the client's API version and national cloud have.
+    pub(crate) fn url(
         &self,
         info: &'static ActionInfo,
         path: PathBuilder,
@@ -48,30 +125,10 @@ impl GraphClient {
         Ok(url)
     }
 
-    /// One call, ready to send (and to send again, page after page).
-    pub(crate) fn request(
-        &self,
-        info: &'static ActionInfo,
-        path: PathBuilder,
-        query: Query,
-        rsc_consent: bool,
-        body: Option<Vec<u8>>,
-        options: CallOptions,
-    ) -> Result<Request, Error> {
-        let url = self.prepare(info, path, &query)?;
-        Ok(Request {
-            info,
-            url,
-            body: body.map(bytes::Bytes::from),
-            query,
-            rsc_consent,
-            options,
-        })
-    }
-
-    /// The request for the page an `@odata.nextLink` names, if the link stays on the service
-    /// root's scheme, host and port; the token is never sent anywhere else.
-    pub(crate) fn follow(&self, previous: &Request, link: &str) -> Result<Request, Error> {
+    /// Stage 1 for the next page: the request an `@odata.nextLink` names, if the link stays on
+    /// the service root's scheme, host and port; the token is never sent anywhere else. It
+    /// keeps the first page's headers and settings.
+    pub(crate) fn follow(&self, previous: &Prepared, link: &str) -> Result<Prepared, Error> {
         let refuse = |reason: String| Error::NextLink {
             link: link.to_owned(),
             reason,
@@ -102,20 +159,88 @@ impl GraphClient {
                 "it leaves the service root's path {base} or carries user info"
             )));
         }
-        Ok(Request {
-            info: previous.info,
+        Ok(Prepared {
             url,
             body: None,
-            query: previous.query.clone(),
-            rsc_consent: previous.rsc_consent,
-            options: previous.options.clone(),
+            ..previous.clone()
         })
     }
 
-    /// Sends a prepared request, retrying as the policy allows, and reads the whole response.
-    pub(crate) async fn send(&self, request: &Request) -> Result<Response, Error> {
+    /// Sends a prepared request through stages 2 to 7 and reads the whole answer.
+    pub(crate) async fn send(&self, request: &Prepared) -> Result<Response, Error> {
+        let call = Call::new(&self.inner, request);
+        // With no subscriber listening the span is disabled; the call then runs without it.
+        if call.span.is_disabled() {
+            call.run().await
+        } else {
+            let span = call.span.clone();
+            call.run().instrument(span).await
+        }
+    }
+}
+
+/// The HTTP method of an action.
+fn method(m: HttpMethod) -> reqwest::Method {
+    match m {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+        HttpMethod::Put => reqwest::Method::PUT,
+        HttpMethod::Patch => reqwest::Method::PATCH,
+        HttpMethod::Delete => reqwest::Method::DELETE,
+    }
+}
+
+/// A call's settings: what its [`CallOptions`] set, the client's defaults for the rest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings<'c> {
+    pub(crate) retry: &'c RetryPolicy,
+    pub(crate) attempt_timeout: Option<Duration>,
+    /// The whole call's limit: by default the retry policy's time budget.
+    pub(crate) call_timeout: Option<Duration>,
+    pub(crate) max_body_size: usize,
+    pub(crate) max_collected_items: usize,
+}
+
+impl CallOptions {
+    /// These options over the client's defaults: the one place they are merged.
+    pub(crate) fn resolve<'c>(&'c self, client: &'c Inner) -> Settings<'c> {
+        let retry = self.retry.as_ref().unwrap_or(&client.retry);
+        Settings {
+            retry,
+            attempt_timeout: self.attempt_timeout.unwrap_or(client.attempt_timeout),
+            call_timeout: self
+                .call_timeout
+                .or(client.call_timeout)
+                .unwrap_or(Some(retry.time_budget())),
+            max_body_size: self.max_body_size.unwrap_or(client.max_body_size),
+            max_collected_items: self
+                .max_collected_items
+                .unwrap_or(client.max_collected_items),
+        }
+    }
+}
+
+/// One call in flight: the prepared request, its resolved settings, and what all its attempts
+/// share (stage 2).
+pub(crate) struct Call<'c> {
+    client: &'c Inner,
+    request: &'c Prepared,
+    settings: Settings<'c>,
+    /// The same on every attempt, so Graph's logs tie them together.
+    client_request_id: String,
+    started: tokio::time::Instant,
+    /// When the call's own limit ends it.
+    deadline: Option<Deadline>,
+    /// The call's own span (disabled when nothing listens): fields are recorded on it, never
+    /// on a caller's.
+    span: tracing::Span,
+}
+
+impl<'c> Call<'c> {
+    /// Stage 2: the settings resolved once, the call's id, deadline and span.
+    pub(crate) fn new(client: &'c Inner, request: &'c Prepared) -> Self {
+        let settings = request.options.resolve(client);
         let info = request.info;
-        let options = &request.options;
         let span = tracing::debug_span!(
             "graph",
             otel.name = info.path,
@@ -125,83 +250,52 @@ impl GraphClient {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
-        // Unless the call or the client says otherwise, the call ends with its retry budget.
-        let limit = match options.call_timeout.or(self.inner.call_timeout) {
-            Some(limit) => limit,
-            None => Some(
-                options
-                    .retry
-                    .as_ref()
-                    .unwrap_or(&self.inner.retry)
-                    .time_budget(),
-            ),
-        };
-        // With no subscriber listening the span is disabled; the call then runs without it.
-        if span.is_disabled() {
-            self.attempts(request, limit, tracing::Span::none()).await
-        } else {
-            self.attempts(request, limit, span.clone())
-                .instrument(span)
-                .await
+        let client_request_id = crate::retry::new_guid();
+        span.record("client_request_id", client_request_id.as_str());
+        let started = tokio::time::Instant::now();
+        Call {
+            client,
+            request,
+            settings,
+            client_request_id,
+            started,
+            deadline: Deadline::after(started, settings.call_timeout, TimeoutLimit::Call),
+            span,
         }
     }
 
-    /// Refuses a call the token's own claims say it cannot make.
-    async fn preflight(&self, request: &Request) -> Result<(), Error> {
-        let token = self.inner.auth.token().await?;
-        match crate::permissions::TokenPermissions::from_jwt(token.expose()) {
+    /// Stage 3: refuses a call the token's own claims say it cannot make. The token read counts
+    /// against the call's limit like every other step (a stalled provider could hold it up).
+    async fn preflight(&self) -> Result<(), Error> {
+        let token = within(self.deadline, self.client.auth.token()).await??;
+        match token.permissions() {
             Some(held) => held
-                .check(request.info, request.rsc_consent)
+                .check(self.request.info, self.request.rsc_consent)
                 .map_err(Error::MissingPermission),
             None => Ok(()),
         }
     }
 
-    /// `span` is the call's own span (disabled when nothing listens): fields are recorded on it,
-    /// never on a caller's. `limit` is the call's timeout: no attempt, token fetch or wait
-    /// between attempts goes past it.
-    async fn attempts(
-        &self,
-        request: &Request,
-        limit: Option<Duration>,
-        span: tracing::Span,
-    ) -> Result<Response, Error> {
-        let (info, options) = (request.info, &request.options);
-        let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
-        let attempt_timeout = options
-            .attempt_timeout
-            .unwrap_or(self.inner.attempt_timeout);
-        let client_request_id = crate::retry::new_guid();
-        span.record("client_request_id", client_request_id.as_str());
-        let started = tokio::time::Instant::now();
-        let call = Deadline::after(started, limit, TimeoutLimit::Call);
-        // The preflight reads the token, which a stalled provider could hold up: it counts
-        // against the call's limit like every other step.
-        if self.inner.preflight {
-            within(call, self.preflight(request)).await??;
+    /// Stages 3 and 4: the preflight, then attempts until one succeeds, one fails in a way that
+    /// rules out retrying, or the policy or the deadline says stop.
+    pub(crate) async fn run(&self) -> Result<Response, Error> {
+        if self.client.preflight {
+            self.preflight().await?;
         }
+        let policy = self.settings.retry;
+        let idempotent = self.request.info.idempotent;
         let mut attempt = 1;
         loop {
-            span.record("attempts", attempt);
-            let result = self
-                .attempt(
-                    request,
-                    &client_request_id,
-                    attempt,
-                    attempt_timeout,
-                    call,
-                    &span,
-                )
-                .await;
-            let error = match result {
+            self.span.record("attempts", attempt);
+            let error = match self.attempt(attempt).await {
                 Ok(response) => return Ok(response),
                 Err(e) => e,
             };
-            let Some(delay) = policy.delay(&error, info.idempotent, attempt, started.elapsed())
+            let Some(delay) = policy.delay(&error, idempotent, attempt, self.started.elapsed())
             else {
                 // Out of attempts or time while the answers still said "try again": say so. An
                 // answer that rules out retrying is returned as it is.
-                let exhausted = attempt > 1 && crate::retry::retryable(&error, info.idempotent);
+                let exhausted = attempt > 1 && crate::retry::retryable(&error, idempotent);
                 return Err(if exhausted {
                     Error::RetriesExhausted {
                         attempts: attempt,
@@ -215,7 +309,7 @@ impl GraphClient {
             // A wait that would outlast the call's deadline is not worth waiting for: the caller
             // gets the answer that asked for it now (with its `Retry-After` and request-id), not
             // a bare timeout later.
-            if let Some(call) = call
+            if let Some(call) = self.deadline
                 && tokio::time::Instant::now()
                     .checked_add(delay)
                     .is_none_or(|end| end >= call.at)
@@ -230,115 +324,93 @@ impl GraphClient {
         }
     }
 
-    async fn attempt(
-        &self,
-        request: &Request,
-        client_request_id: &str,
-        attempt: u32,
-        timeout: Option<Duration>,
-        call: Option<Deadline>,
-        span: &tracing::Span,
-    ) -> Result<Response, Error> {
-        let token = within(call, self.inner.auth.token()).await??;
-        // The attempt ends at its own timeout or the call's, whichever comes first.
-        let own = Deadline::after(tokio::time::Instant::now(), timeout, TimeoutLimit::Attempt);
-        let deadline = match (own, call) {
+    /// Stage 5: one attempt, from getting the token to the last byte of the answer, ending at
+    /// its own timeout or the call's, whichever comes first. The hook, when there is one, adds
+    /// its headers before and sees the outcome after.
+    async fn attempt(&self, attempt: u32) -> Result<Response, Error> {
+        let token = within(self.deadline, self.client.auth.token()).await??;
+        let own = Deadline::after(
+            tokio::time::Instant::now(),
+            self.settings.attempt_timeout,
+            TimeoutLimit::Attempt,
+        );
+        let deadline = match (own, self.deadline) {
             (Some(a), Some(c)) => Some(if c.at <= a.at { c } else { a }),
             (a, c) => a.or(c),
         };
-        let info = request.info;
-        let req = self.outgoing(request, &token, client_request_id, attempt)?;
-        let Some(hook) = &self.inner.hook else {
-            return within(deadline, self.transport(req, request, token, span)).await?;
-        };
-        let mut built = req
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the request: {}", e.without_url())))?;
-        let url = built.url().clone();
-        hook.before_send(&mut crate::hook::OutgoingAttempt {
-            action: info,
-            attempt,
-            client_request_id,
-            url: &url,
-            headers: built.headers_mut(),
-        });
-        let started = tokio::time::Instant::now();
-        let req = reqwest::RequestBuilder::from_parts(self.inner.http.clone(), built);
-        let result = within(deadline, self.transport(req, request, token, span))
+        let mut outgoing = self.outgoing(&token, attempt)?;
+        let info = self.request.info;
+        let hook = self.client.hook.as_deref();
+        if let Some(hook) = hook {
+            let url = outgoing.url().clone();
+            hook.before_send(&mut crate::hook::OutgoingAttempt {
+                action: info,
+                attempt,
+                client_request_id: &self.client_request_id,
+                url: &url,
+                headers: outgoing.headers_mut(),
+            });
+        }
+        let sent = tokio::time::Instant::now();
+        let result = within(deadline, self.exchange(outgoing, &token))
             .await
             .unwrap_or_else(Err);
-        let (status, request_id, error) = match &result {
-            Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
-            Err(e) => (
-                e.api().map(|a| a.status),
-                e.api().and_then(|a| a.request_id.as_deref()),
-                Some(e),
-            ),
-        };
-        hook.after_attempt(&crate::hook::AttemptOutcome {
-            action: info,
-            attempt,
-            status,
-            elapsed: started.elapsed(),
-            request_id,
-            error,
-        });
+        if let Some(hook) = hook {
+            let (status, request_id, error) = match &result {
+                Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
+                Err(e) => (
+                    e.api().map(|a| a.status),
+                    e.api().and_then(|a| a.request_id.as_deref()),
+                    Some(e),
+                ),
+            };
+            hook.after_attempt(&crate::hook::AttemptOutcome {
+                action: info,
+                attempt,
+                status,
+                elapsed: sent.elapsed(),
+                request_id,
+                error,
+            });
+        }
         result
     }
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
-    /// `Retry-Attempt` on retries), the action's fixed headers and those its query options
-    /// require, and the body. (The attempt's timeout is kept by the attempt stage, which knows
-    /// whether its own limit or the call's fires first.)
-    pub(crate) fn outgoing(
-        &self,
-        request: &Request,
-        token: &crate::auth::Bearer,
-        client_request_id: &str,
-        attempt: u32,
-    ) -> Result<reqwest::RequestBuilder, Error> {
-        let method = match request.info.method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
-            HttpMethod::Put => reqwest::Method::PUT,
-            HttpMethod::Patch => reqwest::Method::PATCH,
-            HttpMethod::Delete => reqwest::Method::DELETE,
-        };
-        let mut req = self
-            .inner
-            .http
-            .request(method, request.url.clone())
-            .header(reqwest::header::AUTHORIZATION, token.header()?)
-            .header("client-request-id", client_request_id);
+    /// `Retry-Attempt` on retries), then the prepared headers and body.
+    pub(crate) fn outgoing(&self, token: &Bearer, attempt: u32) -> Result<reqwest::Request, Error> {
+        let r = self.request;
+        let mut req = reqwest::Request::new(r.method.clone(), r.url.clone());
+        let headers = req.headers_mut();
+        headers.reserve(r.headers.len() + 3);
+        headers.insert(reqwest::header::AUTHORIZATION, token.header()?);
+        headers.insert(
+            "client-request-id",
+            HeaderValue::from_str(&self.client_request_id)
+                .map_err(|_| Error::Config("the client-request-id cannot be sent".into()))?,
+        );
         if attempt > 1 {
-            req = req.header("Retry-Attempt", attempt - 1);
+            headers.insert("Retry-Attempt", HeaderValue::from(attempt - 1));
         }
-        for (name, value) in request.info.headers.iter().chain(request.query.headers()) {
-            req = req.header(*name, *value);
+        for (name, value) in &r.headers {
+            headers.insert(name, value.clone());
         }
-        if let Some(body) = &request.body {
-            req = req.body(body.clone());
+        if let Some(body) = &r.body {
+            *req.body_mut() = Some(body.clone().into());
         }
         Ok(req)
     }
 
-    /// Sends one attempt and reads its answer: a success body up to the call's size limit, an
-    /// error body up to [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT).
-    async fn transport(
-        &self,
-        req: reqwest::RequestBuilder,
-        request: &Request,
-        token: crate::auth::Bearer,
-        span: &tracing::Span,
-    ) -> Result<Response, Error> {
-        let info = request.info;
-        let resp = req.send().await.map_err(|e| {
+    /// Stage 6: sends one attempt and reads its answer, a success body up to the call's size
+    /// limit and an error body up to [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT).
+    async fn exchange(&self, req: reqwest::Request, token: &Bearer) -> Result<Response, Error> {
+        let resp = self.client.http.execute(req).await.map_err(|e| {
             if e.is_builder() {
                 // Nothing to retry: a header (such as a provider's token) cannot be sent as given.
                 return Error::Config(format!("cannot build the request: {}", e.without_url()));
             }
             if let Some(after) = self
-                .inner
+                .client
                 .connect_timeout
                 .filter(|_| e.is_connect() && e.is_timeout())
             {
@@ -353,27 +425,24 @@ impl GraphClient {
             }
         })?;
         let status = resp.status().as_u16();
-        span.record("http.status", status);
+        self.span.record("http.status", status);
         let request_id = resp
             .headers()
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
+            self.span.record("request_id", id.as_str());
         }
         let success = (200..300).contains(&status);
         // Error answers keep their headers (request ids, Retry-After); successes need none.
         let headers = if success {
-            reqwest::header::HeaderMap::new()
+            HeaderMap::new()
         } else {
             resp.headers().clone()
         };
         let limit = if success {
-            let limit = request
-                .options
-                .max_body_size
-                .unwrap_or(self.inner.max_body_size);
+            let limit = self.settings.max_body_size;
             // A length announced past the limit fails before a byte of the body is read.
             if resp.content_length().is_some_and(|n| n > limit as u64) {
                 return Err(Error::BodyTooLarge { status, limit });
@@ -382,31 +451,36 @@ impl GraphClient {
         } else {
             crate::error::ERROR_BODY_LIMIT
         };
-        let (bytes, whole) = read_up_to(resp, limit)
+        let (body, whole) = read_up_to(resp, limit)
             .await
             .map_err(|e| Error::Transport {
                 source: e.without_url(),
                 maybe_sent: true,
             })?;
-        if success && !whole {
+        if !success {
+            return Err(self.failure(status, &headers, &body, token));
+        }
+        if !whole {
             return Err(Error::BodyTooLarge { status, limit });
         }
-        if success {
-            Ok(Response {
-                status,
-                request_id,
-                body: bytes,
-            })
-        } else {
-            let mut error = ApiError::from_parts(status, &headers, &bytes);
-            if status == 403 {
-                // Say which permission is missing when the token's claims show it.
-                error.missing_permission =
-                    crate::permissions::TokenPermissions::from_jwt(token.expose())
-                        .and_then(|held| held.missing(info, request.rsc_consent));
-            }
-            Err(Error::Api(Box::new(error)))
+        Ok(Response {
+            status,
+            request_id,
+            body,
+        })
+    }
+
+    /// Stage 7: an answer that is not a success, as the error the caller gets: Graph's error
+    /// object as far as it was read, and for a 403 the permission the token's claims show
+    /// missing (with the resource-specific grant that would also do).
+    fn failure(&self, status: u16, headers: &HeaderMap, body: &[u8], token: &Bearer) -> Error {
+        let mut error = ApiError::from_parts(status, headers, body);
+        if status == 403 {
+            error.missing_permission = token
+                .permissions()
+                .and_then(|held| held.missing(self.request.info, self.request.rsc_consent));
         }
+        Error::Api(Box::new(error))
     }
 }
 
@@ -501,39 +575,6 @@ async fn read_up_to(
     Ok((joined.map_or(first, bytes::Bytes::from), true))
 }
 
-/// One call as it goes on the wire: the action, the full URL, the body bytes (the same for every
-/// attempt), the headers its query options require, and the call's settings.
-#[derive(Debug, Clone)]
-pub(crate) struct Request {
-    info: &'static ActionInfo,
-    url: reqwest::Url,
-    body: Option<bytes::Bytes>,
-    query: Query,
-    /// Whether the body consents to resource-specific permissions (see `Permissions::usable`).
-    rsc_consent: bool,
-    options: CallOptions,
-}
-
-impl Request {
-    /// The URL as sent.
-    pub(crate) fn url(&self) -> &str {
-        self.url.as_str()
-    }
-
-    /// The call's own settings.
-    pub(crate) fn options(&self) -> &CallOptions {
-        &self.options
-    }
-
-    /// A hash of the URL, to notice a collection that links back to a page it gave.
-    pub(crate) fn url_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.url.as_str().hash(&mut h);
-        h.finish()
-    }
-}
-
 /// A successful answer, read whole (it is at most the call's body size limit).
 #[derive(Debug)]
 pub struct Response {
@@ -558,36 +599,42 @@ impl Response {
 mod tests {
     use super::*;
 
-    /// The attempt stage alone: what goes out on a retry of a call with a body.
-    #[tokio::test]
-    async fn a_retry_carries_the_credentials_ids_fixed_headers_and_body() {
-        let client = GraphClient::builder()
+    fn client() -> GraphClient {
+        GraphClient::builder()
             .base_url("https://graph.example")
             .bearer_token("t0k3n")
+            .retry_policy(RetryPolicy::default().max_elapsed(Duration::from_secs(40)))
             .build()
-            .expect("config");
+            .expect("config")
+    }
+
+    fn upgrade(client: &GraphClient, options: CallOptions) -> Prepared {
         let path = PathBuilder::root()
             .segment("chats")
             .param("chat-id", "c", false)
             .segment("installedApps")
             .param("app-installation-id", "i", false)
             .segment("upgrade");
-        let request = client
-            .request(
+        client
+            .prepare(
                 &crate::actions::UPGRADE_CHAT_APP_INSTALLATION,
                 path,
-                Query::new(),
-                false,
+                &Query::new(),
                 Some(b"{}".to_vec()),
-                CallOptions::default(),
+                false,
+                options,
             )
-            .expect("a request");
+            .expect("a request")
+    }
+
+    /// The attempt stage alone: what goes out on a retry of a call with a body.
+    #[tokio::test]
+    async fn a_retry_carries_the_credentials_ids_fixed_headers_and_body() {
+        let client = client();
+        let request = upgrade(&client, CallOptions::default());
+        let call = Call::new(&client.inner, &request);
         let token = client.inner.auth.token().await.expect("a token");
-        let built = client
-            .outgoing(&request, &token, "id-1", 2)
-            .expect("builds")
-            .build()
-            .expect("valid");
+        let built = call.outgoing(&token, 2).expect("builds");
         let h = built.headers();
         assert_eq!(built.method(), reqwest::Method::POST);
         assert_eq!(
@@ -596,9 +643,43 @@ mod tests {
         );
         assert_eq!(h["authorization"], "Bearer t0k3n");
         assert!(h["authorization"].is_sensitive());
-        assert_eq!(h["client-request-id"], "id-1");
+        assert_eq!(h["client-request-id"], call.client_request_id.as_str());
         assert_eq!(h["retry-attempt"], "1");
         assert_eq!(h["content-type"], "application/json");
         assert_eq!(built.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));
+        // The first attempt says nothing of retries; every attempt has the same id.
+        let first = call.outgoing(&token, 1).expect("builds");
+        assert!(first.headers().get("retry-attempt").is_none());
+        assert_eq!(first.headers()["client-request-id"], h["client-request-id"]);
+    }
+
+    /// The resolve stage alone: a call's options win, the client's defaults fill the rest,
+    /// and the call's limit is the retry policy's budget unless one is set.
+    #[test]
+    fn call_options_are_resolved_over_the_client_defaults_once() {
+        let client = client();
+        let defaults = CallOptions::default();
+        let s = defaults.resolve(&client.inner);
+        assert_eq!(s.call_timeout, Some(Duration::from_secs(40)));
+        assert_eq!(s.attempt_timeout, Some(crate::DEFAULT_ATTEMPT_TIMEOUT));
+        assert_eq!(s.max_body_size, crate::DEFAULT_MAX_BODY_SIZE);
+        assert_eq!(s.max_collected_items, crate::DEFAULT_MAX_COLLECTED_ITEMS);
+        let own = CallOptions::default()
+            .no_timeout()
+            .attempt_timeout(Duration::from_secs(3))
+            .max_body_size(10)
+            .max_collected_items(5)
+            .retry_policy(RetryPolicy::none());
+        let s = own.resolve(&client.inner);
+        assert_eq!(s.call_timeout, None);
+        assert_eq!(s.attempt_timeout, Some(Duration::from_secs(3)));
+        assert_eq!((s.max_body_size, s.max_collected_items), (10, 5));
+        assert_eq!(s.retry.attempts(), 1);
+        // The prepared request keeps them, and the call reads them from it.
+        let request = upgrade(&client, own);
+        assert_eq!(
+            Call::new(&client.inner, &request).settings.call_timeout,
+            None
+        );
     }
 }

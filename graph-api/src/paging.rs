@@ -1,6 +1,6 @@
 //! Collections: one page (`Page<T>`), and every item across pages as a lazy stream.
 
-use crate::call::Request;
+use crate::call::Prepared;
 use crate::{Error, GraphClient};
 use futures_core::Stream;
 use std::pin::Pin;
@@ -92,7 +92,7 @@ struct State<T> {
     /// What the stream fetches next: the request as the builder made it, then each page's
     /// `@odata.nextLink`; `None` after the last page. A request that failed to form (a bad id, a
     /// refused link) is an error only once the items before it have been taken.
-    next: Option<Result<Request, Error>>,
+    next: Option<Result<Prepared, Error>>,
     items: std::vec::IntoIter<T>,
     /// Hashes of the pages fetched so far: a link back to any of them would loop forever.
     seen: std::collections::HashSet<u64>,
@@ -107,12 +107,11 @@ struct State<T> {
 pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
-    pub(crate) fn new(client: GraphClient, first: Result<Request, Error>) -> Self {
-        let collect_limit = first
-            .as_ref()
-            .ok()
-            .and_then(|r| r.options().max_collected_items)
-            .unwrap_or(client.inner.max_collected_items);
+    pub(crate) fn new(client: GraphClient, first: Result<Prepared, Error>) -> Self {
+        let collect_limit = match &first {
+            Ok(r) => r.options.resolve(&client.inner).max_collected_items,
+            Err(_) => client.inner.max_collected_items,
+        };
         let state = State {
             client,
             next: Some(first),
@@ -131,7 +130,7 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
                 };
                 if !s.seen.insert(request.url_hash()) {
                     let e = Error::NextLink {
-                        link: request.url().to_owned(),
+                        link: request.url.to_string(),
                         reason: "it names a page this collection already gave".into(),
                     };
                     return Some((Err(e), s));
