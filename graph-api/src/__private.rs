@@ -130,7 +130,7 @@ impl<'a, B: Body> Request<'a, B> {
     fn into_call(
         mut self,
         info: &'static ActionInfo,
-    ) -> Result<(&'a GraphClient, crate::call::Prepared), Error> {
+    ) -> Result<(&'a GraphClient, crate::call::GraphRequest), Error> {
         for (field, path) in std::mem::take(&mut self.binds) {
             self.body.bind(field, bind_url(self.client, path)?);
         }
@@ -144,6 +144,11 @@ impl<'a, B: Body> Request<'a, B> {
             self.options,
         )?;
         Ok((self.client, request))
+    }
+
+    /// The request as a value, checked and encoded exactly as `send` would send it.
+    pub fn build(self, info: &'static ActionInfo) -> Result<crate::GraphRequest, Error> {
+        self.into_call(info).map(|(_, request)| request)
     }
 
     /// Sends the request; success carries no value. The future is one type for every action
@@ -175,7 +180,7 @@ impl<'a, B: Body> Request<'a, B> {
 }
 
 /// One call with everything generic resolved, so the async part is shared by every action.
-type Call<'a> = Result<(&'a GraphClient, crate::call::Prepared), Error>;
+type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
 
 async fn send_unit(call: Call<'_>) -> Result<(), Error> {
     let (client, request) = call?;
@@ -296,6 +301,14 @@ macro_rules! __graph_api_request {
             /// Overrides the client's retry policy, timeouts or both for this call.
             pub fn call_options(self, options: $crate::CallOptions) -> Self {
                 $name(self.0.options(options))
+            }
+
+            /// The request as a value, without sending it or touching credentials: the
+            /// method, URL, headers and body bytes `.send()` would put on the wire. A bad id,
+            /// or an action the client's API version or cloud lacks, fails here as it fails
+            /// `.send()`.
+            pub fn build(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
+                self.0.build(Self::INFO)
             }
         }
     };

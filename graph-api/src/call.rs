@@ -29,10 +29,26 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::time::Duration;
 use tracing::Instrument;
 
-/// A request as it will go out (stage 1), the same for every attempt and every page's retry:
-/// what `send` puts on the wire besides the credentials and the per-attempt ids.
+/// A request as a value: what `.send()` would put on the wire, made by a request builder's
+/// `.build()` without sending anything or touching credentials.
+///
+/// It is the call path's first stage, the one value that `send`, every page of `stream` and
+/// `all`, and batch items are sent from, so what it shows is what goes out: the method, the
+/// absolute URL with the API version and the encoded path and query, the headers the action and
+/// its query options add, and the body bytes. The credentials (`Authorization`) and the ids of
+/// each attempt (`client-request-id`, `Retry-Attempt`) are added when it is sent.
+///
+/// ```no_run
+/// # fn run(client: graph_api::GraphClient) -> Result<(), graph_api::Error> {
+/// let req = client.chat("19:abc@thread.v2").installed_app("aW5zdA==").upgrade().build()?;
+/// assert_eq!(req.method(), reqwest::Method::POST);
+/// assert_eq!(req.body(), b"{}");
+/// println!("{req}"); // the request line, the headers, a blank line and the body
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct Prepared {
+pub struct GraphRequest {
     pub(crate) info: &'static ActionInfo,
     pub(crate) method: reqwest::Method,
     /// Absolute, with the API version, the encoded path and the query.
@@ -47,7 +63,34 @@ pub(crate) struct Prepared {
     pub(crate) options: CallOptions,
 }
 
-impl Prepared {
+impl GraphRequest {
+    /// The HTTP method.
+    pub fn method(&self) -> &reqwest::Method {
+        &self.method
+    }
+
+    /// The absolute URL: the service root, the API version, the path with every id encoded
+    /// once, and the query options.
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+
+    /// The headers the action and its query options add (such as `Content-Type` or
+    /// `ConsistencyLevel`); not the credentials or the per-attempt ids.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body bytes exactly as sent; empty when the action sends no body.
+    pub fn body(&self) -> &[u8] {
+        self.body.as_deref().unwrap_or_default()
+    }
+
+    /// The action's metadata.
+    pub fn action(&self) -> &'static ActionInfo {
+        self.info
+    }
+
     /// A hash of the URL, to notice a collection that links back to a page it gave.
     pub(crate) fn url_hash(&self) -> u64 {
         use std::hash::{Hash, Hasher};
@@ -68,7 +111,7 @@ impl GraphClient {
         body: Option<Vec<u8>>,
         rsc_consent: bool,
         options: CallOptions,
-    ) -> Result<Prepared, Error> {
+    ) -> Result<GraphRequest, Error> {
         let url = self.url(info, path, query)?;
         let mut headers = HeaderMap::with_capacity(info.headers.len() + 1);
         for (name, value) in info.headers.iter().chain(query.headers()) {
@@ -77,7 +120,7 @@ impl GraphClient {
             let value = HeaderValue::from_str(value).map_err(|_| bad())?;
             headers.insert(name, value);
         }
-        Ok(Prepared {
+        Ok(GraphRequest {
             info,
             method: method(info.method),
             url,
@@ -128,7 +171,7 @@ impl GraphClient {
     /// Stage 1 for the next page: the request an `@odata.nextLink` names, if the link stays on
     /// the service root's scheme, host and port; the token is never sent anywhere else. It
     /// keeps the first page's headers and settings.
-    pub(crate) fn follow(&self, previous: &Prepared, link: &str) -> Result<Prepared, Error> {
+    pub(crate) fn follow(&self, previous: &GraphRequest, link: &str) -> Result<GraphRequest, Error> {
         let refuse = |reason: String| Error::NextLink {
             link: link.to_owned(),
             reason,
@@ -159,7 +202,7 @@ impl GraphClient {
                 "it leaves the service root's path {base} or carries user info"
             )));
         }
-        Ok(Prepared {
+        Ok(GraphRequest {
             url,
             body: None,
             ..previous.clone()
@@ -167,7 +210,7 @@ impl GraphClient {
     }
 
     /// Sends a prepared request through stages 2 to 7 and reads the whole answer.
-    pub(crate) async fn send(&self, request: &Prepared) -> Result<Response, Error> {
+    pub(crate) async fn send(&self, request: &GraphRequest) -> Result<Response, Error> {
         let call = Call::new(&self.inner, request);
         // With no subscriber listening the span is disabled; the call then runs without it.
         if call.span.is_disabled() {
@@ -175,6 +218,22 @@ impl GraphClient {
         } else {
             let span = call.span.clone();
             call.run().instrument(span).await
+        }
+    }
+}
+
+/// A dry run a person can read: the request line, the headers, a blank line and the body (as
+/// text when it is UTF-8, otherwise its length).
+impl std::fmt::Display for GraphRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} {}", self.method, self.url)?;
+        for (name, value) in &self.headers {
+            writeln!(f, "{name}: {}", String::from_utf8_lossy(value.as_bytes()))?;
+        }
+        writeln!(f)?;
+        match std::str::from_utf8(self.body()) {
+            Ok(text) => f.write_str(text),
+            Err(_) => write!(f, "<{} bytes>", self.body().len()),
         }
     }
 }
@@ -224,7 +283,7 @@ impl CallOptions {
 /// share (stage 2).
 pub(crate) struct Call<'c> {
     client: &'c Inner,
-    request: &'c Prepared,
+    request: &'c GraphRequest,
     settings: Settings<'c>,
     /// The same on every attempt, so Graph's logs tie them together.
     client_request_id: String,
@@ -238,7 +297,7 @@ pub(crate) struct Call<'c> {
 
 impl<'c> Call<'c> {
     /// Stage 2: the settings resolved once, the call's id, deadline and span.
-    pub(crate) fn new(client: &'c Inner, request: &'c Prepared) -> Self {
+    pub(crate) fn new(client: &'c Inner, request: &'c GraphRequest) -> Self {
         let settings = request.options.resolve(client);
         let info = request.info;
         let span = tracing::debug_span!(
@@ -608,7 +667,7 @@ mod tests {
             .expect("config")
     }
 
-    fn upgrade(client: &GraphClient, options: CallOptions) -> Prepared {
+    fn upgrade(client: &GraphClient, options: CallOptions) -> GraphRequest {
         let path = PathBuilder::root()
             .segment("chats")
             .param("chat-id", "c", false)

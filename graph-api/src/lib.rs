@@ -45,6 +45,7 @@ pub use auth::{
 };
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
+pub use call::GraphRequest;
 pub use client::{
     CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,

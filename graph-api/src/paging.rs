@@ -1,6 +1,6 @@
 //! Collections: one page (`Page<T>`), and every item across pages as a lazy stream.
 
-use crate::call::Prepared;
+use crate::call::GraphRequest;
 use crate::{Error, GraphClient};
 use futures_core::Stream;
 use std::pin::Pin;
@@ -92,7 +92,7 @@ struct State<T> {
     /// What the stream fetches next: the request as the builder made it, then each page's
     /// `@odata.nextLink`; `None` after the last page. A request that failed to form (a bad id, a
     /// refused link) is an error only once the items before it have been taken.
-    next: Option<Result<Prepared, Error>>,
+    next: Option<Result<GraphRequest, Error>>,
     items: std::vec::IntoIter<T>,
     /// Hashes of the pages fetched so far: a link back to any of them would loop forever.
     seen: std::collections::HashSet<u64>,
@@ -107,7 +107,7 @@ struct State<T> {
 pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
 
 impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
-    pub(crate) fn new(client: GraphClient, first: Result<Prepared, Error>) -> Self {
+    pub(crate) fn new(client: GraphClient, first: Result<GraphRequest, Error>) -> Self {
         let collect_limit = match &first {
             Ok(r) => r.options.resolve(&client.inner).max_collected_items,
             Err(_) => client.inner.max_collected_items,

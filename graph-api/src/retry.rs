@@ -150,73 +150,35 @@ fn random_unit() -> f64 {
 
 /// A random version-4 GUID, for `client-request-id`.
 pub(crate) fn new_guid() -> String {
-    let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
-        chunk.copy_from_slice(&random_u64().to_le_bytes());
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
-    }
-    out
+    uuid::Uuid::new_v4().to_string()
 }
 
-/// How long a `Retry-After` value asks to wait; `None` when it is neither form.
+/// How long a `Retry-After` value asks to wait; `None` when it is none of the forms Graph sends:
+/// whole seconds (`7`), decimal seconds (`0.249`, as Graph sends for some throttled requests;
+/// microsoft-graph-docs issue 3877), or an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, from
+/// which the wait is measured from now).
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if value.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        // Decimal seconds: digits, one dot, digits; nothing else (no exponent, no sign).
+        let (whole, fraction) = value.split_once('.')?;
+        if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let secs: u64 = whole.parse().ok()?;
+        let nanos: u32 = format!("{:0<9}", &fraction[..fraction.len().min(9)])
+            .parse()
+            .ok()?;
+        return Some(Duration::new(secs, nanos));
     }
-    let at = httpdate(value)?;
+    let at = httpdate::parse_http_date(value).ok()?;
     Some(
         at.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP dates are sent in.
-fn httpdate(s: &str) -> Option<SystemTime> {
-    let mut parts = s.split_whitespace();
-    let _weekday = parts.next()?;
-    let day: u64 = parts.next()?.parse().ok()?;
-    let month_name = parts.next()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == month_name)? as u64
-        + 1;
-    let year: u64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if parts.next()? != "GMT"
-        || !(1..=31).contains(&day)
-        || h > 23
-        || m > 59
-        || sec > 60
-        || !(1970..=9999).contains(&year)
-    {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm), then seconds since the epoch.
-    let (y, mo) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * mo + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(days * 86_400 + h * 3600 + m * 60 + sec))
 }
 
 #[cfg(test)]
@@ -224,19 +186,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_seconds_and_dates() {
+    fn reads_seconds_decimal_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("0.249"), Some(Duration::from_millis(249)));
+        assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(
-            httpdate("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777))
+            parse_retry_after("1.0000000019"),
+            Some(Duration::new(1, 1))
         );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("-3"), None);
-        assert_eq!(httpdate("Sun, 06 Nov 99999999999 08:49:37 GMT"), None);
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let waited = parse_retry_after(&httpdate::fmt_http_date(later)).expect("a date");
+        assert!(
+            waited > Duration::from_secs(110) && waited <= Duration::from_secs(120),
+            "{waited:?}"
+        );
+        for bad in [
+            "soon", "-3", "+3", "1e3", "0.", ".5", "1.2.3", "0x10", "", "Sun, 06 Nov 99999999999 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

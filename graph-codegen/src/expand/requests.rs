@@ -39,13 +39,14 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
 /// those graph-api's `__graph_api_request!` defines (keep the two in step) and
 /// `consents_to_rsc`, which the emitter below writes; the checker keeps body fields from taking
 /// them.
-pub(crate) const BUILDER_METHODS: [&str; 6] = [
+pub(crate) const BUILDER_METHODS: [&str; 7] = [
     "send",
     "stream",
     "all",
     "replace_body",
     "call_options",
     "consents_to_rsc",
+    "build",
 ];
 
 fn request(cx: &Cx, a: &Action) -> TokenStream {
