@@ -261,10 +261,10 @@ impl Limiter {
     }
 }
 
-/// `Retry-After` in decimal seconds, as Graph sends it (for example `0.249`), never below one
-/// millisecond so a client never reads zero.
+/// `Retry-After` in decimal seconds, as Graph sends it (for example `0.249`): rounded up to the
+/// millisecond, so a client that waits exactly that long finds a token, and never zero.
 pub fn retry_after_value(wait: Duration) -> String {
-    let ms = wait.as_millis().max(1);
+    let ms = wait.as_nanos().div_ceil(1_000_000).max(1);
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
@@ -372,5 +372,9 @@ mod tests {
         assert_eq!(retry_after_value(Duration::from_millis(249)), "0.249");
         assert_eq!(retry_after_value(Duration::from_millis(1500)), "1.500");
         assert_eq!(retry_after_value(Duration::ZERO), "0.001");
+        assert_eq!(
+            retry_after_value(Duration::from_secs_f64(1.0 / 30.0)),
+            "0.034"
+        );
     }
 }
