@@ -353,22 +353,22 @@ pub fn handle(state: &mut State, req: &Request<'_>, now: Instant) -> Response {
         Ok(r) => r,
         Err((status, code, message)) => return error(&mut state.rng, crid, status, code, &message),
     };
-    if kind.is_write() && (200..300).contains(&response.status) {
-        if state.faults.throttled_after_write > 0.0
-            && state.rng.unit() < state.faults.throttled_after_write
-        {
-            state.throttled += 1;
-            let mut r = error(
-                &mut state.rng,
-                crid,
-                429,
-                "TooManyRequests",
-                "Too many requests (a fault the stand-in was asked for: the write was done).",
-            );
-            r.headers
-                .push(("Retry-After", retry_after_value(Duration::from_secs(1))));
-            return r;
-        }
+    if kind.is_write()
+        && (200..300).contains(&response.status)
+        && state.faults.throttled_after_write > 0.0
+        && state.rng.unit() < state.faults.throttled_after_write
+    {
+        state.throttled += 1;
+        let mut r = error(
+            &mut state.rng,
+            crid,
+            429,
+            "TooManyRequests",
+            "Too many requests (a fault the stand-in was asked for: the write was done).",
+        );
+        r.headers
+            .push(("Retry-After", retry_after_value(Duration::from_secs(1))));
+        return r;
     }
     let request_id = state.rng.guid();
     response.headers.push(("request-id", request_id));
@@ -656,10 +656,12 @@ fn act(
                 .tenant
                 .install(scope, app, def)
                 .ok_or_else(|| not_found("scope", "?"))?;
-            if let Some(list) = state.tenant.installed_mut(scope) {
-                if let Some(inst) = list.iter_mut().find(|i| i.id == id) {
-                    inst.consented = consented;
-                }
+            if let Some(inst) = state
+                .tenant
+                .installed_mut(scope)
+                .and_then(|list| list.iter_mut().find(|i| i.id == id))
+            {
+                inst.consented = consented;
             }
             *state.writes.entry(id).or_insert(0) += 1;
             Ok(Response::empty(match scope {
@@ -875,16 +877,16 @@ fn definition_json(app: &CatalogApp, def: usize, expand: Option<&Expand>) -> Val
         "lastModifiedDateTime": Value::Null,
         "createdBy": Value::Null,
     });
-    if expand.is_some_and(|e| e.has("authorization")) {
-        if let Value::Object(m) = &mut v {
-            m.insert(
-                "authorization".into(),
-                json!({
-                    "clientAppId": app.client_app_id,
-                    "requiredPermissionSet": permissions_json(&d.required),
-                }),
-            );
-        }
+    if expand.is_some_and(|e| e.has("authorization"))
+        && let Value::Object(m) = &mut v
+    {
+        m.insert(
+            "authorization".into(),
+            json!({
+                "clientAppId": app.client_app_id,
+                "requiredPermissionSet": permissions_json(&d.required),
+            }),
+        );
     }
     v
 }
@@ -982,13 +984,13 @@ fn chat_json(t: &Tenant, c: usize, expand: &Expand) -> Value {
         "tenantId": t.tenant_id,
         "isHiddenForAllMembers": false,
     });
-    if chat.chat_type == ChatType::Meeting {
-        if let Value::Object(m) = &mut v {
-            m.insert(
-                "onlineMeetingInfo".into(),
-                json!({ "joinWebUrl": format!("https://teams.microsoft.com/l/meetup-join/{}/0", chat.id) }),
-            );
-        }
+    if chat.chat_type == ChatType::Meeting
+        && let Value::Object(m) = &mut v
+    {
+        m.insert(
+            "onlineMeetingInfo".into(),
+            json!({ "joinWebUrl": format!("https://teams.microsoft.com/l/meetup-join/{}/0", chat.id) }),
+        );
     }
     if let (true, Value::Object(m)) = (expand.has("members"), &mut v) {
         let members = chat

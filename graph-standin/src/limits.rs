@@ -238,10 +238,10 @@ impl Limiter {
         if !wait.is_zero() {
             return Err(wait);
         }
-        if tenant.is_some() {
-            if let Some(b) = self.tenant.get_mut(&kind) {
-                b.take();
-            }
+        if tenant.is_some()
+            && let Some(b) = self.tenant.get_mut(&kind)
+        {
+            b.take();
         }
         if let Some(b) = scope.and_then(|s| self.scoped.get_mut(s)) {
             b.take();
