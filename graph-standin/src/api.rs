@@ -81,6 +81,21 @@ pub struct State {
     pub(crate) throttled: u64,
     pub(crate) unavailable: u64,
     pub(crate) writes: BTreeMap<String, u64>,
+    pub(crate) log: Vec<Logged>,
+    pub(crate) log_limit: usize,
+}
+
+/// A request as received, with the status it got (see [`crate::Config::request_log`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// The method.
+    pub method: String,
+    /// The request target as sent: path and query, still percent-encoded.
+    pub target: String,
+    /// The body, as text (lossy), at most 4 KiB of it.
+    pub body: String,
+    /// The status answered.
+    pub status: u16,
 }
 
 impl State {

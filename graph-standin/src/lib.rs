@@ -56,6 +56,8 @@ pub struct Config {
     pub seed: u64,
     /// The loopback port; 0 picks a free one.
     pub port: u16,
+    /// Keep the first this many requests for [`StandIn::requests`] (0, the default, keeps none).
+    pub request_log: usize,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             shuffle_batch: true,
             seed: 0,
             port: 0,
+            request_log: 0,
         }
     }
 }
@@ -111,6 +114,8 @@ impl StandIn {
             throttled: 0,
             unavailable: 0,
             writes: Default::default(),
+            log: Vec::new(),
+            log_limit: config.request_log,
         }));
         let latency = server::Latency {
             fixed: config.latency,
@@ -129,6 +134,11 @@ impl StandIn {
     /// What happened so far.
     pub fn stats(&self) -> Stats {
         lock(&self.state).stats()
+    }
+
+    /// The requests received so far, in order, up to [`Config::request_log`] of them.
+    pub fn requests(&self) -> Vec<api::Logged> {
+        lock(&self.state).log.clone()
     }
 
     /// Reads or changes the tenant while the stand-in runs (for example to publish a new app

@@ -128,6 +128,20 @@ async fn answer(
                 "Requests go to /v1.0 or /beta.",
             )
         };
+        if s.log.len() < s.log_limit {
+            let target = parts
+                .uri
+                .path_and_query()
+                .map_or(path, |pq| pq.as_str())
+                .to_owned();
+            let text = String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned();
+            s.log.push(api::Logged {
+                method: parts.method.as_str().to_owned(),
+                target,
+                body: text,
+                status: r.status,
+            });
+        }
         (r, jitter)
     };
     let wait = latency.fixed + jitter;

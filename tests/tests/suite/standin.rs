@@ -1063,7 +1063,11 @@ async fn latency_is_added_to_every_answer() {
 
 #[tokio::test]
 async fn stats_are_served_outside_the_api_and_errors_carry_graphs_ids() {
-    let standin = start(unlimited()).await;
+    let standin = start(Config {
+        request_log: 1,
+        ..unlimited()
+    })
+    .await;
     let r = reqwest::Client::new()
         .get(format!(
             "{}/v1.0/chats/19%3Anowhere%40thread.v2/installedApps",
