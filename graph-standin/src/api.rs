@@ -445,6 +445,7 @@ fn act(
     let t = &state.tenant;
     match action {
         Action::ListUsers => {
+            check_filter(&q.filter, &["id", "userPrincipalName", "displayName"], None)?;
             let users: Vec<usize> = (0..t.users.len())
                 .filter(|&i| {
                     let u = &t.users[i];
@@ -459,7 +460,6 @@ fn act(
                     })
                 })
                 .collect();
-            check_filter(&q.filter, &["id", "userPrincipalName", "displayName"], None)?;
             // user-list: "The default and maximum page sizes are 100 and 999 user objects."
             let (s, e, next) = link(
                 PageSize {

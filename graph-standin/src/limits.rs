@@ -190,12 +190,20 @@ impl Bucket {
     }
 }
 
+/// How many per-chat, per-team and per-user buckets are kept before full ones are dropped.
+pub const MAX_SCOPED_BUCKETS: usize = 200_000;
+
 /// Every bucket, created on first use.
+///
+/// Memory stays bounded however many distinct chats, teams or users requests name: past
+/// [`MAX_SCOPED_BUCKETS`], buckets that have refilled completely are dropped (a full bucket
+/// behaves exactly like a new one), and the least time they accounted for is kept.
 #[derive(Debug, Default)]
 pub struct Limiter {
     limits: Limits,
     tenant: HashMap<RequestKind, Bucket>,
     scoped: HashMap<Scope, Bucket>,
+    dropped_least_time: Duration,
 }
 
 impl Limiter {
@@ -229,6 +237,9 @@ impl Limiter {
             wait = wait.max(bucket.wait(now));
         });
         if let Some(scope) = scope {
+            if self.scoped.len() >= MAX_SCOPED_BUCKETS && !self.scoped.contains_key(scope) {
+                self.drop_full(now);
+            }
             let bucket = self
                 .scoped
                 .entry(scope.clone())
@@ -258,6 +269,26 @@ impl Limiter {
             .map(Bucket::least_time)
             .max()
             .unwrap_or(Duration::ZERO)
+            .max(self.dropped_least_time)
+    }
+
+    /// Drops the scoped buckets that are full at `now`, keeping the least time they needed.
+    fn drop_full(&mut self, now: Instant) {
+        let mut kept_least = self.dropped_least_time;
+        self.scoped.retain(|_, b| {
+            if b.wait(now).is_zero() && b.tokens >= b.capacity {
+                kept_least = kept_least.max(b.least_time());
+                false
+            } else {
+                true
+            }
+        });
+        self.dropped_least_time = kept_least;
+    }
+
+    /// How many per-chat, per-team and per-user buckets are held.
+    pub fn scoped_buckets(&self) -> usize {
+        self.scoped.len()
     }
 }
 
@@ -355,6 +386,23 @@ mod tests {
                     .is_ok()
             );
         }
+    }
+
+    #[test]
+    fn buckets_for_ever_new_chats_stay_bounded() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(Limits::Scaled(1e9));
+        for i in 0..MAX_SCOPED_BUCKETS + 10 {
+            let chat = Scope::Chat(format!("19:{i}@thread.v2"));
+            // A second later every earlier bucket has refilled.
+            let at = t0 + Duration::from_secs(i as u64 / MAX_SCOPED_BUCKETS as u64);
+            assert!(l.admit(RequestKind::OtherGet, Some(&chat), at).is_ok());
+        }
+        assert!(
+            l.scoped_buckets() <= MAX_SCOPED_BUCKETS,
+            "{}",
+            l.scoped_buckets()
+        );
     }
 
     #[test]

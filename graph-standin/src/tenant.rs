@@ -488,6 +488,7 @@ impl Tenant {
     /// chats between them; teams; a catalog of eight apps whose newer versions require
     /// resource-specific consent (one with a newer version only submitted, not published);
     /// and apps installed in chats, teams and personal scopes at older and current versions.
+    /// Chats need members: with fewer than two users, no chats are made.
     pub fn generate(size: Size, seed: u64) -> Tenant {
         let mut rng = Rng::new(seed);
         let mut t = Tenant::new(&rng.guid());
