@@ -9,6 +9,12 @@
 //! - upgrade and remove: 204;
 //! - errors: Graph's error object with `innerError` carrying `date`, `request-id` and
 //!   `client-request-id`, and those as headers too.
+//!
+//! Where the pages are silent the stand-in chooses, and says so here: an upgrade of an
+//! installation already at the newest published definition answers 204 and counts as a write;
+//! installation and catalog lists page at [`State::installed_apps_page`]; `/teams` pages like
+//! `/users`; requests are throttled before the resource they name is looked up. Tokens are not
+//! inspected: any `Authorization: Bearer ...` is accepted, and permissions are not checked.
 
 use crate::limits::{Limiter, RequestKind, Scope, retry_after_value};
 use crate::odata::{Condition, Expand, Query, percent_decode, select};
