@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod batch;
+pub mod cli;
 pub mod limits;
 pub mod odata;
 mod server;
