@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 /// Random faults, each a probability in `[0, 1]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Faults {
     /// Answer 503 with `Retry-After` before doing anything.
     pub unavailable: f64,
@@ -35,6 +35,17 @@ pub struct Faults {
     pub unavailable_retry_after: Duration,
     /// Do a write, then answer 429 as if it had not been done (Graph has been seen to).
     pub throttled_after_write: f64,
+}
+
+impl Default for Faults {
+    /// No faults; a 503, when asked for, says to retry after one second.
+    fn default() -> Self {
+        Faults {
+            unavailable: 0.0,
+            unavailable_retry_after: Duration::from_secs(1),
+            throttled_after_write: 0.0,
+        }
+    }
 }
 
 /// What the stand-in counted, for tests and benchmarks.

@@ -58,10 +58,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     };
     let mut seed = 1;
     let mut config = Config::default();
-    let mut faults = Faults {
-        unavailable_retry_after: Duration::from_secs(1),
-        ..Faults::default()
-    };
+    let mut faults = Faults::default();
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
