@@ -1104,3 +1104,131 @@ async fn stats_are_served_outside_the_api_and_errors_carry_graphs_ids() {
         .expect("sent");
     assert_eq!(unauthenticated.status().as_u16(), 401);
 }
+
+// ---- a tenant-wide job ---------------------------------------------------------------------------
+
+/// Every item of a collection, following `@odata.nextLink` (reqwest: graph-api has no `/users`,
+/// `/teams` or `/users/{id}/chats` methods yet).
+async fn all_of(first: String) -> Vec<Value> {
+    let (mut url, mut items) = (Some(first), Vec::new());
+    while let Some(u) = url.take() {
+        let (status, page) = get(&u).await;
+        assert_eq!(status, 200, "{page}");
+        items.extend(page["value"].as_array().cloned().unwrap_or_default());
+        url = page["@odata.nextLink"].as_str().map(str::to_owned);
+    }
+    items
+}
+
+#[tokio::test]
+async fn a_tenant_wide_upgrade_finds_every_outdated_installation_and_leaves_none() {
+    let standin = StandIn::start(
+        Tenant::generate(
+            Size {
+                users: 12,
+                chats: 60,
+                teams: 4,
+            },
+            5,
+        ),
+        unlimited(),
+    )
+    .await
+    .expect("listener");
+    let outdated = standin.stats().outdated_installations;
+    assert!(outdated > 10, "the seed leaves work to do: {outdated}");
+    let graph = client(&standin);
+    let catalog = graph
+        .app_catalogs()
+        .teams_apps()
+        .list()
+        .expand("appDefinitions")
+        .all()
+        .await
+        .expect("catalog");
+    let is_outdated = |app: Option<&str>, version: Option<&str>| {
+        let app = catalog.iter().find(|a| a.id.as_deref() == app);
+        let newest = app.and_then(|a| a.newest_definition());
+        newest.is_some_and(|n| n.version.as_deref() != version)
+    };
+    let root = format!("{}/v1.0", standin.url());
+    let users = all_of(format!("{root}/users?$select=id")).await;
+    let mut chats: Vec<String> = Vec::new();
+    for u in &users {
+        let id = u["id"].as_str().expect("id");
+        for c in all_of(format!("{root}/users/{id}/chats?$select=id")).await {
+            let c = c["id"].as_str().expect("id").to_owned();
+            if !chats.contains(&c) {
+                chats.push(c);
+            }
+        }
+        let personal = graph.user(id).teamwork().installed_apps().list();
+        for inst in personal
+            .expand("teamsApp,teamsAppDefinition")
+            .all()
+            .await
+            .expect("list")
+        {
+            let app = inst.teams_app.as_ref().and_then(|a| a.id.as_deref());
+            let version = inst
+                .teams_app_definition
+                .as_ref()
+                .and_then(|d| d.version.as_deref());
+            if is_outdated(app, version) {
+                let inst_id = inst.id.as_deref().expect("id");
+                let nav = graph.user(id).teamwork().installed_app(inst_id);
+                nav.upgrade_with_required_consent()
+                    .await
+                    .expect("personal upgrade");
+            }
+        }
+    }
+    assert_eq!(chats.len(), 60, "every chat is seen from its members");
+    for c in &chats {
+        let list = graph.chat(c).installed_apps().list();
+        for inst in list
+            .expand("teamsApp,teamsAppDefinition")
+            .all()
+            .await
+            .expect("list")
+        {
+            if is_outdated(
+                inst.teams_app.as_ref().and_then(|a| a.id.as_deref()),
+                version(&inst),
+            ) {
+                let nav = graph.chat(c).installed_app(inst.id.as_deref().expect("id"));
+                nav.upgrade_with_required_consent()
+                    .await
+                    .expect("chat upgrade");
+            }
+        }
+    }
+    for t in all_of(format!("{root}/teams")).await {
+        let t = t["id"].as_str().expect("id");
+        let list = graph.team(t).installed_apps().list();
+        for inst in list
+            .expand("teamsApp,teamsAppDefinition")
+            .all()
+            .await
+            .expect("list")
+        {
+            if is_outdated(
+                inst.teams_app.as_ref().and_then(|a| a.id.as_deref()),
+                version(&inst),
+            ) {
+                let nav = graph.team(t).installed_app(inst.id.as_deref().expect("id"));
+                nav.upgrade_with_required_consent()
+                    .await
+                    .expect("team upgrade");
+            }
+        }
+    }
+    let stats = standin.stats();
+    assert_eq!(stats.outdated_installations, 0);
+    assert_eq!(
+        stats.writes.len(),
+        outdated,
+        "one upgrade per outdated installation"
+    );
+    assert!(stats.writes.values().all(|&n| n == 1));
+}
