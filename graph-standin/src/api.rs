@@ -50,6 +50,7 @@ impl Default for Faults {
 
 /// What the stand-in counted, for tests and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Stats {
     /// Requests received, by kind (the limits table's row names); batch items count one by one.
     pub requests: BTreeMap<String, u64>,
@@ -104,6 +105,7 @@ pub struct State {
 
 /// A request as received, with the status it got (see [`crate::Config::request_log`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Logged {
     /// The method.
     pub method: String,
