@@ -11,6 +11,7 @@ mod models;
 mod paging;
 mod preflight;
 mod snapshots;
+mod standin;
 mod ui;
 mod wire;
 mod workflow;
