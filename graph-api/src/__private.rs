@@ -179,6 +179,29 @@ impl<'a, B: Body> Request<'a, B> {
     }
 }
 
+/// A batch item's success answer, read as its request's `.send()` reads a direct answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// For actions that answer no content.
+    pub fn unit(self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// For actions that answer a JSON body.
+    pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            status: self.status,
+            message: e.to_string(),
+            snippet: crate::error::snippet(&self.body),
+        })
+    }
+}
+
 /// One call with everything generic resolved, so the async part is shared by every action.
 type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
 
@@ -312,7 +335,21 @@ macro_rules! __graph_api_request {
             }
         }
     };
+    (@batch $name:ident, $out:ty, $decode:ident) => {
+        impl $crate::BatchRequest for $name<'_> {
+            type Output = $out;
+            fn __into_batch(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
+                self.build()
+            }
+            fn __decode(
+                answer: $crate::__private::Answer,
+            ) -> ::std::result::Result<$out, $crate::Error> {
+                answer.$decode()
+            }
+        }
+    };
     (@send $name:ident, ()) => {
+        $crate::__graph_api_request!(@batch $name, (), unit);
         impl $name<'_> {
             /// Sends the request.
             pub async fn send(self) -> ::std::result::Result<(), $crate::Error> {
@@ -321,6 +358,7 @@ macro_rules! __graph_api_request {
         }
     };
     (@send $name:ident, [$item:ty]) => {
+        $crate::__graph_api_request!(@batch $name, $crate::Page<$item>, json);
         impl $name<'_> {
             /// Sends the request and reads the first page.
             pub async fn send(self) -> ::std::result::Result<$crate::Page<$item>, $crate::Error> {
@@ -344,6 +382,7 @@ macro_rules! __graph_api_request {
         }
     };
     (@send $name:ident, $out:ty) => {
+        $crate::__graph_api_request!(@batch $name, $out, json);
         impl $name<'_> {
             /// Sends the request.
             pub async fn send(self) -> ::std::result::Result<$out, $crate::Error> {

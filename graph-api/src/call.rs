@@ -533,20 +533,39 @@ impl<'c> Call<'c> {
     /// object as far as it was read, and for a 403 the permission the token's claims show
     /// missing (with the resource-specific grant that would also do).
     fn failure(&self, status: u16, headers: &HeaderMap, body: &[u8], token: &Bearer) -> Error {
-        let mut error = ApiError::from_parts(status, headers, body);
-        if status == 403 {
-            error.missing_permission = token
-                .permissions()
-                .and_then(|held| held.missing(self.request.info, self.request.rsc_consent));
-        }
-        Error::Api(Box::new(error))
+        failure(
+            status,
+            headers,
+            body,
+            self.request.info,
+            self.request.rsc_consent,
+            token,
+        )
     }
+}
+
+/// Stage 7 for any answer that is not a success, a direct call's or a batch item's.
+pub(crate) fn failure(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    info: &'static ActionInfo,
+    rsc_consent: bool,
+    token: &Bearer,
+) -> Error {
+    let mut error = ApiError::from_parts(status, headers, body);
+    if status == 403 {
+        error.missing_permission = token
+            .permissions()
+            .and_then(|held| held.missing(info, rsc_consent));
+    }
+    Error::Api(Box::new(error))
 }
 
 /// When a time limit ends, which one it is and how long it was.
 #[derive(Debug, Clone, Copy)]
-struct Deadline {
-    at: tokio::time::Instant,
+pub(crate) struct Deadline {
+    pub(crate) at: tokio::time::Instant,
     limit: TimeoutLimit,
     after: Duration,
 }
@@ -554,7 +573,7 @@ struct Deadline {
 impl Deadline {
     /// `limit`'s deadline `after` from `start`; none without a limit, or for one too far away
     /// to be an instant.
-    fn after(
+    pub(crate) fn after(
         start: tokio::time::Instant,
         after: Option<Duration>,
         limit: TimeoutLimit,
@@ -578,7 +597,7 @@ impl Deadline {
 /// Runs `work` until `deadline`. One timer bounds the whole attempt, from sending to the last
 /// byte of the answer, so a server that never answers and one that trickles its body end at the
 /// same limit. A future that is ready when first polled (a cached token) never arms the timer.
-async fn within<T>(
+pub(crate) async fn within<T>(
     deadline: Option<Deadline>,
     work: impl std::future::Future<Output = T>,
 ) -> Result<T, Error> {

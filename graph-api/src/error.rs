@@ -163,6 +163,27 @@ pub enum Error {
         /// The limit in items.
         limit: usize,
     },
+    /// A batch item has no answer of its own: its `$batch` POST failed as a whole after the
+    /// other POSTs of the batch were answered, or Graph's answer left the item out. It may or
+    /// may not have been processed.
+    #[error("batch item `{id}`: {reason}")]
+    BatchItem {
+        /// The item's id in the batch.
+        id: String,
+        /// What happened to it.
+        reason: String,
+    },
+    /// A batch item was not run because an item it depends on failed (Graph answers such an
+    /// item 424 Failed Dependency).
+    #[error("batch item `{id}` was not run: item `{dependency}`, which it depends on, failed ({cause})")]
+    DependencyFailed {
+        /// The item's id in the batch.
+        id: String,
+        /// The id of the item it depends on that failed.
+        dependency: String,
+        /// That item's error.
+        cause: String,
+    },
     /// Graph answered with success, but the body is not what the action returns.
     #[error("cannot decode the {status} response: {message}")]
     Decode {

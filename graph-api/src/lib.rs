@@ -24,6 +24,7 @@
 //! extension trait that carries their root methods.
 
 mod auth;
+pub mod batch;
 #[cfg(feature = "azure-identity")]
 mod azure;
 mod call;
@@ -45,6 +46,7 @@ pub use auth::{
 };
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
+pub use batch::{Batch, BatchItem, BatchRequest, BatchResponses};
 pub use call::GraphRequest;
 pub use client::{
     CallOptions, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
