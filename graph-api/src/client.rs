@@ -396,7 +396,7 @@ impl GraphClientBuilder {
         self
     }
 
-    /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings). graph-api cannot set
+    /// A preconfigured reqwest 0.13 `Client` (proxies, timeouts, TLS). graph-api cannot set
     /// the connect timeout of a client it did not build: set `connect_timeout` on its
     /// `reqwest::ClientBuilder` (the attempt and call timeouts still apply, and bound connecting
     /// too); when it fires, the call sees an [`Error::Transport`] that says the request was not
