@@ -459,9 +459,14 @@ impl GraphClientBuilder {
                 if let Some(t) = connect {
                     b = b.connect_timeout(t);
                 }
-                let h = b
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                // reqwest 0.13 reads the system's CA certificates here; its own message is only
+                // "builder error", so the cause (such as no certificates found) is added.
+                let h = b.build().map_err(|e| {
+                    let cause = std::error::Error::source(&e)
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default();
+                    Error::Config(format!("cannot build the HTTP client: {e}{cause}"))
+                })?;
                 (h, connect)
             }
         };
