@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Client cost as users run it (issue 10, BENCHMARKS.md section 1): the seed upgrade call through
-# graph-api and the same request through plain reqwest 0.12, from one binary (cost_client) in
-# one run, against a separate server process on loopback (cost_server: 204 with Graph's
-# response headers), with a 1,500-byte JWT-shaped bearer token. For 1 and 64 calls in flight,
-# ROUNDS rounds alternate the two modes (the order flips every round); the table gives the
-# medians of wall time and client CPU time (user + system) per call, and graph-api / reqwest.
+# graph-api and the same request through plain reqwest (the version graph-api uses), from one
+# binary (cost_client) in one run, against a separate server process on loopback (cost_server:
+# 204 with Graph's response headers), with a 1,500-byte JWT-shaped bearer token. For 1 and 64
+# calls in flight, ROUNDS rounds alternate the two modes (the order flips every round); the table
+# gives the medians of wall time and client CPU time (user + system) per call, and graph-api /
+# reqwest.
 #
 #   scripts/client-cost.sh
 #   ROUNDS=7 CALLS_64=20000 CALLS_1=3000 scripts/client-cost.sh

@@ -339,7 +339,7 @@ impl GraphClientBuilder {
         self
     }
 
-    /// A preconfigured `reqwest::Client` (proxies, timeouts, TLS settings). graph-api cannot set
+    /// A preconfigured reqwest 0.13 `Client` (proxies, timeouts, TLS). graph-api cannot set
     /// the connect timeout of a client it did not build: set `connect_timeout` on its
     /// `reqwest::ClientBuilder` (the attempt and call timeouts still apply, and bound connecting
     /// too); when it fires, the call sees an [`Error::Transport`] that says the request was not
@@ -402,9 +402,14 @@ impl GraphClientBuilder {
                 if let Some(t) = connect {
                     b = b.connect_timeout(t);
                 }
-                let h = b
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                // reqwest 0.13 reads the system's CA certificates here; its own message is only
+                // "builder error", so the cause (such as no certificates found) is added.
+                let h = b.build().map_err(|e| {
+                    let cause = std::error::Error::source(&e)
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default();
+                    Error::Config(format!("cannot build the HTTP client: {e}{cause}"))
+                })?;
                 (h, connect)
             }
         };

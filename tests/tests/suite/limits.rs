@@ -367,6 +367,48 @@ fn a_connect_timeout_cannot_be_set_on_a_client_graph_api_did_not_build() {
     );
 }
 
+/// Set in the child process of the test below.
+const NO_CA_CHILD: &str = "GRAPH_API_TESTS_NO_CA_CHILD";
+
+/// reqwest 0.13 checks servers against the system's CA certificates. Where there are none, the
+/// client graph-api builds fails at `build()`, with a configuration error that says why, rather
+/// than at every call. The build runs in a child process of this test binary whose certificate
+/// lookup (`SSL_CERT_FILE`, `SSL_CERT_DIR`) points at nothing, so no other test is affected.
+#[test]
+fn without_system_ca_certificates_build_fails_and_says_why() {
+    if std::env::var_os(NO_CA_CHILD).is_some() {
+        let err = GraphClient::builder()
+            .base_url("https://graph.example")
+            .bearer_token(TOKEN)
+            .build()
+            .expect_err("no CA certificates to check servers with");
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("CA certificates")),
+            "{err:?}"
+        );
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "limits::without_system_ca_certificates_build_fails_and_says_why",
+            "--test-threads=1",
+        ])
+        .env(NO_CA_CHILD, "1")
+        .env("SSL_CERT_FILE", "/nonexistent/graph-api-tests/ca.pem")
+        .env("SSL_CERT_DIR", "/nonexistent/graph-api-tests")
+        .output()
+        .expect("the child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // ---- memory -----------------------------------------------------------------------------------
 
 #[tokio::test]
