@@ -2,6 +2,7 @@
 //! bounded time and memory, permission metadata, snapshots of generated code, and compile-time UI cases.
 
 mod azure;
+mod batch;
 mod family;
 mod faults;
 mod hook;
