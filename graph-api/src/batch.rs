@@ -166,11 +166,7 @@ impl<'c> Batch<'c> {
     /// Adds a request with the next free number as its id. The request is checked and encoded
     /// now, as `.build()` does: on an error nothing is queued.
     pub fn add<R: BatchRequest>(&mut self, request: R) -> Result<BatchItem<R::Output>, Error> {
-        let mut n = self.items.len() + 1;
-        while self.taken(&n.to_string()) {
-            n += 1;
-        }
-        self.push(n.to_string(), request, &[])
+        self.push(self.next_id(), request, &[])
     }
 
     /// Adds a request under an id of the caller's (unique without regard to case).
@@ -189,11 +185,16 @@ impl<'c> Batch<'c> {
         after: &[usize],
         request: R,
     ) -> Result<BatchItem<R::Output>, Error> {
+        self.push(self.next_id(), request, after)
+    }
+
+    /// The next number not taken as an id (a caller's id may be a number).
+    fn next_id(&self) -> String {
         let mut n = self.items.len() + 1;
         while self.taken(&n.to_string()) {
             n += 1;
         }
-        self.push(n.to_string(), request, after)
+        n.to_string()
     }
 
     fn taken(&self, id: &str) -> bool {
@@ -233,8 +234,11 @@ impl<'c> Batch<'c> {
             request,
             depends_on,
         });
-        let group = groups(&self.items).into_iter().find(|g| g.contains(&index));
-        if group.is_some_and(|g| g.len() > MAX_BATCH_SIZE) {
+        let too_long = !after.is_empty()
+            && groups(&self.items)
+                .iter()
+                .any(|g| g.contains(&index) && g.len() > MAX_BATCH_SIZE);
+        if too_long {
             self.items.pop();
             return Err(invalid(format!(
                 "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
@@ -536,14 +540,17 @@ impl ItemAnswer {
 
 /// The request of the `$batch` POST for these items.
 fn post(client: &GraphClient, body: Vec<u8>, options: CallOptions) -> Result<GraphRequest, Error> {
-    client.prepare(
+    let mut post = client.prepare(
         &BATCH,
         crate::path::PathBuilder::root().segment("$batch"),
         &crate::query::Query::new(),
         Some(body),
         false,
         options,
-    )
+    )?;
+    // Each item was checked as itself before the batch was sent.
+    post.preflight = false;
+    Ok(post)
 }
 
 /// Sends a batch: every pending item in POSTs of at most `max_per_post` (chains of
@@ -586,18 +593,15 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
         }
     }
     let mut attempts = vec![0u32; n];
-    let mut pending: Vec<usize> = Vec::new();
     for i in 0..n {
-        if outcomes[i].is_some() {
-            continue;
-        }
         // An item whose dependency was refused before sending would be answered 424.
-        if let Some(&d) = items[i].depends_on.iter().find(|&&d| !pending.contains(&d)) {
+        if outcomes[i].is_none()
+            && let Some(&d) = items[i].depends_on.iter().find(|&&d| outcomes[d].is_some())
+        {
             outcomes[i] = Some(Err(dependency_failed(&items, i, d, &outcomes)));
-            continue;
         }
-        pending.push(i);
     }
+    let mut pending: Vec<usize> = (0..n).filter(|&i| outcomes[i].is_none()).collect();
     let mut posts = 0;
     let mut first_round = true;
     while !pending.is_empty() {
@@ -782,9 +786,13 @@ fn dependency_failed(
 /// The pending items in POSTs of at most `max` each: the chains of dependencies among them in
 /// the order of their first item, each whole in one POST, first fit.
 fn pack(items: &[Queued], pending: &[usize], max: usize) -> Vec<Vec<usize>> {
+    let mut is_pending = vec![false; items.len()];
+    for &i in pending {
+        is_pending[i] = true;
+    }
     let mut bins: Vec<Vec<usize>> = Vec::new();
     for group in groups(items) {
-        let group: Vec<usize> = group.into_iter().filter(|i| pending.contains(i)).collect();
+        let group: Vec<usize> = group.into_iter().filter(|&i| is_pending[i]).collect();
         if group.is_empty() {
             continue;
         }

@@ -61,6 +61,9 @@ pub struct GraphRequest {
     pub(crate) rsc_consent: bool,
     /// The call's own settings, resolved against the client's at stage 2.
     pub(crate) options: CallOptions,
+    /// Whether the preflight (when the client asks for it) checks this request; a `$batch`
+    /// POST has its items checked one by one instead.
+    pub(crate) preflight: bool,
 }
 
 impl GraphRequest {
@@ -128,6 +131,7 @@ impl GraphClient {
             body: body.map(bytes::Bytes::from),
             rsc_consent,
             options,
+            preflight: true,
         })
     }
 
@@ -342,7 +346,7 @@ impl<'c> Call<'c> {
     /// Stages 3 and 4: the preflight, then attempts until one succeeds, one fails in a way that
     /// rules out retrying, or the policy or the deadline says stop.
     pub(crate) async fn run(&self) -> Result<Response, Error> {
-        if self.client.preflight {
+        if self.client.preflight && self.request.preflight {
             self.preflight().await?;
         }
         let policy = self.settings.retry;

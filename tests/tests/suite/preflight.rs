@@ -325,3 +325,52 @@ mod downstream {
         assert_eq!(plan[0].level, Some(2));
     }
 }
+
+#[tokio::test]
+async fn batch_items_the_token_cannot_call_are_refused_one_by_one_before_sending() {
+    let s = StandIn::start(|r: &Recorded| {
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        let responses: Vec<serde_json::Value> = body["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .map(|q| serde_json::json!({ "id": q["id"], "status": 200, "body": { "value": [] } }))
+            .collect();
+        Reply::body(
+            200,
+            "application/json",
+            serde_json::json!({ "responses": responses }).to_string(),
+        )
+    })
+    .await
+    .expect("listener");
+    let c = client(&s, &delegated("TeamsAppInstallation.ReadForChat"), true);
+    let mut batch = c.batch();
+    let list = batch
+        .add(c.chat("c").installed_apps().list())
+        .expect("queued");
+    let upgrade = batch
+        .add(c.chat("c").installed_app("i").upgrade())
+        .expect("queued");
+    let after = batch
+        .add_after(&[upgrade.index()], c.chat("c").installed_app("i").get())
+        .expect("queued");
+    let mut out = batch.send().await.expect("sent");
+    assert!(out.take(list).expect("allowed").items.is_empty());
+    assert!(matches!(
+        out.take(upgrade),
+        Err(Error::MissingPermission(m)) if m.add == Some("TeamsAppInstallation.ReadWriteSelfForChat")
+    ));
+    assert!(matches!(
+        out.take(after),
+        Err(Error::DependencyFailed { .. })
+    ));
+    let sent = s.requests();
+    assert_eq!(sent.len(), 1);
+    let body: serde_json::Value = serde_json::from_slice(&sent[0].body).expect("json");
+    assert_eq!(
+        body["requests"].as_array().map(Vec::len),
+        Some(1),
+        "only the allowed item"
+    );
+}
