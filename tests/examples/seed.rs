@@ -7,12 +7,16 @@ use graph_api::models::{
     TeamsAppPermissionSet, TeamsAppResourceSpecificPermission,
     TeamsAppResourceSpecificPermissionType,
 };
-use graph_api_tests::standin::{Recorded, Reply, StandIn};
+use graph_api_tests::standin::{Recorded, Reply, StandIn, answer_batch};
 
 use graph_api_tests::seed::{APP_INSTALLATION_ID, CHAT_ID};
 
-/// The stand-in's Graph: upgrade in any chat answers 204 to a bearer token, anything else 404.
+/// The stand-in's Graph: upgrade in any chat answers 204 to a bearer token, `$batch` answers
+/// each of its items so, anything else 404.
 fn graph(req: &Recorded) -> Reply {
+    if req.method == "POST" && req.target == "/v1.0/$batch" {
+        return answer_batch(req, graph);
+    }
     let segments: Vec<&str> = req.target.split('/').collect();
     let is_upgrade = req.method == "POST"
         && matches!(
@@ -95,6 +99,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Example 2: upgrade and consent to resource-specific permissions",
         &standin,
     );
+
+    // The same upgrade as a value: what `.send()` would put on the wire, without sending it.
+    let dry_run = client
+        .chat(chat_id)
+        .installed_app(app_installation_id)
+        .upgrade()
+        .build()?;
+    println!("== Example 1 as a value (`.build()`, nothing sent)\n{dry_run}\n");
+
+    // The upgrade in several chats at once: one `$batch` POST, an answer per chat.
+    let chats = [
+        CHAT_ID,
+        "19:0de2bd4a4bc64b5d9aa3d7c3d5a2c5e3@thread.v2",
+        "19:8b081ef6-4792-4def-b2c9-c363a1bf41d5_5031bb31-22c0-4f6f-9f73-91d34ab2b32d@unq.gbl.spaces",
+    ];
+    let mut batch = client.batch();
+    let items = chats
+        .iter()
+        .map(|chat| {
+            batch.add(
+                client
+                    .chat(chat)
+                    .installed_app(app_installation_id)
+                    .upgrade(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut answers = batch.send().await?;
+    print_exchange("The upgrade in three chats, batched", &standin);
+    for (chat, item) in chats.iter().zip(items) {
+        let outcome = match answers.take(item) {
+            Ok(()) => "upgraded".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        println!("{chat}: {outcome}");
+    }
+    println!();
 
     let info = graph_api::requests::UpgradeChatAppInstallation::INFO;
     println!(

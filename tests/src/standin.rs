@@ -262,3 +262,76 @@ async fn serve(
         stream.flush().await?;
     }
 }
+
+/// Answers a `$batch` POST as Graph does (<https://learn.microsoft.com/en-us/graph/json-batching>):
+/// each item is answered by `each` as if it had come alone (its relative URL under the batch's
+/// version, its own headers, the batch's credentials), and the answers go back in one 200 with
+/// each item's id, status, headers and body. More than 20 items, a repeated id (compared without
+/// regard to case) or a body that is not a batch answer 400 for the whole batch.
+pub fn answer_batch(batch: &Recorded, each: impl Fn(&Recorded) -> Reply) -> Reply {
+    let bad = |message: &str| Reply::graph_error(400, "BadRequest", message);
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&batch.body) else {
+        return bad("The batch body is not JSON.");
+    };
+    let Some(items) = body["requests"].as_array() else {
+        return bad("The batch body has no requests.");
+    };
+    if items.is_empty() || items.len() > 20 {
+        return bad("A batch holds 1 to 20 requests.");
+    }
+    let version = batch.target.trim_end_matches("/$batch");
+    let mut ids: Vec<String> = Vec::new();
+    let mut responses = Vec::new();
+    for item in items {
+        let (Some(id), Some(method), Some(url)) = (
+            item["id"].as_str(),
+            item["method"].as_str(),
+            item["url"].as_str(),
+        ) else {
+            return bad("Each request needs an id, a method and a url.");
+        };
+        if ids.iter().any(|seen| seen.eq_ignore_ascii_case(id)) {
+            return bad("Request ids must be unique.");
+        }
+        ids.push(id.to_owned());
+        let mut headers: Vec<(String, String)> = batch
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "authorization")
+            .cloned()
+            .collect();
+        for (name, value) in item["headers"].as_object().into_iter().flatten() {
+            headers.push((
+                name.to_ascii_lowercase(),
+                value.as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        let body = match &item["body"] {
+            serde_json::Value::Null => Vec::new(),
+            value => value.to_string().into_bytes(),
+        };
+        let one = Recorded {
+            method: method.to_owned(),
+            target: format!("{version}/{}", url.trim_start_matches('/')),
+            headers,
+            body,
+        };
+        let reply = each(&one);
+        let mut answer = serde_json::json!({ "id": id, "status": reply.status });
+        let mut reply_headers = serde_json::Map::new();
+        for (name, value) in &reply.headers {
+            reply_headers.insert(name.clone(), value.clone().into());
+        }
+        answer["headers"] = reply_headers.into();
+        if !reply.body.is_empty() {
+            answer["body"] = serde_json::from_slice(&reply.body)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&reply.body).into_owned().into());
+        }
+        responses.push(answer);
+    }
+    Reply::body(
+        200,
+        "application/json",
+        serde_json::json!({ "responses": responses }).to_string(),
+    )
+}
