@@ -134,6 +134,8 @@ struct Queued {
 pub struct Batch<'c> {
     client: &'c GraphClient,
     items: Vec<Queued>,
+    /// The items' ids in lower case, as Graph compares them.
+    ids: std::collections::HashSet<String>,
     max_per_post: usize,
     concurrency: usize,
     options: CallOptions,
@@ -155,6 +157,7 @@ impl GraphClient {
         Batch {
             client: self,
             items: Vec::new(),
+            ids: Default::default(),
             max_per_post: MAX_BATCH_SIZE,
             concurrency: DEFAULT_BATCH_CONCURRENCY,
             options: CallOptions::default(),
@@ -198,7 +201,7 @@ impl<'c> Batch<'c> {
     }
 
     fn taken(&self, id: &str) -> bool {
-        self.items.iter().any(|q| q.id.eq_ignore_ascii_case(id))
+        self.ids.contains(&id.to_ascii_lowercase())
     }
 
     fn push<R: BatchRequest>(
@@ -222,9 +225,6 @@ impl<'c> Batch<'c> {
             )));
         }
         let request = request.__into_batch()?;
-        if request.url.path() == self.client.inner.root_url.path() {
-            return Err(invalid("its URL is the service root".into()));
-        }
         let index = self.items.len();
         let mut depends_on = after.to_vec();
         depends_on.sort_unstable();
@@ -244,6 +244,7 @@ impl<'c> Batch<'c> {
                 "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
             )));
         }
+        self.ids.insert(self.items[index].id.to_ascii_lowercase());
         Ok(BatchItem {
             index,
             decode: R::__decode,
@@ -563,6 +564,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
         max_per_post,
         concurrency,
         options,
+        ..
     } = batch;
     let n = items.len();
     let settings = options.resolve(&client.inner);
