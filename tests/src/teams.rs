@@ -79,30 +79,6 @@ fn catalog() -> Vec<Value> {
     ]
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = (b[i] == b'%')
-            .then(|| b.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn ok(body: Value) -> Reply {
     Reply::body(200, "application/json", body.to_string())
 }
@@ -118,7 +94,7 @@ pub fn graph(req: &Recorded) -> Reply {
         return Reply::graph_error(401, "InvalidAuthenticationToken", "Access token is empty.");
     }
     let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
-    let query = percent_decode(query);
+    let query = graph_standin::odata::percent_decode(query);
     let segments: Vec<&str> = path.split('/').collect();
     let scoped = match segments.as_slice() {
         ["", "v1.0", "chats" | "teams", _, rest @ ..] => Some(rest),
