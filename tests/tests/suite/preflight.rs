@@ -35,6 +35,23 @@ async fn server(reply: Reply) -> StandIn {
         .expect("listener")
 }
 
+/// A stand-in that answers everything as Graph answers a token without the permission.
+async fn forbidding() -> StandIn {
+    server(Reply::graph_error(
+        403,
+        "Forbidden",
+        "Missing role permissions on the request.",
+    ))
+    .await
+}
+
+/// The permission hint a 403 carries.
+fn hint(err: &Error) -> &graph_api::permissions::MissingPermission {
+    err.api()
+        .and_then(|a| a.missing_permission.as_ref())
+        .expect("a hint")
+}
+
 fn client(server: &StandIn, token: &str, preflight: bool) -> GraphClient {
     GraphClient::builder()
         .base_url(server.url())
@@ -195,12 +212,7 @@ async fn opaque_or_malformed_tokens_and_preflight_off_are_left_to_graph() {
 
 #[tokio::test]
 async fn a_403_names_the_permission_to_add() {
-    let s = server(Reply::graph_error(
-        403,
-        "Forbidden",
-        "Missing role permissions on the request.",
-    ))
-    .await;
+    let s = forbidding().await;
     let err = client(&s, &application(&["AppCatalog.Read.All"]), false)
         .team("t")
         .installed_app("i")
@@ -236,12 +248,7 @@ async fn a_403_names_the_permission_to_add() {
 async fn a_403_for_an_app_token_without_a_tenant_wide_permission_names_it_and_the_grant() {
     // The seed action's application row lists the resource-specific Chat.Manage.Chat, so the
     // preflight lets such a token through; Graph's 403 then says what would have worked.
-    let s = server(Reply::graph_error(
-        403,
-        "Forbidden",
-        "Missing role permissions on the request.",
-    ))
-    .await;
+    let s = forbidding().await;
     let err = client(&s, &application(&["User.Read.All"]), true)
         .chat("c")
         .installed_app("i")
@@ -250,10 +257,7 @@ async fn a_403_for_an_app_token_without_a_tenant_wide_permission_names_it_and_th
         .await
         .expect_err("403");
     assert_eq!(s.requests().len(), 1, "the preflight let it through");
-    let m = err
-        .api()
-        .and_then(|a| a.missing_permission.as_ref())
-        .expect("a hint");
+    let m = hint(&err);
     assert_eq!(m.add, Some("TeamsAppInstallation.ReadWriteSelfForChat.All"));
     assert_eq!(m.resource_specific, Some("Chat.Manage.Chat"));
     let shown = err.to_string();
@@ -291,12 +295,7 @@ mod downstream {
 
     #[tokio::test]
     async fn a_downstream_resource_specific_permission_is_left_to_graph_and_named_on_403() {
-        let s = server(Reply::graph_error(
-            403,
-            "Forbidden",
-            "Missing role permissions on the request.",
-        ))
-        .await;
+        let s = forbidding().await;
         // Only the crate's own levels say Fixture.Read.Group is resource-specific.
         let err = client(&s, &application(&["User.Read.All"]), true)
             .team("t")
@@ -306,10 +305,7 @@ mod downstream {
             .await
             .expect_err("403");
         assert_eq!(s.requests().len(), 1, "the preflight let it through");
-        let m = err
-            .api()
-            .and_then(|a| a.missing_permission.as_ref())
-            .expect("a hint");
+        let m = hint(&err);
         assert_eq!(
             (m.add, m.resource_specific),
             (Some("Fixture.Read.All"), Some("Fixture.Read.Group"))
