@@ -123,6 +123,22 @@ async fn throttled_with_an_http_date_is_retried() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn throttled_with_decimal_seconds_waits_exactly_that_long() {
+    // Graph sends `Retry-After: 0.249` for some throttled requests (microsoft-graph-docs #3877).
+    let server = sequence(vec![throttled("0.249"), Reply::status(204)]).await;
+    let start = tokio::time::Instant::now();
+    upgrade(&paused_client_for(&server))
+        .await
+        .expect("retried after a quarter second");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(249) && waited < Duration::from_millis(260),
+        "{waited:?}"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn throttled_with_a_garbage_retry_after_backs_off_instead() {
     let server = sequence(vec![
         throttled("soon-ish"),
