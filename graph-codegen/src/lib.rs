@@ -119,9 +119,14 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
     let mut parsed = Vec::new();
     for (id, file) in sources.files() {
         check::check_placeholders(id, &file.text, &mut cx);
-        match toml::from_str::<spec::SpecFile>(&file.text) {
-            Ok(f) => parsed.push((id, f)),
-            Err(e) => cx.push(toml_diagnostic(id, &e)),
+        // Each entry is read on its own: a shape error drops only its entry, and every one of
+        // them in every file is reported.
+        let (f, errors) = spec::parse(&file.text);
+        for e in &errors {
+            cx.push(toml_diagnostic(id, e));
+        }
+        if let Some(f) = f {
+            parsed.push((id, f));
         }
     }
     // The checker builds the navigation tree once, leaving out every action that clashed.
@@ -130,9 +135,9 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
 }
 
 /// Turns a TOML or shape error into a diagnostic, with a did-you-mean for misspelt keys.
-fn toml_diagnostic(id: source::FileId, e: &toml::de::Error) -> Diagnostic {
-    let range = e.span().unwrap_or(0..0);
-    let message = e.message().trim().to_owned();
+fn toml_diagnostic(id: source::FileId, e: &spec::ShapeError) -> Diagnostic {
+    let range = e.span.clone().unwrap_or(0..0);
+    let message = e.message.clone();
     let mut d = Diagnostic::new(
         source::Span {
             file: id,

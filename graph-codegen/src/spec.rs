@@ -16,24 +16,21 @@ pub type SString = Spanned<String>;
 /// A table keyed by spanned names, in file order.
 pub type Table<T> = IndexMap<SString, Spanned<T>>;
 
-/// One spec file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One spec file, as far as its entries are sound: read with [`parse`], which deserializes each
+/// entry of `[actions]`, `[types]`, `[enums]` and `[segments]` on its own, so a mistake in one
+/// entry drops only that entry.
+#[derive(Debug, Default)]
 pub struct SpecFile {
     /// The cargo feature that turns this file's actions (and the types and navigation only they
     /// use) on; without one they are always compiled.
     pub feature: Option<SString>,
     /// Navigation names for collection segments of paths, keyed by the segment's wire name.
-    #[serde(default)]
     pub segments: Table<SegmentSpec>,
     /// Model types (structs), keyed by their Rust name.
-    #[serde(default)]
     pub types: Table<TypeSpec>,
     /// Enumerations, keyed by their Rust name.
-    #[serde(default)]
     pub enums: Table<EnumSpec>,
     /// Actions, keyed by their snake_case id.
-    #[serde(default)]
     pub actions: Table<ActionSpec>,
     /// Microsoft's privilege level (1-5) of permissions, per permission type, as
     /// `permissions.json` gives it; the permission planner ranks permissions by it.
@@ -317,4 +314,131 @@ pub struct ResponseSpec {
     /// The body's type, absent for no content.
     #[serde(rename = "type")]
     pub ty: Option<SString>,
+}
+
+/// A file or entry that is not of the shape the schema asks for: TOML syntax, an unknown or
+/// missing key, a value of the wrong type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError {
+    /// What is wrong, as the TOML reader says it.
+    pub message: String,
+    /// Where in the file (byte offsets), when known.
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+impl From<toml::de::Error> for ShapeError {
+    fn from(e: toml::de::Error) -> Self {
+        ShapeError {
+            message: e.message().trim().to_owned(),
+            span: e.span(),
+        }
+    }
+}
+
+/// The keys a spec file may have at its top level.
+pub const TOP_LEVEL_KEYS: [&str; 6] = [
+    "feature",
+    "segments",
+    "types",
+    "enums",
+    "actions",
+    "privilege_levels",
+];
+
+/// Reads one spec file: the TOML syntax once, with spans, then every entry of every table on
+/// its own. What is sound is kept; every shape error (an unknown key, a missing one, a value of
+/// the wrong type) is returned, each with its span, and drops only the entry it is in. A file
+/// that is not TOML at all gives `None` and its syntax error.
+pub fn parse(text: &str) -> (Option<SpecFile>, Vec<ShapeError>) {
+    use toml::de::DeTable;
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => return (None, vec![e.into()]),
+    };
+    let mut file = SpecFile::default();
+    let mut errors = Vec::new();
+    for (key, value) in root.into_inner() {
+        let name = key.get_ref().to_string();
+        match name.as_str() {
+            "feature" => file.feature = one(value, &mut errors),
+            "privilege_levels" => file.privilege_levels = one(value, &mut errors),
+            "segments" => {
+                if let Some(t) = table(&name, value, &mut errors) {
+                    file.segments = entries(t, &mut errors);
+                }
+            }
+            "types" => {
+                if let Some(t) = table(&name, value, &mut errors) {
+                    file.types = entries(t, &mut errors);
+                }
+            }
+            "enums" => {
+                if let Some(t) = table(&name, value, &mut errors) {
+                    file.enums = entries(t, &mut errors);
+                }
+            }
+            "actions" => {
+                if let Some(t) = table(&name, value, &mut errors) {
+                    file.actions = entries(t, &mut errors);
+                }
+            }
+            _ => errors.push(ShapeError {
+                message: format!(
+                    "unknown field `{name}`, expected one of {}",
+                    TOP_LEVEL_KEYS
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                span: Some(key.span()),
+            }),
+        }
+    }
+    (Some(file), errors)
+}
+
+/// A top-level value that must be a table of entries.
+fn table<'i>(
+    name: &str,
+    value: Spanned<toml::de::DeValue<'i>>,
+    errors: &mut Vec<ShapeError>,
+) -> Option<toml::de::DeTable<'i>> {
+    let span = value.span();
+    match value.into_inner() {
+        toml::de::DeValue::Table(entries) => Some(entries),
+        _ => {
+            errors.push(ShapeError {
+                message: format!("`{name}` is a table of entries, such as [{name}.x]"),
+                span: Some(span),
+            });
+            None
+        }
+    }
+}
+
+/// One value of a file, deserialized as `T`; `None` (and its error) when it does not fit.
+fn one<T: de::DeserializeOwned>(
+    value: Spanned<toml::de::DeValue<'_>>,
+    errors: &mut Vec<ShapeError>,
+) -> Option<T> {
+    T::deserialize(toml::de::ValueDeserializer::from(value))
+        .map_err(|e| errors.push(e.into()))
+        .ok()
+}
+
+/// Every entry of a table, each deserialized on its own: the sound ones in file order, an error
+/// for each of the others.
+fn entries<T: de::DeserializeOwned>(
+    table: toml::de::DeTable<'_>,
+    errors: &mut Vec<ShapeError>,
+) -> Table<T> {
+    let mut out = Table::default();
+    for (key, value) in table {
+        let name = Spanned::new(key.span(), key.get_ref().to_string());
+        if let Some(entry) = one::<Spanned<T>>(value, errors) {
+            out.insert(name, entry);
+        }
+    }
+    out
 }
