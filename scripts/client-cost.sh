@@ -9,6 +9,7 @@
 #
 #   scripts/client-cost.sh
 #   ROUNDS=7 CALLS_64=20000 CALLS_1=3000 scripts/client-cost.sh
+#   BIN_DIR=/tmp/before scripts/client-cost.sh   # binaries built earlier (no build)
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-7}
@@ -16,12 +17,17 @@ CALLS_64=${CALLS_64:-20000}
 CALLS_1=${CALLS_1:-3000}
 
 cd "$(dirname "$0")/.."
-command_line="$0${*:+ $*} (ROUNDS=$ROUNDS CALLS_64=$CALLS_64 CALLS_1=$CALLS_1)"
+command_line="$0${*:+ $*} (ROUNDS=$ROUNDS CALLS_64=$CALLS_64 CALLS_1=$CALLS_1${BIN_DIR:+ BIN_DIR=$BIN_DIR})"
 
-echo "building..." >&2
-cargo build --release -p graph-api-tests --examples --quiet
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin="$target_dir/release/examples"
+if [[ -n "${BIN_DIR:-}" ]]; then
+    # cost_client and cost_server built earlier, kept aside (say, from another commit).
+    bin=$BIN_DIR
+else
+    echo "building..." >&2
+    cargo build --release -p graph-api-tests --example cost_client --example cost_server --quiet
+    target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    bin="$target_dir/release/examples"
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -82,6 +88,8 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
 echo "Command: \`$command_line\`"
 echo "Machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}; $(rustc --version)"
+[[ -n "${BIN_DIR:-}" ]] && echo "Binaries: $BIN_DIR (built beforehand; the commit below is the checkout's)"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- graph-api 2>/dev/null || echo ' (graph-api has uncommitted changes)')"
 echo "Medians of $ROUNDS rounds; wall and client CPU (user + system) time per call, in µs."
 echo

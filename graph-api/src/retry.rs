@@ -148,9 +148,15 @@ fn random_unit() -> f64 {
     (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A random version-4 GUID, for `client-request-id`.
-pub(crate) fn new_guid() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// A random version-4 GUID, for `client-request-id`, as the header value it is sent as: written
+/// into a buffer and copied once (no `String` formatted on the way).
+pub(crate) fn new_guid() -> reqwest::header::HeaderValue {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+    // Hex digits and hyphens are always a valid header value; the fallback cannot happen.
+    reqwest::header::HeaderValue::from_str(text).unwrap_or_else(|_| {
+        reqwest::header::HeaderValue::from_static("00000000-0000-4000-8000-000000000000")
+    })
 }
 
 /// How long a `Retry-After` value asks to wait; `None` when it is none of the forms Graph sends:
@@ -191,10 +197,7 @@ mod tests {
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("0.249"), Some(Duration::from_millis(249)));
         assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
-        assert_eq!(
-            parse_retry_after("1.0000000019"),
-            Some(Duration::new(1, 1))
-        );
+        assert_eq!(parse_retry_after("1.0000000019"), Some(Duration::new(1, 1)));
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)
@@ -206,7 +209,16 @@ mod tests {
             "{waited:?}"
         );
         for bad in [
-            "soon", "-3", "+3", "1e3", "0.", ".5", "1.2.3", "0x10", "", "Sun, 06 Nov 99999999999 08:49:37 GMT",
+            "soon",
+            "-3",
+            "+3",
+            "1e3",
+            "0.",
+            ".5",
+            "1.2.3",
+            "0x10",
+            "",
+            "Sun, 06 Nov 99999999999 08:49:37 GMT",
         ] {
             assert_eq!(parse_retry_after(bad), None, "{bad:?}");
         }
@@ -247,6 +259,7 @@ mod tests {
     fn guids_are_version_4_and_distinct() {
         let (a, b) = (new_guid(), new_guid());
         assert_ne!(a, b);
+        let a = a.to_str().expect("text");
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
