@@ -36,7 +36,9 @@
 
 use crate::call::GraphRequest;
 use crate::client::CallOptions;
-use crate::meta::{ActionInfo, HttpMethod, PermissionScheme, Permissions, ResponseKind};
+use crate::meta::{
+    ActionInfo, HttpMethod, PermissionScheme, Permissions, ResponseKind,
+};
 use crate::{ApiVersion, Error, GraphClient, NationalCloud};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use std::marker::PhantomData;
@@ -206,19 +208,14 @@ impl<'c> Batch<'c> {
         request: R,
         after: &[usize],
     ) -> Result<BatchItem<R::Output>, Error> {
-        let invalid = |reason: String| Error::InvalidArgument {
-            name: "batch item",
-            reason,
-        };
+        let invalid = |reason: String| Error::InvalidArgument { name: "batch item", reason };
         if id.is_empty() || self.taken(&id) {
             return Err(invalid(format!(
                 "the id `{id}` is empty or already in the batch (ids are compared without regard to case)"
             )));
         }
         if let Some(bad) = after.iter().find(|&&i| i >= self.items.len()) {
-            return Err(invalid(format!(
-                "it depends on item {bad}, which is not in the batch yet"
-            )));
+            return Err(invalid(format!("it depends on item {bad}, which is not in the batch yet")));
         }
         let request = request.__into_batch()?;
         if request.url.path() == self.client.inner.root_url.path() {
@@ -352,10 +349,7 @@ impl BatchResponses {
             Some(Err(e)) => Err(e),
             None => Err(Error::InvalidArgument {
                 name: "batch item",
-                reason: format!(
-                    "item {} was taken already or is not of this batch",
-                    item.index
-                ),
+                reason: format!("item {} was taken already or is not of this batch", item.index),
             }),
         }
     }
@@ -436,12 +430,7 @@ fn item_headers_and_body(r: &GraphRequest) -> (Vec<(String, String)>, Option<Str
     let mut headers: Vec<(String, String)> = r
         .headers
         .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let content_type = r
         .headers
@@ -461,11 +450,7 @@ fn item_headers_and_body(r: &GraphRequest) -> (Vec<(String, String)>, Option<Str
         .is_none_or(|c| c.starts_with("application/json"))
         && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
     if content_type.is_none() {
-        let ct = if is_json {
-            "application/json"
-        } else {
-            "application/octet-stream"
-        };
+        let ct = if is_json { "application/json" } else { "application/octet-stream" };
         headers.push(("content-type".to_owned(), ct.to_owned()));
     }
     let text = if is_json {
@@ -535,7 +520,11 @@ impl ItemAnswer {
 }
 
 /// The request of the `$batch` POST for these items.
-fn post(client: &GraphClient, body: Vec<u8>, options: CallOptions) -> Result<GraphRequest, Error> {
+fn post(
+    client: &GraphClient,
+    body: Vec<u8>,
+    options: CallOptions,
+) -> Result<GraphRequest, Error> {
     client.prepare(
         &BATCH,
         crate::path::PathBuilder::root().segment("$batch"),
@@ -560,8 +549,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
     let n = items.len();
     let settings = options.resolve(&client.inner);
     let started = tokio::time::Instant::now();
-    let call =
-        crate::call::Deadline::after(started, settings.call_timeout, crate::TimeoutLimit::Call);
+    let call = crate::call::Deadline::after(started, settings.call_timeout, crate::TimeoutLimit::Call);
     let deadline = call.map(|d| d.at);
     if groups(&items).iter().any(|g| g.len() > max_per_post) {
         return Err(Error::InvalidArgument {
@@ -608,8 +596,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
         posts += bins.len();
         let mut post_options = options.clone();
         if let Some(d) = deadline {
-            post_options =
-                post_options.timeout(d.saturating_duration_since(tokio::time::Instant::now()));
+            post_options = post_options.timeout(d.saturating_duration_since(tokio::time::Instant::now()));
         }
         let sent = futures_util::stream::iter(bins.into_iter().map(|bin| {
             let request = post(client, body(client, &items, &bin), post_options.clone());
@@ -732,11 +719,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
             break;
         }
         if !again.is_empty() {
-            tracing::debug!(
-                items = again.len(),
-                ?wait,
-                "sending throttled batch items again"
-            );
+            tracing::debug!(items = again.len(), ?wait, "sending throttled batch items again");
             tokio::time::sleep(wait).await;
         }
         pending = again.into_iter().map(|(i, _, _)| i).collect();

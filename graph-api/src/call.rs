@@ -194,11 +194,7 @@ impl GraphClient {
     /// Stage 1 for the next page: the request an `@odata.nextLink` names, if the link stays on
     /// the service root's scheme, host and port; the token is never sent anywhere else. It
     /// keeps the first page's headers and settings.
-    pub(crate) fn follow(
-        &self,
-        previous: &GraphRequest,
-        link: &str,
-    ) -> Result<GraphRequest, Error> {
+    pub(crate) fn follow(&self, previous: &GraphRequest, link: &str) -> Result<GraphRequest, Error> {
         let refuse = |reason: String| Error::NextLink {
             link: link.to_owned(),
             reason,

@@ -175,9 +175,7 @@ pub enum Error {
     },
     /// A batch item was not run because an item it depends on failed (Graph answers such an
     /// item 424 Failed Dependency).
-    #[error(
-        "batch item `{id}` was not run: item `{dependency}`, which it depends on, failed ({cause})"
-    )]
+    #[error("batch item `{id}` was not run: item `{dependency}`, which it depends on, failed ({cause})")]
     DependencyFailed {
         /// The item's id in the batch.
         id: String,

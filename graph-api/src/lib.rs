@@ -24,9 +24,9 @@
 //! extension trait that carries their root methods.
 
 mod auth;
+pub mod batch;
 #[cfg(feature = "azure-identity")]
 mod azure;
-pub mod batch;
 mod call;
 mod client;
 mod error;

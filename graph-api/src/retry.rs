@@ -227,7 +227,10 @@ mod tests {
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after("0.249"), Some(Duration::from_millis(249)));
         assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_retry_after("1.0000000019"), Some(Duration::new(1, 1)));
+        assert_eq!(
+            parse_retry_after("1.0000000019"),
+            Some(Duration::new(1, 1))
+        );
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)
@@ -239,16 +242,7 @@ mod tests {
             "{waited:?}"
         );
         for bad in [
-            "soon",
-            "-3",
-            "+3",
-            "1e3",
-            "0.",
-            ".5",
-            "1.2.3",
-            "0x10",
-            "",
-            "Sun, 06 Nov 99999999999 08:49:37 GMT",
+            "soon", "-3", "+3", "1e3", "0.", ".5", "1.2.3", "0x10", "", "Sun, 06 Nov 99999999999 08:49:37 GMT",
         ] {
             assert_eq!(parse_retry_after(bad), None, "{bad:?}");
         }
