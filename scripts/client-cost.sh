@@ -9,6 +9,10 @@
 #
 #   scripts/client-cost.sh
 #   ROUNDS=7 CALLS_64=20000 CALLS_1=3000 scripts/client-cost.sh
+#   BIN_DIR=/tmp/before scripts/client-cost.sh   # binaries built earlier (no build)
+#   BEFORE_DIR=/tmp/before scripts/client-cost.sh
+#       # adds a third mode, graph-api as built in BEFORE_DIR (say, from an earlier commit),
+#       # alternated with the other two in the same rounds against the same server
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-7}
@@ -16,12 +20,17 @@ CALLS_64=${CALLS_64:-20000}
 CALLS_1=${CALLS_1:-3000}
 
 cd "$(dirname "$0")/.."
-command_line="$0${*:+ $*} (ROUNDS=$ROUNDS CALLS_64=$CALLS_64 CALLS_1=$CALLS_1)"
+command_line="$0${*:+ $*} (ROUNDS=$ROUNDS CALLS_64=$CALLS_64 CALLS_1=$CALLS_1${BIN_DIR:+ BIN_DIR=$BIN_DIR}${BEFORE_DIR:+ BEFORE_DIR=$BEFORE_DIR})"
 
-echo "building..." >&2
-cargo build --release -p graph-api-tests --examples --quiet
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin="$target_dir/release/examples"
+if [[ -n "${BIN_DIR:-}" ]]; then
+    # cost_client and cost_server built earlier, kept aside (say, from another commit).
+    bin=$BIN_DIR
+else
+    echo "building..." >&2
+    cargo build --release -p graph-api-tests --example cost_client --example cost_server --quiet
+    target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    bin="$target_dir/release/examples"
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -52,8 +61,16 @@ for in_flight in 1 64; do
     [[ $in_flight -eq 64 ]] && calls=$CALLS_64
     for round in $(seq "$ROUNDS"); do
         if (( round % 2 )); then modes="graph-api reqwest"; else modes="reqwest graph-api"; fi
+        if [[ -n "${BEFORE_DIR:-}" ]]; then
+            if (( round % 2 )); then modes="before $modes"; else modes="$modes before"; fi
+        fi
         for mode in $modes; do
-            line=$("$bin/cost_client" "$url" "$mode" "$calls" "$in_flight")
+            if [[ $mode == before ]]; then
+                line=$("$BEFORE_DIR/cost_client" "$url" graph-api "$calls" "$in_flight")
+                line=${line/mode=graph-api/mode=before}
+            else
+                line=$("$bin/cost_client" "$url" "$mode" "$calls" "$in_flight")
+            fi
             echo "round $round: $line" >&2
             echo "$line" >>"$work/runs.txt"
         done
@@ -82,6 +99,8 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
 echo "Command: \`$command_line\`"
 echo "Machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}; $(rustc --version)"
+[[ -n "${BIN_DIR:-}" ]] && echo "Binaries: $BIN_DIR (built beforehand; the commit below is the checkout's)"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- graph-api 2>/dev/null || echo ' (graph-api has uncommitted changes)')"
 echo "Medians of $ROUNDS rounds; wall and client CPU (user + system) time per call, in µs."
 echo
@@ -96,3 +115,17 @@ for in_flight in 1 64; do
     rc=$(median reqwest "$in_flight" cpu_us_per_call)
     echo "| $in_flight | $calls | $gw | $rw | $(ratio "$gw" "$rw")x | $gc | $rc | $(ratio "$gc" "$rc")x |"
 done
+if [[ -n "${BEFORE_DIR:-}" ]]; then
+    echo
+    echo "graph-api as built in $BEFORE_DIR, same rounds (against the same reqwest medians):"
+    echo
+    echo "| in flight | before wall | wall ratio | before CPU | CPU ratio |"
+    echo "|---|---|---|---|---|"
+    for in_flight in 1 64; do
+        bw=$(median before "$in_flight" wall_us_per_call)
+        rw=$(median reqwest "$in_flight" wall_us_per_call)
+        bc=$(median before "$in_flight" cpu_us_per_call)
+        rc=$(median reqwest "$in_flight" cpu_us_per_call)
+        echo "| $in_flight | $bw | $(ratio "$bw" "$rw")x | $bc | $(ratio "$bc" "$rc")x |"
+    done
+fi

@@ -28,6 +28,7 @@ use crate::{ApiError, Error, GraphClient, TimeoutLimit};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::time::Duration;
 use tracing::Instrument;
+use url::Position;
 
 /// A request as a value: what `.send()` would put on the wire, made by a request builder's
 /// `.build()` without sending anything or touching credentials.
@@ -116,12 +117,12 @@ impl GraphClient {
         options: CallOptions,
     ) -> Result<GraphRequest, Error> {
         let url = self.url(info, path, query)?;
-        let mut headers = HeaderMap::with_capacity(info.headers.len() + 1);
+        // No allocation for an action without headers.
+        let mut headers = HeaderMap::with_capacity(info.headers.len());
         for (name, value) in info.headers.iter().chain(query.headers()) {
             let bad = || Error::Config(format!("the header `{name}: {value}` cannot be sent"));
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
-            let value = HeaderValue::from_str(value).map_err(|_| bad())?;
-            headers.insert(name, value);
+            headers.insert(name, static_value(value).ok_or_else(bad)?);
         }
         Ok(GraphRequest {
             info,
@@ -156,14 +157,36 @@ impl GraphClient {
                 reason: format!("in the national cloud {}", self.inner.cloud.name()),
             });
         }
-        // The root was parsed once; only the path and query are set on a copy of it, which
-        // skips parsing the scheme and host again on every call.
-        let mut url = self.inner.root_url.clone();
-        let root_path = self.inner.root_url.path();
+        // The root was parsed once; the path is parsed as a reference relative to it, which
+        // takes the scheme and host from the root as they are (not parsed again) and writes the
+        // URL into one buffer sized for it (a copy of the root with `set_path` grew its buffer
+        // three times). Only `//` could name another host; the root's path never starts so
+        // (it ends in the API version), but such a path is set on the root all the same.
+        let root = &self.inner.root_url;
+        let root_path = root.path();
         let mut full = String::with_capacity(root_path.len() + path.len());
         full.push_str(root_path);
         full.push_str(&path);
-        url.set_path(&full);
+        // A `?` or `#` would end the path (ids and segments are encoded, so they never hold
+        // one); the result is checked to be the root's scheme and host with only a path.
+        let relative = (full.starts_with('/') && !full.starts_with("//"))
+            .then(|| {
+                reqwest::Url::options()
+                    .base_url(Some(root))
+                    .parse(&full)
+                    .ok()
+            })
+            .flatten()
+            .filter(|u| {
+                u.query().is_none()
+                    && u.fragment().is_none()
+                    && u[..Position::BeforePath] == root[..Position::BeforePath]
+            });
+        let mut url = relative.unwrap_or_else(|| {
+            let mut url = root.clone();
+            url.set_path(&full);
+            url
+        });
         if !query.is_empty() {
             let mut q = String::new();
             query.append_to(&mut q);
@@ -293,8 +316,9 @@ pub(crate) struct Call<'c> {
     client: &'c Inner,
     request: &'c GraphRequest,
     settings: Settings<'c>,
-    /// The same on every attempt, so Graph's logs tie them together.
-    client_request_id: String,
+    /// The same on every attempt, so Graph's logs tie them together; kept as the header value
+    /// it is sent as (made once, shared by the attempts).
+    client_request_id: HeaderValue,
     started: tokio::time::Instant,
     /// When the call's own limit ends it.
     deadline: Option<Deadline>,
@@ -317,8 +341,12 @@ impl<'c> Call<'c> {
             request_id = tracing::field::Empty,
             client_request_id = tracing::field::Empty,
         );
+        // Made as the header value once; each attempt sends a clone of it (no copy).
         let client_request_id = crate::retry::new_guid();
-        span.record("client_request_id", client_request_id.as_str());
+        span.record(
+            "client_request_id",
+            client_request_id.to_str().unwrap_or_default(),
+        );
         let started = tokio::time::Instant::now();
         Call {
             client,
@@ -329,6 +357,11 @@ impl<'c> Call<'c> {
             deadline: Deadline::after(started, settings.call_timeout, TimeoutLimit::Call),
             span,
         }
+    }
+
+    /// The call's `client-request-id`.
+    fn client_request_id(&self) -> &str {
+        self.client_request_id.to_str().unwrap_or_default()
     }
 
     /// Stage 3: refuses a call the token's own claims say it cannot make. The token read counts
@@ -413,18 +446,21 @@ impl<'c> Call<'c> {
             hook.before_send(&mut crate::hook::OutgoingAttempt {
                 action: info,
                 attempt,
-                client_request_id: &self.client_request_id,
+                client_request_id: self.client_request_id(),
                 url: &url,
                 headers: outgoing.headers_mut(),
             });
         }
-        let sent = tokio::time::Instant::now();
-        let result = within(deadline, self.exchange(outgoing, &token))
+        // The clock is read for the hook's `elapsed` only.
+        let sent = hook.map(|_| tokio::time::Instant::now());
+        // Boxed: the send and the read are the largest part of the call's future, and a box
+        // moves as a pointer where the future itself was copied at each step of the chain.
+        let result = within(deadline, Box::pin(self.exchange(outgoing, &token)))
             .await
             .unwrap_or_else(Err);
         if let Some(hook) = hook {
             let (status, request_id, error) = match &result {
-                Ok(r) => (Some(r.status), r.request_id.as_deref(), None),
+                Ok(r) => (Some(r.status), r.request_id(), None),
                 Err(e) => (
                     e.api().map(|a| a.status),
                     e.api().and_then(|a| a.request_id.as_deref()),
@@ -435,7 +471,7 @@ impl<'c> Call<'c> {
                 action: info,
                 attempt,
                 status,
-                elapsed: sent.elapsed(),
+                elapsed: sent.map(|t| t.elapsed()).unwrap_or_default(),
                 request_id,
                 error,
             });
@@ -451,13 +487,9 @@ impl<'c> Call<'c> {
         let headers = req.headers_mut();
         headers.reserve(r.headers.len() + 3);
         headers.insert(reqwest::header::AUTHORIZATION, token.header()?);
-        headers.insert(
-            "client-request-id",
-            HeaderValue::from_str(&self.client_request_id)
-                .map_err(|_| Error::Config("the client-request-id cannot be sent".into()))?,
-        );
+        headers.insert(CLIENT_REQUEST_ID, self.client_request_id.clone());
         if attempt > 1 {
-            headers.insert("Retry-Attempt", HeaderValue::from(attempt - 1));
+            headers.insert(RETRY_ATTEMPT, HeaderValue::from(attempt - 1));
         }
         for (name, value) in &r.headers {
             headers.insert(name, value.clone());
@@ -493,13 +525,14 @@ impl<'c> Call<'c> {
         })?;
         let status = resp.status().as_u16();
         self.span.record("http.status", status);
+        // Kept as the header value (a view of the bytes read, not a copy), when it is text.
         let request_id = resp
             .headers()
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if let Some(id) = &request_id {
-            self.span.record("request_id", id.as_str());
+            .get(REQUEST_ID)
+            .filter(|v| v.to_str().is_ok())
+            .cloned();
+        if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
+            self.span.record("request_id", id);
         }
         let success = (200..300).contains(&status);
         // Error answers keep their headers (request ids, Retry-After); successes need none.
@@ -568,6 +601,23 @@ pub(crate) fn failure(
             .and_then(|held| held.missing(info, rsc_consent));
     }
     Error::Api(Box::new(error))
+}
+
+/// The call's id, sent on every attempt.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+/// Which retry an attempt is (absent on the first).
+const RETRY_ATTEMPT: HeaderName = HeaderName::from_static("retry-attempt");
+/// Graph's id for an answer.
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// A header value from the spec, used as it is (no copy) when it is visible ASCII, the rule
+/// `HeaderValue::from_static` holds to; otherwise checked and copied, or `None` if it cannot be
+/// sent.
+fn static_value(value: &'static str) -> Option<HeaderValue> {
+    if value.bytes().all(|b| b == b'\t' || (32..127).contains(&b)) {
+        return Some(HeaderValue::from_static(value));
+    }
+    HeaderValue::from_str(value).ok()
 }
 
 /// When a time limit ends, which one it is and how long it was.
@@ -665,12 +715,17 @@ async fn read_up_to(
 #[derive(Debug)]
 pub struct Response {
     status: u16,
-    /// Graph's `request-id` for the answer, when it sent one.
-    request_id: Option<String>,
+    /// Graph's `request-id` for the answer, when it sent one as text.
+    request_id: Option<HeaderValue>,
     body: bytes::Bytes,
 }
 
 impl Response {
+    /// Graph's `request-id` for the answer, when it sent one.
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_ref().and_then(|v| v.to_str().ok())
+    }
+
     /// For actions that return a JSON body.
     pub fn into_json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
@@ -729,7 +784,7 @@ mod tests {
         );
         assert_eq!(h["authorization"], "Bearer t0k3n");
         assert!(h["authorization"].is_sensitive());
-        assert_eq!(h["client-request-id"], call.client_request_id.as_str());
+        assert_eq!(h["client-request-id"], call.client_request_id());
         assert_eq!(h["retry-attempt"], "1");
         assert_eq!(h["content-type"], "application/json");
         assert_eq!(built.body().and_then(|b| b.as_bytes()), Some(&b"{}"[..]));

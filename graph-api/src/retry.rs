@@ -143,14 +143,50 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
+/// The next output of SplitMix64 (Steele, Lea and Flood, 2014) from `state`.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A number in [0, 1).
 fn random_unit() -> f64 {
     (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A random version-4 GUID, for `client-request-id`.
-pub(crate) fn new_guid() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// A random version-4 GUID, for `client-request-id`, as the header value it is sent as: written
+/// into a buffer and copied once (no `String` formatted on the way).
+///
+/// The 122 random bits come from a per-thread generator (SplitMix64) seeded once from
+/// [`random_u64`], not from the operating system on every call (`Uuid::new_v4` made one
+/// `getrandom` system call per call). An id only has to be unique, not unguessable: Graph uses
+/// it to tie a call's attempts together in its logs.
+pub(crate) fn new_guid() -> reqwest::header::HeaderValue {
+    thread_local! {
+        static STATE: std::cell::Cell<u64> = std::cell::Cell::new(random_u64());
+    }
+    let (a, b) = STATE.with(|s| {
+        let mut state = s.get();
+        let a = splitmix64(&mut state);
+        let b = splitmix64(&mut state);
+        s.set(state);
+        (a, b)
+    });
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_le_bytes());
+    bytes[8..].copy_from_slice(&b.to_le_bytes());
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .encode_lower(&mut buf);
+    // Hex digits and hyphens are always a valid header value; the fallback cannot happen.
+    reqwest::header::HeaderValue::from_str(text).unwrap_or_else(|_| {
+        reqwest::header::HeaderValue::from_static("00000000-0000-4000-8000-000000000000")
+    })
 }
 
 /// How long a `Retry-After` value asks to wait; `None` when it is none of the forms Graph sends:
@@ -253,6 +289,10 @@ mod tests {
     fn guids_are_version_4_and_distinct() {
         let (a, b) = (new_guid(), new_guid());
         assert_ne!(a, b);
+        // Each thread's generator has its own seed: a new thread's first id is another one.
+        let other = std::thread::spawn(new_guid).join().expect("thread");
+        assert!(other != a && other != b);
+        let a = a.to_str().expect("text");
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
