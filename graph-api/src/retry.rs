@@ -131,7 +131,7 @@ pub(crate) fn retryable(error: &Error, idempotent: bool) -> bool {
 }
 
 /// 64 random bits: the standard library's randomly keyed hasher (fresh keys per `RandomState`)
-/// over the current time. Not for cryptography; enough for jitter and request ids.
+/// over the current time. Not for cryptography; enough for jitter.
 fn random_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -143,46 +143,18 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
-/// The next output of SplitMix64 (Steele, Lea and Flood, 2014) from `state`.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// A number in [0, 1).
 fn random_unit() -> f64 {
     (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A random version-4 GUID, for `client-request-id`, as the header value it is sent as: written
-/// into a buffer and copied once (no `String` formatted on the way).
-///
-/// The 122 random bits come from a per-thread generator (SplitMix64) seeded once from
-/// [`random_u64`], not from the operating system on every call (`Uuid::new_v4` made one
-/// `getrandom` system call per call). An id only has to be unique, not unguessable: Graph uses
-/// it to tie a call's attempts together in its logs.
+/// into a buffer and copied once (no `String` formatted on the way). uuid's `fast-rng` draws the
+/// bits from a per-thread generator seeded by the operating system, so a call makes no
+/// `getrandom` system call of its own.
 pub(crate) fn new_guid() -> reqwest::header::HeaderValue {
-    thread_local! {
-        static STATE: std::cell::Cell<u64> = std::cell::Cell::new(random_u64());
-    }
-    let (a, b) = STATE.with(|s| {
-        let mut state = s.get();
-        let a = splitmix64(&mut state);
-        let b = splitmix64(&mut state);
-        s.set(state);
-        (a, b)
-    });
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_le_bytes());
-    bytes[8..].copy_from_slice(&b.to_le_bytes());
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    let text = uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .encode_lower(&mut buf);
+    let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
     // Hex digits and hyphens are always a valid header value; the fallback cannot happen.
     reqwest::header::HeaderValue::from_str(text).unwrap_or_else(|_| {
         reqwest::header::HeaderValue::from_static("00000000-0000-4000-8000-000000000000")
