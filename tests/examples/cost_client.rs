@@ -31,10 +31,29 @@ const WARM_UP: usize = 200;
 
 type CallResult = Result<(), String>;
 
+/// A hook as users write them: a tenant header on every attempt, and a count of the answers.
+#[derive(Default)]
+struct CountingHook(std::sync::atomic::AtomicU64);
+
+impl graph_api::hook::AttemptHook for CountingHook {
+    fn before_send(&self, attempt: &mut graph_api::hook::OutgoingAttempt<'_>) {
+        let _ = attempt.insert_header("x-contoso-tenant", "fabrikam");
+    }
+
+    fn after_attempt(&self, outcome: &graph_api::hook::AttemptOutcome<'_>) {
+        if outcome.status.is_some() {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [base, mode, calls, in_flight] = args.as_slice() else {
-        return Err("usage: cost_client <url> <graph-api|reqwest> <calls> <in_flight>".into());
+        return Err(
+            "usage: cost_client <url> <graph-api|graph-api-hook|reqwest> <calls> <in_flight>"
+                .into(),
+        );
     };
     let calls: usize = calls.parse()?;
     let in_flight: usize = in_flight.parse::<usize>()?.max(1);
@@ -46,12 +65,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(token.len(), TOKEN_LEN);
     let http = reqwest::Client::builder().no_proxy().build()?;
     let (wall, cpu) = match mode.as_str() {
-        "graph-api" => {
-            let client = GraphClient::builder()
+        "graph-api" | "graph-api-hook" => {
+            let mut builder = GraphClient::builder()
                 .base_url(base.as_str())
                 .bearer_token(token)
-                .http_client(http.clone())
-                .build()?;
+                .http_client(http.clone());
+            if mode == "graph-api-hook" {
+                // What a user's hook typically does: one header out, one counter in.
+                builder = builder.on_attempt(CountingHook::default());
+            }
+            let client = builder.build()?;
             let client = Arc::new(client);
             rt.block_on(measure(calls, in_flight, move || {
                 let client = Arc::clone(&client);
@@ -93,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }))?
         }
-        other => return Err(format!("unknown mode {other:?}: graph-api or reqwest").into()),
+        other => return Err(format!("unknown mode {other:?}: graph-api, graph-api-hook or reqwest").into()),
     };
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / calls.max(1) as f64;
     println!(
