@@ -297,7 +297,9 @@ async fn batched(
     let mut batch = client.batch().max_per_post(size).concurrency(concurrency);
     let items = pairs
         .iter()
-        .map(|(chat, installation)| batch.add(client.chat(chat).installed_app(installation).upgrade()))
+        .map(|(chat, installation)| {
+            batch.add(client.chat(chat).installed_app(installation).upgrade())
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = batch.send().await?;
     let (mut ok, mut failed, mut first) = (0, 0, None);
