@@ -9,7 +9,8 @@
 #   ITEMS=1000 LATENCY_MS=50 MODES_OFF="direct:4 ..." MODES_GRAPH="..." ATTEMPTS_GRAPH=100 scripts/batch-cost.sh
 #
 # Modes: direct:K (K calls in flight), batch:SIZE:CONC (SIZE items per $batch POST, CONC POSTs in
-# flight). With Graph's limits most requests are answered 429 at first, so each of those modes
+# flight), batch:SIZE:CONC:R (a batch of R items each second, the caller keeping to Graph's 30
+# writes/s per tenant itself). With Graph's limits most requests are answered 429 at first, so each of those modes
 # runs twice: with graph-api's default retry policy (4 attempts per request or item) and with
 # ATTEMPTS_GRAPH attempts; the table says how many failed.
 set -euo pipefail
@@ -17,7 +18,7 @@ set -euo pipefail
 ITEMS=${ITEMS:-1000}
 LATENCY_MS=${LATENCY_MS:-50}
 MODES_OFF=${MODES_OFF:-"direct:4 direct:20 direct:80 batch:20:1 batch:20:4"}
-MODES_GRAPH=${MODES_GRAPH:-"direct:4 direct:80 batch:20:4"}
+MODES_GRAPH=${MODES_GRAPH:-"direct:4 direct:80 batch:20:4 batch:20:4:30"}
 ATTEMPTS_GRAPH=${ATTEMPTS_GRAPH:-100}
 # A tenant with enough chats that hold one of the apps the example upgrades (about a third do).
 TENANT=(--users 300 --chats 3500 --teams 5 --seed 1)

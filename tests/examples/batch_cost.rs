@@ -6,6 +6,7 @@
 //! batch_cost run <url> <pairs-file> <mode> [max-attempts]
 //!     mode: direct:K         K upgrade calls in flight, each its own POST
 //!           batch:SIZE:CONC  one client.batch(), SIZE items per $batch POST, CONC POSTs in flight
+//!           batch:SIZE:CONC:R  a client.batch() of R items each second (paced by the caller)
 //! ```
 //!
 //! `discover` reads the tenant with plain reqwest (`/users`, each user's `/chats`, each chat's
@@ -166,8 +167,15 @@ async fn counts(http: &reqwest::Client, base: &str) -> Result<Counts, Failure> {
 }
 
 enum Mode {
-    Direct { in_flight: usize },
-    Batch { size: usize, concurrency: usize },
+    Direct {
+        in_flight: usize,
+    },
+    Batch {
+        size: usize,
+        concurrency: usize,
+        /// Items per second: one batch of this many each second (`None`: one batch of all).
+        per_second: Option<usize>,
+    },
 }
 
 fn mode(text: &str) -> Result<Mode, Failure> {
@@ -179,8 +187,17 @@ fn mode(text: &str) -> Result<Mode, Failure> {
         ["batch", size, conc] => Ok(Mode::Batch {
             size: size.parse()?,
             concurrency: conc.parse()?,
+            per_second: None,
         }),
-        _ => Err(format!("unknown mode {text:?}: direct:K or batch:SIZE:CONC").into()),
+        ["batch", size, conc, rate] => Ok(Mode::Batch {
+            size: size.parse()?,
+            concurrency: conc.parse()?,
+            per_second: Some(rate.parse::<usize>()?.max(1)),
+        }),
+        _ => Err(format!(
+            "unknown mode {text:?}: direct:K, batch:SIZE:CONC or batch:SIZE:CONC:PER_SECOND"
+        )
+        .into()),
     }
 }
 
@@ -216,7 +233,16 @@ async fn run(
     let (cpu_start, wall_start) = (cpu_time(), Instant::now());
     let (ok, failed, first_error, posts) = match mode {
         Mode::Direct { in_flight } => direct(&client, &pairs, in_flight).await?,
-        Mode::Batch { size, concurrency } => batched(&client, &pairs, size, concurrency).await?,
+        Mode::Batch {
+            size,
+            concurrency,
+            per_second: None,
+        } => batched(&client, &pairs, size, concurrency).await?,
+        Mode::Batch {
+            size,
+            concurrency,
+            per_second: Some(rate),
+        } => paced(&client, &pairs, size, concurrency, rate).await?,
     };
     let (wall, cpu) = (wall_start.elapsed(), cpu_time().saturating_sub(cpu_start));
     let after = counts(&http, base).await?;
@@ -313,6 +339,29 @@ async fn batched(
         }
     }
     Ok((ok, failed, first, Some(out.posts())))
+}
+
+/// A batch of `per_second` items each second (the next one at once when a batch took longer):
+/// a caller that keeps to the per-tenant write limit itself.
+async fn paced(
+    client: &GraphClient,
+    pairs: &[(String, String)],
+    size: usize,
+    concurrency: usize,
+    per_second: usize,
+) -> Result<Outcome, Failure> {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut ok, mut failed, mut first, mut posts) = (0, 0, None, 0);
+    for chunk in pairs.chunks(per_second) {
+        tick.tick().await;
+        let (o, f, e, p) = batched(client, chunk, size, concurrency).await?;
+        ok += o;
+        failed += f;
+        first = first.or(e);
+        posts += p.unwrap_or(0);
+    }
+    Ok((ok, failed, first, Some(posts)))
 }
 
 /// User plus system CPU time of this process, all threads.
