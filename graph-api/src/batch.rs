@@ -134,6 +134,12 @@ struct Queued {
 pub struct Batch<'c> {
     client: &'c GraphClient,
     items: Vec<Queued>,
+    /// Every id in ASCII lower case: ids are unique without regard to case.
+    ids: std::collections::HashSet<String>,
+    /// Chains of dependencies as a union-find over item indexes: each item's parent ...
+    parent: Vec<usize>,
+    /// ... and, at each chain's root, how many items the chain holds.
+    chain_len: Vec<usize>,
     max_per_post: usize,
     concurrency: usize,
     options: CallOptions,
@@ -155,6 +161,9 @@ impl GraphClient {
         Batch {
             client: self,
             items: Vec::new(),
+            ids: Default::default(),
+            parent: Vec::new(),
+            chain_len: Vec::new(),
             max_per_post: MAX_BATCH_SIZE,
             concurrency: DEFAULT_BATCH_CONCURRENCY,
             options: CallOptions::default(),
@@ -198,7 +207,16 @@ impl<'c> Batch<'c> {
     }
 
     fn taken(&self, id: &str) -> bool {
-        self.items.iter().any(|q| q.id.eq_ignore_ascii_case(id))
+        self.ids.contains(&id.to_ascii_lowercase())
+    }
+
+    /// The root of item `i`'s chain of dependencies.
+    fn chain(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
     }
 
     fn push<R: BatchRequest>(
@@ -229,21 +247,29 @@ impl<'c> Batch<'c> {
         let mut depends_on = after.to_vec();
         depends_on.sort_unstable();
         depends_on.dedup();
+        // The chains it joins, and how long the one it makes would be.
+        let mut roots: Vec<usize> = depends_on.iter().map(|&d| self.chain(d)).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let joined = 1 + roots.iter().map(|&r| self.chain_len[r]).sum::<usize>();
+        if joined > MAX_BATCH_SIZE {
+            return Err(invalid(format!(
+                "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
+            )));
+        }
+        let root = roots.first().copied().unwrap_or(index);
+        for &r in &roots {
+            self.parent[r] = root;
+        }
+        self.parent.push(root);
+        self.chain_len.push(1);
+        self.chain_len[root] = joined;
+        self.ids.insert(id.to_ascii_lowercase());
         self.items.push(Queued {
             id,
             request,
             depends_on,
         });
-        let too_long = !after.is_empty()
-            && groups(&self.items)
-                .iter()
-                .any(|g| g.contains(&index) && g.len() > MAX_BATCH_SIZE);
-        if too_long {
-            self.items.pop();
-            return Err(invalid(format!(
-                "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
-            )));
-        }
         Ok(BatchItem {
             index,
             decode: R::__decode,
@@ -563,6 +589,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
         max_per_post,
         concurrency,
         options,
+        ..
     } = batch;
     let n = items.len();
     let settings = options.resolve(&client.inner);

@@ -2,11 +2,12 @@
 //! client CPU per item, against a graph-standin running as a separate process.
 //!
 //! ```text
-//! batch_cost discover <url> <n>                           # prints n "chat<TAB>installation" lines
+//! batch_cost discover <url> <n>        # prints n "chat<TAB>installation" lines
 //! batch_cost run <url> <pairs-file> <mode> [max-attempts]
-//!     mode: direct:K         K upgrade calls in flight, each its own POST
-//!           batch:SIZE:CONC  one client.batch(), SIZE items per $batch POST, CONC POSTs in flight
+//!     mode: direct:K           K upgrade calls in flight, each its own POST
+//!           batch:SIZE:CONC    one client.batch(), SIZE items per $batch POST, CONC POSTs in flight
 //!           batch:SIZE:CONC:R  a client.batch() of R items each second (paced by the caller)
+//! batch_cost add <n>                   # CPU per item of batch.add for n items; sends nothing
 //! ```
 //!
 //! `discover` reads the tenant with plain reqwest (`/users`, each user's `/chats`, each chat's
@@ -39,11 +40,12 @@ fn main() -> Result<(), Failure> {
         .build()?;
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["discover", url, n] => rt.block_on(discover(url, n.parse()?)),
+        ["add", n] => add_cost(n.parse()?),
         ["run", url, pairs, mode] => rt.block_on(run(url, pairs, mode, None)),
         ["run", url, pairs, mode, attempts] => {
             rt.block_on(run(url, pairs, mode, Some(attempts.parse()?)))
         }
-        _ => Err("usage: batch_cost discover <url> <n> | batch_cost run <url> <pairs-file> <direct:K|batch:SIZE:CONC> [max-attempts]".into()),
+        _ => Err("usage: batch_cost discover <url> <n> | batch_cost run <url> <pairs-file> <direct:K|batch:SIZE:CONC[:R]> [max-attempts] | batch_cost add <n>".into()),
     }
 }
 
@@ -362,6 +364,47 @@ async fn paced(
         posts += p.unwrap_or(0);
     }
     Ok((ok, failed, first, Some(posts)))
+}
+
+/// Prints the CPU time per item of queueing `n` upgrades in a batch with `add`, and with
+/// `add_after` in chains of ten (nothing is sent): what a batch costs before its first POST, and
+/// whether that grows with the batch.
+fn add_cost(n: usize) -> Result<(), Failure> {
+    let client = GraphClient::builder()
+        .base_url("http://127.0.0.1:9")
+        .bearer_token("x".repeat(TOKEN_LEN))
+        .build()?;
+    let pairs: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("19:{i:032x}@thread.v2"),
+                format!("installation-{i}"),
+            )
+        })
+        .collect();
+    let start = cpu_time();
+    let mut batch = client.batch();
+    for (chat, installation) in &pairs {
+        batch.add(client.chat(chat).installed_app(installation).upgrade())?;
+    }
+    let add = cpu_time().saturating_sub(start);
+    drop(batch);
+    let start = cpu_time();
+    let mut batch = client.batch();
+    let mut previous = 0;
+    for (k, (chat, installation)) in pairs.iter().enumerate() {
+        let after: &[usize] = if k % 10 == 0 { &[] } else { &[previous] };
+        let request = client.chat(chat).installed_app(installation).upgrade();
+        previous = batch.add_after(after, request)?.index();
+    }
+    let add_after = cpu_time().saturating_sub(start);
+    let per_item = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1) as f64;
+    println!(
+        "items={n} add_cpu_us_per_item={:.2} add_after_chains_of_10_cpu_us_per_item={:.2}",
+        per_item(add),
+        per_item(add_after)
+    );
+    Ok(())
 }
 
 /// User plus system CPU time of this process, all threads.
