@@ -134,8 +134,12 @@ struct Queued {
 pub struct Batch<'c> {
     client: &'c GraphClient,
     items: Vec<Queued>,
-    /// The items' ids in lower case, as Graph compares them.
+    /// Every id in ASCII lower case: ids are unique without regard to case.
     ids: std::collections::HashSet<String>,
+    /// Chains of dependencies as a union-find over item indexes: each item's parent ...
+    parent: Vec<usize>,
+    /// ... and, at each chain's root, how many items the chain holds.
+    chain_len: Vec<usize>,
     max_per_post: usize,
     concurrency: usize,
     options: CallOptions,
@@ -158,6 +162,8 @@ impl GraphClient {
             client: self,
             items: Vec::new(),
             ids: Default::default(),
+            parent: Vec::new(),
+            chain_len: Vec::new(),
             max_per_post: MAX_BATCH_SIZE,
             concurrency: DEFAULT_BATCH_CONCURRENCY,
             options: CallOptions::default(),
@@ -204,6 +210,15 @@ impl<'c> Batch<'c> {
         self.ids.contains(&id.to_ascii_lowercase())
     }
 
+    /// The root of item `i`'s chain of dependencies.
+    fn chain(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
     fn push<R: BatchRequest>(
         &mut self,
         id: String,
@@ -225,26 +240,36 @@ impl<'c> Batch<'c> {
             )));
         }
         let request = request.__into_batch()?;
+        if request.url.path() == self.client.inner.root_url.path() {
+            return Err(invalid("its URL is the service root".into()));
+        }
         let index = self.items.len();
         let mut depends_on = after.to_vec();
         depends_on.sort_unstable();
         depends_on.dedup();
+        // The chains it joins, and how long the one it makes would be.
+        let mut roots: Vec<usize> = depends_on.iter().map(|&d| self.chain(d)).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let joined = 1 + roots.iter().map(|&r| self.chain_len[r]).sum::<usize>();
+        if joined > MAX_BATCH_SIZE {
+            return Err(invalid(format!(
+                "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
+            )));
+        }
+        let root = roots.first().copied().unwrap_or(index);
+        for &r in &roots {
+            self.parent[r] = root;
+        }
+        self.parent.push(root);
+        self.chain_len.push(1);
+        self.chain_len[root] = joined;
+        self.ids.insert(id.to_ascii_lowercase());
         self.items.push(Queued {
             id,
             request,
             depends_on,
         });
-        let too_long = !after.is_empty()
-            && groups(&self.items)
-                .iter()
-                .any(|g| g.contains(&index) && g.len() > MAX_BATCH_SIZE);
-        if too_long {
-            self.items.pop();
-            return Err(invalid(format!(
-                "its chain of dependencies would hold more than {MAX_BATCH_SIZE} requests, more than one $batch POST takes"
-            )));
-        }
-        self.ids.insert(self.items[index].id.to_ascii_lowercase());
         Ok(BatchItem {
             index,
             decode: R::__decode,

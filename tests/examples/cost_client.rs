@@ -116,7 +116,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }))?
         }
-        other => return Err(format!("unknown mode {other:?}: graph-api, graph-api-hook or reqwest").into()),
+        other => {
+            return Err(
+                format!("unknown mode {other:?}: graph-api, graph-api-hook or reqwest").into(),
+            );
+        }
     };
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / calls.max(1) as f64;
     println!(

@@ -450,6 +450,55 @@ fn bad_items_are_refused_and_nothing_is_queued() {
     assert_eq!(batch.len(), 1);
 }
 
+/// A chain of dependencies must fit one POST: chains an item joins count together, a refused
+/// item leaves nothing behind (not even its id), and generated ids skip the caller's.
+#[test]
+fn chains_are_measured_when_items_are_added_and_joined_chains_count_together() {
+    let c = GraphClient::builder()
+        .bearer_token(TOKEN)
+        .build()
+        .expect("config");
+    let get = |i: usize| c.chat("c").installed_app(format!("i{i}")).get();
+    let mut batch = c.batch();
+    // Two chains of ten: each item after the one before.
+    let mut ends = Vec::new();
+    for chain in 0..2 {
+        let mut end = batch.add(get(chain * 10)).expect("queued").index();
+        for k in 1..10 {
+            end = batch
+                .add_after(&[end], get(chain * 10 + k))
+                .expect("queued")
+                .index();
+        }
+        ends.push(end);
+    }
+    // After both ends, one chain of 21: more than a POST holds.
+    let err = batch
+        .add_after(&ends, get(20))
+        .expect_err("21 in one chain");
+    assert!(
+        matches!(&err, Error::InvalidArgument { reason, .. } if reason.contains("chain")),
+        "{err}"
+    );
+    assert_eq!(batch.len(), 20);
+    // After one end: eleven, and the refused item's id is free again.
+    batch.add_after(&[ends[0]], get(21)).expect("queued");
+    batch.add_with_id("23", get(22)).expect("queued");
+    batch.add(get(23)).expect("queued");
+    let ids: Vec<String> = batch.entries().map(|(id, _, _)| id.to_owned()).collect();
+    assert_eq!(ids[20..], ["21", "23", "24"]);
+    // Nine more after the first chain fill it to 20; one more is refused.
+    let mut end = 20;
+    for k in 0..9 {
+        end = batch
+            .add_after(&[end], get(30 + k))
+            .expect("queued")
+            .index();
+    }
+    assert!(batch.add_after(&[end], get(40)).is_err());
+    assert!(batch.add_after(&[ends[1]], get(41)).is_ok());
+}
+
 /// Ids that need encoding: the batch item's URL is the direct call's request target, byte for
 /// byte, without the version.
 #[tokio::test]
