@@ -313,9 +313,9 @@ fn print_plan(rollout: &Rollout, plan: &Plan) {
 fn print_summary(s: &Summary) {
     println!();
     println!("app {} -> version {}", s.app_id, s.target_version);
-    println!("{:<24} {:>8}", "", "count");
+    println!("{:<28} {:>8}", "", "count");
     for (scope, n) in &s.found {
-        println!("{:<24} {:>8}", format!("found in {scope}s"), n);
+        println!("{:<28} {:>8}", format!("found in {scope}s"), n);
     }
     let rows = [
         ("already current", s.already_current),
@@ -325,7 +325,7 @@ fn print_summary(s: &Summary) {
         ("failed", s.failed.len()),
     ];
     for (name, n) in rows {
-        println!("{name:<24} {n:>8}");
+        println!("{name:<28} {n:>8}");
     }
     println!(
         "{} request(s), {} upgrade(s) sent, {} throttled (429), {:.1} s",
