@@ -185,6 +185,57 @@ impl Pacer {
         at
     }
 
+    /// Reserves one time at which every request of `group` may be sent together (as items of
+    /// one `$batch` POST, which Graph counts one by one), and returns it.
+    pub fn reserve_all(&self, group: &[(Kind, Option<On>)]) -> Instant {
+        let now = Instant::now();
+        if !self.enabled() {
+            return now;
+        }
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        let (tenant, scoped) = &mut *cells;
+        let factor = self.factor;
+        let margin = self.margin;
+        let mut kinds: HashMap<Kind, u32> = HashMap::new();
+        let mut ons: HashMap<&On, u32> = HashMap::new();
+        for (kind, on) in group {
+            if kind.per_tenant_rps().is_some() {
+                *kinds.entry(*kind).or_insert(0) += 1;
+            }
+            if let Some(on) = on {
+                *ons.entry(on).or_insert(0) += 1;
+            }
+        }
+        // n requests at one time t conform when t >= tat + (n - 1) intervals - tolerance.
+        let earliest_n = |cell: &Cell, n: u32| {
+            let last = cell.tat + cell.interval * n.saturating_sub(1);
+            now.max(last.checked_sub(cell.tolerance).unwrap_or(now))
+        };
+        let mut at = now;
+        for (kind, n) in &kinds {
+            let rps = kind.per_tenant_rps().unwrap_or(1.0);
+            let cell = tenant
+                .entry(*kind)
+                .or_insert_with(|| Cell::new(rps * factor * 0.98, Duration::ZERO, now));
+            at = at.max(earliest_n(cell, *n));
+        }
+        for (on, n) in &ons {
+            let cell = scoped
+                .entry((*on).clone())
+                .or_insert_with(|| Cell::new(on.rps() * factor, margin, now));
+            at = at.max(earliest_n(cell, *n));
+        }
+        for (kind, on) in group {
+            if let Some(cell) = tenant.get_mut(kind) {
+                cell.commit(at);
+            }
+            if let Some(cell) = on.as_ref().and_then(|o| scoped.get_mut(o)) {
+                cell.commit(at);
+            }
+        }
+        at
+    }
+
     /// Waits until a request of `kind` on `on` may be sent.
     pub async fn wait(&self, kind: Kind, on: Option<&On>) {
         let at = self.reserve(kind, on);
@@ -234,6 +285,28 @@ mod tests {
             .map(|_| pacer.reserve(Kind::OtherGet, Some(&user)))
             .collect();
         assert!(u[5] - u[0] >= Duration::from_millis(1000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_goes_when_all_its_items_may_and_counts_them_one_by_one() {
+        let pacer = Pacer::new(1.0);
+        let group: Vec<(Kind, Option<On>)> = (0..20)
+            .map(|i| (Kind::GetInstalledAppsChat, Some(On::Chat(format!("c{i}")))))
+            .collect();
+        let first = pacer.reserve_all(&group);
+        let second = pacer.reserve_all(&group);
+        // The same twenty chats again: a second later at the earliest (one per chat per
+        // second), and the tenant's bucket needs twenty more tokens by then anyway.
+        assert!(
+            second - first >= Duration::from_secs(1),
+            "{:?}",
+            second - first
+        );
+        let rate = 20.0 / (second - first).as_secs_f64();
+        assert!(rate <= 30.0, "{rate}");
+        // A single request on one of those chats waits its second after the batch.
+        let after = pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat("c3".into())));
+        assert!(after - second >= Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
