@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// The app to roll out.
@@ -424,7 +425,7 @@ enum Outcome {
 
 struct Run<'a> {
     rollout: &'a Rollout,
-    pacer: Pacer,
+    pacer: &'a Pacer,
     journal: Option<Journal>,
     history: History,
     plan: &'a Plan,
@@ -601,7 +602,8 @@ impl Rollout {
         self.plan_with(&pacer).await
     }
 
-    async fn plan_with(&self, pacer: &Pacer) -> Result<Plan, Error> {
+    /// The catalog step: the plan without its installations.
+    async fn head(&self, pacer: &Pacer) -> Result<Plan, Error> {
         self.report(Progress {
             phase: Phase::Catalog,
             done: 0,
@@ -621,41 +623,80 @@ impl Rollout {
                     .is_some_and(|p| !p.is_empty())
             })
             .cloned();
-        let discovery = Discovery {
-            rollout: self,
-            pacer,
-            app_id: &app_id,
-            done: AtomicU64::new(0),
-            total: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-        };
-        let (installations, unreadable) = discovery.run().await?;
         Ok(Plan {
             app_id,
             app_name: app.display_name.clone(),
             target_version: target.version.clone().unwrap_or_default(),
             consent,
-            installations,
-            unreadable,
+            installations: Vec::new(),
+            unreadable: Vec::new(),
         })
     }
 
-    /// Plans, then (unless a dry run) upgrades every outdated installation, confirms each by
-    /// reading it, and returns the summary.
+    fn discovery<'a>(&'a self, pacer: &'a Pacer, app_id: &'a str) -> Discovery<'a> {
+        Discovery {
+            rollout: self,
+            pacer,
+            app_id,
+            done: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        }
+    }
+
+    async fn plan_with(&self, pacer: &Pacer) -> Result<Plan, Error> {
+        let mut plan = self.head(pacer).await?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let discovery = self.discovery(pacer, &plan.app_id);
+        let collect = async {
+            let mut all = Vec::new();
+            while let Some(f) = rx.recv().await {
+                all.push(f);
+            }
+            all
+        };
+        let (unreadable, mut installations) =
+            futures_util::future::join(discovery.run(tx), collect).await;
+        installations.sort_by(|a, b| a.key.cmp(&b.key));
+        plan.unreadable = unreadable?;
+        plan.installations = installations;
+        Ok(plan)
+    }
+
+    /// Reads the catalog, then finds installations and (unless a dry run) upgrades each
+    /// outdated one as soon as it is found, confirms each by reading it, and returns the
+    /// summary.
     pub async fn run(&self) -> Result<Summary, Error> {
         let started = Instant::now();
         let pacer = Pacer::new(self.limits);
-        let plan = self.plan_with(&pacer).await?;
-        self.execute(&plan, pacer, started).await
+        let head = self.head(&pacer).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let discovery = self.discovery(&pacer, &head.app_id);
+        self.execute(&head, &pacer, started, rx, discovery.run(tx))
+            .await
     }
 
     /// Carries out a plan made by [`plan`](Self::plan) (the same app), and returns the summary.
     pub async fn run_plan(&self, plan: &Plan) -> Result<Summary, Error> {
-        self.execute(plan, Pacer::new(self.limits), Instant::now())
+        let (tx, rx) = mpsc::unbounded_channel();
+        for f in &plan.installations {
+            let _ = tx.send(f.clone());
+        }
+        drop(tx);
+        let pacer = Pacer::new(self.limits);
+        let unreadable = plan.unreadable.clone();
+        self.execute(plan, &pacer, Instant::now(), rx, async { Ok(unreadable) })
             .await
     }
 
-    async fn execute(&self, plan: &Plan, pacer: Pacer, started: Instant) -> Result<Summary, Error> {
+    async fn execute(
+        &self,
+        plan: &Plan,
+        pacer: &Pacer,
+        started: Instant,
+        found_rx: mpsc::UnboundedReceiver<Found>,
+        discovery: impl std::future::Future<Output = Result<Vec<(String, String)>, Error>>,
+    ) -> Result<Summary, Error> {
         let (journal, history) = match &self.journal {
             Some(path) if !self.dry_run => {
                 let (mut j, h) = Journal::open(
@@ -692,10 +733,6 @@ impl Rollout {
             }
             _ => (None, History::default()),
         };
-        let mut found: BTreeMap<ScopeKind, usize> = BTreeMap::new();
-        for f in &plan.installations {
-            *found.entry(f.key.scope).or_insert(0) += 1;
-        }
         let run = Run {
             rollout: self,
             pacer,
@@ -703,7 +740,7 @@ impl Rollout {
             history,
             plan,
             done: AtomicU64::new(0),
-            total: AtomicU64::new(plan.installations.len() as u64),
+            total: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             writes: AtomicU64::new(0),
         };
@@ -711,29 +748,46 @@ impl Rollout {
             app_id: plan.app_id.clone(),
             target_version: plan.target_version.clone(),
             dry_run: self.dry_run,
-            found,
+            found: BTreeMap::new(),
             already_current: 0,
             upgraded: 0,
             resumed: 0,
             would_upgrade: 0,
-            failed: plan
-                .unreadable
-                .iter()
-                .map(|(k, r)| Failure {
-                    key: k.clone(),
-                    reason: r.clone(),
-                })
-                .collect(),
+            failed: Vec::new(),
             requests: 0,
             writes: 0,
             throttled: 0,
             seconds: 0.0,
         };
-        let mut outcomes = futures_util::stream::iter(plan.installations.iter())
-            .map(|f| run.one(f))
-            .buffer_unordered(self.concurrency);
-        while let Some(outcome) = outcomes.next().await {
-            match outcome? {
+        let found = std::sync::Mutex::new(BTreeMap::<ScopeKind, usize>::new());
+        let incoming = futures_util::stream::unfold(found_rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let consume = async {
+            let mut outcomes = std::pin::pin!(
+                incoming
+                    .map(|f| {
+                        *found
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(f.key.scope)
+                            .or_insert(0) += 1;
+                        run.total.fetch_add(1, Ordering::Relaxed);
+                        let run = &run;
+                        async move { run.one(&f).await }
+                    })
+                    .buffer_unordered(self.concurrency)
+            );
+            let mut outcomes_seen = Vec::new();
+            while let Some(outcome) = outcomes.next().await {
+                outcomes_seen.push(outcome?);
+            }
+            Ok::<_, Error>(outcomes_seen)
+        };
+        // A fatal error on either side ends the run at once (the other side is dropped).
+        let (unreadable, outcomes) = futures_util::future::try_join(discovery, consume).await?;
+        for outcome in outcomes {
+            match outcome {
                 Outcome::Current => summary.already_current += 1,
                 Outcome::Upgraded => summary.upgraded += 1,
                 Outcome::Resumed => summary.resumed += 1,
@@ -741,7 +795,12 @@ impl Rollout {
                 Outcome::Failed(f) => summary.failed.push(f),
             }
         }
-        drop(outcomes);
+        summary.failed.extend(
+            unreadable
+                .into_iter()
+                .map(|(key, reason)| Failure { key, reason }),
+        );
+        summary.found = found.into_inner().unwrap_or_else(|p| p.into_inner());
         summary.failed.sort_by(|a, b| a.key.cmp(&b.key));
         summary.requests = self.counter.as_ref().map_or(0, Counter::attempts);
         summary.writes = run.writes.load(Ordering::Relaxed);
@@ -785,10 +844,18 @@ impl Discovery<'_> {
         format!("teamsApp/id eq '{}'", odata_string(self.app_id))
     }
 
-    async fn run(&self) -> Result<(Vec<Found>, Vec<(String, String)>), Error> {
+    /// Walks the tenant and sends each installation to `out` as soon as its scope is read:
+    /// chats are read while users' chat lists are still coming in, so the request kinds, each
+    /// with its own limit, run side by side. Returns the scopes that could not be read.
+    async fn run(&self, out: mpsc::UnboundedSender<Found>) -> Result<Vec<(String, String)>, Error> {
         let client = &self.rollout.client;
         let scopes = self.rollout.scopes;
-        let mut reads: Vec<(ScopeKind, String)> = Vec::new();
+        let (scope_tx, scope_rx) = mpsc::unbounded_channel::<(ScopeKind, String)>();
+        let queue = move |kind: ScopeKind, id: String| {
+            self.step(1, 0, 0);
+            // The receiver lives until every sender is gone.
+            let _ = scope_tx.send((kind, id));
+        };
         if scopes.teams {
             self.pacer.wait(Kind::OtherGet, None).await;
             let teams: Vec<Team> =
@@ -802,17 +869,14 @@ impl Discovery<'_> {
                         what: "listing teams (GET /teams)".into(),
                         source,
                     })?;
-            reads.extend(
-                teams
-                    .into_iter()
-                    .filter_map(|t| t.id)
-                    .map(|id| (ScopeKind::Team, id)),
-            );
+            for id in teams.into_iter().filter_map(|t| t.id) {
+                queue(ScopeKind::Team, id);
+            }
         }
-        let mut unreadable = Vec::new();
+        let mut users: Vec<String> = Vec::new();
         if scopes.users || scopes.chats {
             self.pacer.wait(Kind::Directory, None).await;
-            let users: Vec<User> =
+            let list: Vec<User> =
                 client
                     .users()
                     .list()
@@ -823,18 +887,31 @@ impl Discovery<'_> {
                         what: "listing users (GET /users)".into(),
                         source,
                     })?;
-            let ids: Vec<String> = users.into_iter().filter_map(|u| u.id).collect();
+            users = list.into_iter().filter_map(|u| u.id).collect();
             if scopes.users {
-                reads.extend(ids.iter().map(|id| (ScopeKind::User, id.clone())));
+                for id in &users {
+                    queue(ScopeKind::User, id.clone());
+                }
             }
+        }
+        let unreadable = std::sync::Mutex::new(Vec::new());
+        let unread = |key: String, why: String| {
+            unreadable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((key, why));
+        };
+        // Each user's chats with the app, deduplicated across members, queued as they come.
+        let (users, unread) = (&users, &unread);
+        let chat_lists = async move {
             if scopes.chats {
-                self.step(ids.len() as u64, 0, 0);
+                self.step(users.len() as u64, 0, 0);
                 let filter = format!(
                     "installedApps/any(a:a/teamsApp/id eq '{}')",
                     odata_string(self.app_id)
                 );
                 let mut seen: HashSet<String> = HashSet::new();
-                let mut lists = futures_util::stream::iter(ids.iter())
+                let mut lists = futures_util::stream::iter(users.iter())
                     .map(|user| {
                         let filter = filter.clone();
                         async move {
@@ -851,52 +928,66 @@ impl Discovery<'_> {
                         Ok(chats) => {
                             for id in chats.into_iter().filter_map(|c| c.id) {
                                 if seen.insert(id.clone()) {
-                                    reads.push((ScopeKind::Chat, id));
+                                    queue(ScopeKind::Chat, id);
                                 }
                             }
                             self.step(0, 1, 0);
                         }
                         Err(e) => {
-                            unreadable.push((format!("user/{user}/chats"), e.to_string()));
+                            unread(format!("user/{user}/chats"), e.to_string());
                             self.step(0, 1, 1);
                         }
                     }
                 }
             }
-        }
-        self.step(reads.len() as u64, 0, 0);
-        let mut found = Vec::new();
-        let mut take = |results: Vec<ScopeRead>| {
-            for r in results {
-                match r {
-                    Ok(list) => {
-                        found.extend(list);
-                        self.step(0, 1, 0);
+            // The last sender goes: the reads end once the queue is drained.
+            drop(queue);
+        };
+        // Every queued scope's installations of the app, as soon as it is queued.
+        let reads = async {
+            let take = |results: Vec<ScopeRead>| {
+                for r in results {
+                    match r {
+                        Ok(list) => {
+                            for f in list {
+                                // The executor may have stopped (a fatal journal error).
+                                let _ = out.send(f);
+                            }
+                            self.step(0, 1, 0);
+                        }
+                        Err((key, why)) => {
+                            unread(key, why);
+                            self.step(0, 1, 1);
+                        }
                     }
-                    Err(unread) => {
-                        unreadable.push(unread);
-                        self.step(0, 1, 1);
-                    }
+                }
+            };
+            let queued = futures_util::stream::unfold(scope_rx, |mut rx| async move {
+                rx.recv().await.map(|item| (item, rx))
+            });
+            if self.rollout.batch {
+                let mut results = std::pin::pin!(
+                    queued
+                        .ready_chunks(BATCH_SIZE)
+                        .map(|group| async move { self.read_scopes_batched(&group).await })
+                        .buffer_unordered(self.rollout.concurrency.div_ceil(BATCH_SIZE).max(2))
+                );
+                while let Some(r) = results.next().await {
+                    take(r);
+                }
+            } else {
+                let mut results = std::pin::pin!(
+                    queued
+                        .map(|(kind, id)| async move { self.read_scope(kind, &id, true).await })
+                        .buffer_unordered(self.rollout.concurrency)
+                );
+                while let Some(r) = results.next().await {
+                    take(vec![r]);
                 }
             }
         };
-        if self.rollout.batch {
-            let mut results = futures_util::stream::iter(reads.chunks(BATCH_SIZE))
-                .map(|group| self.read_scopes_batched(group))
-                .buffer_unordered(self.rollout.concurrency.div_ceil(BATCH_SIZE).max(2));
-            while let Some(r) = results.next().await {
-                take(r);
-            }
-        } else {
-            let mut results = futures_util::stream::iter(reads.iter())
-                .map(|(kind, id)| self.read_scope(*kind, id, true))
-                .buffer_unordered(self.rollout.concurrency);
-            while let Some(r) = results.next().await {
-                take(vec![r]);
-            }
-        }
-        found.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok((found, unreadable))
+        futures_util::future::join(chat_lists, reads).await;
+        Ok(unreadable.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The limits a read of a scope's installed apps counts against.
@@ -1226,14 +1317,17 @@ impl Run<'_> {
             Err(e) => return fail(e.to_string()),
         };
         drop(request);
-        self.pacer
-            .wait(Kind::PostInstalledApps, Self::on(key).as_ref())
-            .await;
+        // Recorded (and synced) before the pacer's slot, so the request leaves on its slot
+        // and not a disk sync later, which could bring it within a second of the next one on
+        // the same chat.
         self.record(Record::Sent {
             key: text.clone(),
             from: found.version.clone(),
             to: target.to_owned(),
         })?;
+        self.pacer
+            .wait(Kind::PostInstalledApps, Self::on(key).as_ref())
+            .await;
         self.writes.fetch_add(1, Ordering::Relaxed);
         let client = &self.rollout.client;
         let consent = self.plan.consent.clone();
