@@ -16,8 +16,8 @@ profile=${PROFILE:-debug}
 if [ "$profile" = release ]; then cargo build --release -q -p graph-standin -p graph-rollout
 else cargo build -q -p graph-standin -p graph-rollout; fi
 bin=target/$profile
-out=$(mktemp) journal=$(mktemp -u) summary=$(mktemp) timing=$(mktemp)
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$journal" "$summary" "$timing"' EXIT
+out=$(mktemp) journal=$(mktemp -u) summary=$(mktemp) timing=$(mktemp) stats=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$journal" "$summary" "$timing" "$stats"' EXIT
 "$bin"/graph-standin --users "$users" --chats "$chats" --teams "$teams" --seed 1 \
     --limits "$limits" >"$out" &
 pid=$!
@@ -30,13 +30,13 @@ factor=$([ "$limits" = graph ] && echo 1 || echo "$limits")
 GRAPH_TOKEN=bench /usr/bin/time -f '%e %M' -o "$timing" "$bin"/graph-rollout upgrade \
     --app "$app" --base-url "$url" --journal "$journal" --limits "$factor" --json "$@" \
     >"$summary" 2>/dev/null || true
-stats=$(curl -sf -H "$auth" "$url/__standin/stats")
-python3 - "$summary" "$timing" "$users" "$chats" "$teams" "$limits" <<'PY' "$stats"
+curl -sf -H "$auth" "$url/__standin/stats" >"$stats"
+python3 - "$summary" "$timing" "$users" "$chats" "$teams" "$limits" "$stats" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))
 wall, rss_kb = open(sys.argv[2]).read().split()
 users, chats, teams, limits, stats = sys.argv[3:8]
-stats = json.loads(stats)
+stats = json.load(open(stats))
 requests = sum(stats["requests"].values())
 least = stats["least_seconds"]
 wall = float(wall)
