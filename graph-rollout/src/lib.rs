@@ -52,6 +52,15 @@ pub enum AppRef {
     ExternalId(String),
 }
 
+impl std::fmt::Display for AppRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppRef::Id(id) => write!(f, "app id `{id}`"),
+            AppRef::ExternalId(id) => write!(f, "external id `{id}`"),
+        }
+    }
+}
+
 /// Where an app is installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -567,14 +576,14 @@ impl Rollout {
         let app = match apps.iter().filter(wanted).count() {
             0 => {
                 return Err(Error::App(format!(
-                    "the app catalog lists no app {:?}; nothing to roll out",
+                    "the app catalog lists no app with {}; nothing to roll out",
                     self.app
                 )));
             }
             1 => apps.iter().find(wanted).cloned(),
             n => {
                 return Err(Error::App(format!(
-                    "the app catalog lists {n} apps for {:?}; name one by its catalog id (--app)",
+                    "the app catalog lists {n} apps with {}; name one by its catalog id (--app)",
                     self.app
                 )));
             }
@@ -850,11 +859,17 @@ impl Discovery<'_> {
     async fn run(&self, out: mpsc::UnboundedSender<Found>) -> Result<Vec<(String, String)>, Error> {
         let client = &self.rollout.client;
         let scopes = self.rollout.scopes;
-        let (scope_tx, scope_rx) = mpsc::unbounded_channel::<(ScopeKind, String)>();
+        // Two queues, as the limits have two buckets for these reads: chats, and teams and
+        // users. Chats found while the many personal scopes are read need not wait behind them.
+        let (chat_tx, chat_rx) = mpsc::unbounded_channel::<(ScopeKind, String)>();
+        let (other_tx, other_rx) = mpsc::unbounded_channel::<(ScopeKind, String)>();
         let queue = move |kind: ScopeKind, id: String| {
             self.step(1, 0, 0);
-            // The receiver lives until every sender is gone.
-            let _ = scope_tx.send((kind, id));
+            // The receivers live until every sender is gone.
+            let _ = match kind {
+                ScopeKind::Chat => chat_tx.send((kind, id)),
+                _ => other_tx.send((kind, id)),
+            };
         };
         if scopes.teams {
             self.pacer.wait(Kind::OtherGet, None).await;
@@ -944,25 +959,25 @@ impl Discovery<'_> {
             drop(queue);
         };
         // Every queued scope's installations of the app, as soon as it is queued.
-        let reads = async {
-            let take = |results: Vec<ScopeRead>| {
-                for r in results {
-                    match r {
-                        Ok(list) => {
-                            for f in list {
-                                // The executor may have stopped (a fatal journal error).
-                                let _ = out.send(f);
-                            }
-                            self.step(0, 1, 0);
+        let take = |results: Vec<ScopeRead>| {
+            for r in results {
+                match r {
+                    Ok(list) => {
+                        for f in list {
+                            // The executor may have stopped (a fatal journal error).
+                            let _ = out.send(f);
                         }
-                        Err((key, why)) => {
-                            unread(key, why);
-                            self.step(0, 1, 1);
-                        }
+                        self.step(0, 1, 0);
+                    }
+                    Err((key, why)) => {
+                        unread(key, why);
+                        self.step(0, 1, 1);
                     }
                 }
-            };
-            let queued = futures_util::stream::unfold(scope_rx, |mut rx| async move {
+            }
+        };
+        let reads = |rx: mpsc::UnboundedReceiver<(ScopeKind, String)>| async move {
+            let queued = futures_util::stream::unfold(rx, |mut rx| async move {
                 rx.recv().await.map(|item| (item, rx))
             });
             if self.rollout.batch {
@@ -986,7 +1001,7 @@ impl Discovery<'_> {
                 }
             }
         };
-        futures_util::future::join(chat_lists, reads).await;
+        futures_util::future::join3(chat_lists, reads(chat_rx), reads(other_rx)).await;
         Ok(unreadable.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 
