@@ -17,14 +17,15 @@ const USAGE: &str = "\
 usage:
   GRAPH_TOKEN=... graph-rollout upgrade (--app <catalog teamsApp id> | --external-id <manifest id>)
                   --journal <file> [--base-url <service root>] [--scopes chats,teams,users]
-                  [--dry-run] [--json] [--limits <factor>]
+                  [--dry-run] [--json] [--limits <factor>] [--no-batch]
   graph-rollout status --journal <file> [--json]
 
 upgrade: finds every installation of the app in chats, teams and personal scopes, upgrades each
 outdated one to the catalog's newest published version with exactly the consent it requires,
 paced at Microsoft Graph's published Teams limits, and confirms each by reading it back. Every
 step is recorded in the journal; running the same command again resumes. --base-url defaults to
-https://graph.microsoft.com; --limits scales Graph's limits (for a stand-in tenant; 1 is Graph's).
+https://graph.microsoft.com; --limits scales Graph's limits (for a stand-in tenant; 1 is Graph's);
+--no-batch reads each scope in its own request instead of $batch POSTs of 20.
 
 exit status: 0 every installation found ends at the newest published version, 1 some failed
 (each listed with its reason), 2 bad usage or configuration.";
@@ -37,6 +38,7 @@ struct Upgrade {
     dry_run: bool,
     json: bool,
     limits: f64,
+    batch: bool,
 }
 
 enum Command {
@@ -54,6 +56,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut dry_run = false;
     let mut json = false;
     let mut limits = 1.0;
+    let mut batch = true;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
             it.next()
@@ -78,6 +81,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--dry-run" => dry_run = true,
             "--json" => json = true,
+            "--no-batch" => batch = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -92,6 +96,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             dry_run,
             json,
             limits,
+            batch,
         }))),
         "status" => Ok(Command::Status { journal, json }),
         "-h" | "--help" => Err(String::new()),
@@ -231,6 +236,7 @@ async fn upgrade(u: Upgrade) -> ExitCode {
         .journal(u.journal)
         .dry_run(u.dry_run)
         .limits(u.limits)
+        .batch(u.batch)
         .counter(counter)
         .on_progress(move |p| show(&shown, p));
     if let Some(tid) = token_tenant(&token) {
