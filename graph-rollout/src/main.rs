@@ -106,6 +106,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let command = match parse(&args) {
         Ok(c) => c,
         Err(e) => {
