@@ -315,6 +315,11 @@ impl Counter {
     pub fn throttled(&self) -> u64 {
         self.0.1.load(Ordering::Relaxed)
     }
+
+    #[cfg(test)]
+    pub(crate) fn note_throttled(&self) {
+        self.0.1.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl graph_api::hook::AttemptHook for Counter {
@@ -539,6 +544,16 @@ impl Rollout {
         &self.client
     }
 
+    /// The pacer for one run: Graph's limits times the factor, slowing down on 429s when a
+    /// counter sees them.
+    fn pacer(&self) -> Pacer {
+        let pacer = Pacer::new(self.limits);
+        match &self.counter {
+            Some(c) => pacer.backing_off_on(c.clone()),
+            None => pacer,
+        }
+    }
+
     fn report(&self, p: Progress) {
         if let Some(f) = &self.progress {
             f(&p);
@@ -607,7 +622,7 @@ impl Rollout {
 
     /// Finds every installation and the target: the plan. Sends reads only.
     pub async fn plan(&self) -> Result<Plan, Error> {
-        let pacer = Pacer::new(self.limits);
+        let pacer = self.pacer();
         self.plan_with(&pacer).await
     }
 
@@ -677,7 +692,7 @@ impl Rollout {
     /// summary.
     pub async fn run(&self) -> Result<Summary, Error> {
         let started = Instant::now();
-        let pacer = Pacer::new(self.limits);
+        let pacer = self.pacer();
         let head = self.head(&pacer).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let discovery = self.discovery(&pacer, &head.app_id);
@@ -692,7 +707,7 @@ impl Rollout {
             let _ = tx.send(f.clone());
         }
         drop(tx);
-        let pacer = Pacer::new(self.limits);
+        let pacer = self.pacer();
         let unreadable = plan.unreadable.clone();
         self.execute(plan, &pacer, Instant::now(), rx, async { Ok(unreadable) })
             .await
@@ -1311,10 +1326,13 @@ impl Run<'_> {
                 reason,
             }))
         };
-        // Confirmed by an earlier run, or sent and not confirmed: read again before sending.
-        if self.history.confirmed.get(&text).map(String::as_str) == Some(target)
-            || self.history.sent_unconfirmed.contains(&text)
-        {
+        // Confirmed at the target by an earlier run: never sent again, whatever a (possibly
+        // lagging) read says now.
+        if self.history.confirmed.get(&text).map(String::as_str) == Some(target) {
+            return Ok(Outcome::Resumed);
+        }
+        // Sent and not confirmed: read again (bounded polling) before any resend.
+        if self.history.sent_unconfirmed.contains(&text) {
             match self.confirm(key).await {
                 Ok(Some(v)) if v == target => {
                     self.record(Record::Confirmed {

@@ -17,7 +17,8 @@
 //! capacity equal to its rate per second, as the limits are enforced, that starts empty (so a
 //! run never counts on a burst another run may have spent). A request
 //! reserves the earliest time every bucket it counts against allows and sleeps until then, so
-//! concurrent requests never overrun a limit and nothing waits longer than it must.
+//! concurrent requests never overrun a limit and nothing waits longer than it must. While 429s
+//! keep coming (another client of the same app, or limits lower than published), it slows down.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -115,13 +116,45 @@ impl Cell {
         now.max(self.tat.checked_sub(self.tolerance).unwrap_or(now))
     }
 
-    fn commit(&mut self, at: Instant) {
-        self.tat = self.tat.max(at) + self.interval;
+    /// Takes the slot at `at`; `slow` (at most 1) stretches the interval after it.
+    fn commit(&mut self, at: Instant, slow: f64) {
+        self.tat = self.tat.max(at) + self.interval.div_f64(slow);
     }
 }
 
 /// How many per-chat, team or user cells are kept before the ones in the past are dropped.
 const MAX_CELLS: usize = 100_000;
+
+/// How much slower than the limits the pacer goes after 429s: each new 429 makes it 10% slower
+/// (down to a quarter of the limits); every 50 reservations without one, 5% faster again.
+#[derive(Debug)]
+struct Backoff {
+    counter: Option<crate::Counter>,
+    seen: u64,
+    calm: u32,
+    slow: f64,
+}
+
+impl Backoff {
+    fn update(&mut self) -> f64 {
+        let Some(counter) = &self.counter else {
+            return 1.0;
+        };
+        let throttled = counter.throttled();
+        if throttled > self.seen {
+            self.seen = throttled;
+            self.slow = (self.slow * 0.9).max(0.25);
+            self.calm = 0;
+        } else {
+            self.calm += 1;
+            if self.calm >= 50 {
+                self.slow = (self.slow * 1.05).min(1.0);
+                self.calm = 0;
+            }
+        }
+        self.slow
+    }
+}
 
 /// The schedule shared by every request of a rollout.
 #[derive(Debug)]
@@ -129,6 +162,7 @@ pub struct Pacer {
     factor: f64,
     margin: Duration,
     cells: Mutex<(HashMap<Kind, Cell>, HashMap<On, Cell>)>,
+    backoff: Mutex<Backoff>,
 }
 
 impl Pacer {
@@ -141,7 +175,36 @@ impl Pacer {
             factor,
             margin: Duration::from_millis(20),
             cells: Mutex::new((HashMap::new(), HashMap::new())),
+            backoff: Mutex::new(Backoff {
+                counter: None,
+                seen: 0,
+                calm: 0,
+                slow: 1.0,
+            }),
         }
+    }
+
+    /// Slows down while 429s keep coming, as `counter` (given to the client as its attempt
+    /// hook) sees them: 10% slower for each new one, back up 5% per 50 calm reservations.
+    pub fn backing_off_on(self, counter: crate::Counter) -> Pacer {
+        {
+            let mut b = self.backoff.lock().unwrap_or_else(|p| p.into_inner());
+            b.seen = counter.throttled();
+            b.counter = Some(counter);
+        }
+        self
+    }
+
+    /// The share of the limits the pacer is using now (1.0 unless 429s came).
+    pub fn pace(&self) -> f64 {
+        self.backoff.lock().unwrap_or_else(|p| p.into_inner()).slow
+    }
+
+    fn slow(&self) -> f64 {
+        self.backoff
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .update()
     }
 
     /// Whether requests are paced at all.
@@ -156,6 +219,7 @@ impl Pacer {
         if !self.enabled() {
             return now;
         }
+        let slow = self.slow();
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         let (tenant, scoped) = &mut *cells;
         let factor = self.factor;
@@ -177,10 +241,10 @@ impl Pacer {
             at = at.max(cell.earliest(now));
         }
         if let Some(cell) = tenant.get_mut(&kind) {
-            cell.commit(at);
+            cell.commit(at, slow);
         }
         if let Some(cell) = on.and_then(|o| scoped.get_mut(o)) {
-            cell.commit(at);
+            cell.commit(at, slow);
         }
         at
     }
@@ -192,6 +256,7 @@ impl Pacer {
         if !self.enabled() {
             return now;
         }
+        let slow = self.slow();
         let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
         let (tenant, scoped) = &mut *cells;
         let factor = self.factor;
@@ -227,10 +292,10 @@ impl Pacer {
         }
         for (kind, on) in group {
             if let Some(cell) = tenant.get_mut(kind) {
-                cell.commit(at);
+                cell.commit(at, slow);
             }
             if let Some(cell) = on.as_ref().and_then(|o| scoped.get_mut(o)) {
-                cell.commit(at);
+                cell.commit(at, slow);
             }
         }
         at
@@ -307,6 +372,33 @@ mod tests {
         // A single request on one of those chats waits its second after the batch.
         let after = pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat("c3".into())));
         assert!(after - second >= Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn it_slows_down_while_429s_keep_coming_and_speeds_up_when_they_stop() {
+        let counter = crate::Counter::new();
+        let pacer = Pacer::new(1.0).backing_off_on(counter.clone());
+        let mut chat = 0;
+        let mut spacing = |n: usize| {
+            let times: Vec<Instant> = (0..n)
+                .map(|_| {
+                    chat += 1;
+                    pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat(format!("c{chat}"))))
+                })
+                .collect();
+            (times[n - 1] - times[0]).as_secs_f64() / (n - 1) as f64
+        };
+        let normal = spacing(10);
+        for _ in 0..3 {
+            counter.note_throttled();
+            spacing(2);
+        }
+        let slowed = spacing(10);
+        assert!(slowed > normal * 1.3, "{normal} -> {slowed}");
+        assert!(pacer.pace() < 0.75);
+        // Calm again: back to the limits after enough reservations without a 429.
+        spacing(600);
+        assert_eq!(pacer.pace(), 1.0);
     }
 
     #[tokio::test(start_paused = true)]
