@@ -509,7 +509,10 @@ async fn build_equals_the_wire_for_every_action() {
         "GET"
             if r.target.contains("/installedApps?")
                 || r.target.ends_with("/installedApps")
-                || r.target.contains("teamsApps") =>
+                || r.target.contains("teamsApps")
+                || ["/users", "/teams", "/chats"]
+                    .iter()
+                    .any(|l| r.target.ends_with(l) || r.target.contains(&format!("{l}?"))) =>
         {
             Reply::body(200, "application/json", r#"{"value":[]}"#)
         }
@@ -642,6 +645,28 @@ async fn build_equals_the_wire_for_every_action() {
                 .build()
                 .expect("ok"),
         ),
+        (
+            "list_users",
+            c.users()
+                .list()
+                .select("id")
+                .count(true)
+                .build()
+                .expect("ok"),
+        ),
+        (
+            "list_teams",
+            c.teams().list().select("id").build().expect("ok"),
+        ),
+        (
+            "list_user_chats",
+            c.user(user)
+                .chats()
+                .list()
+                .filter("installedApps/any(a:a/teamsApp/id eq 'x')")
+                .build()
+                .expect("ok"),
+        ),
     ];
     let mut covered: Vec<&str> = built
         .iter()
@@ -758,6 +783,21 @@ async fn build_equals_the_wire_for_every_action() {
         .teamwork()
         .installed_app(inst)
         .delete()
+        .send()
+        .await
+        .expect("sent");
+    c.users()
+        .list()
+        .select("id")
+        .count(true)
+        .send()
+        .await
+        .expect("sent");
+    c.teams().list().select("id").send().await.expect("sent");
+    c.user(user)
+        .chats()
+        .list()
+        .filter("installedApps/any(a:a/teamsApp/id eq 'x')")
         .send()
         .await
         .expect("sent");
