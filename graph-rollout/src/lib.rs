@@ -846,6 +846,10 @@ struct Discovery<'a> {
     failed: AtomicU64,
 }
 
+/// Upgrades sent at most this many times to one installation (each after a read showed the
+/// previous one not done).
+const SEND_ATTEMPTS: u32 = 4;
+
 /// Items per `$batch` POST: Graph's most (JSON batching, "Batch size limitations").
 const BATCH_SIZE: usize = 20;
 
@@ -1352,44 +1356,79 @@ impl Run<'_> {
             Err(e) => return fail(e.to_string()),
         };
         drop(request);
-        // Recorded (and synced) before the pacer's slot, so the request leaves on its slot
-        // and not a disk sync later, which could bring it within a second of the next one on
-        // the same chat.
-        self.record(Record::Sent {
-            key: text.clone(),
-            from: found.version.clone(),
-            to: target.to_owned(),
-        })?;
-        self.pacer
-            .wait(Kind::PostInstalledApps, Self::on(key).as_ref())
-            .await;
-        self.writes.fetch_add(1, Ordering::Relaxed);
         let client = &self.rollout.client;
-        let consent = self.plan.consent.clone();
-        macro_rules! upgrade {
-            ($nav:expr) => {{
-                let mut up = $nav.installed_app(&key.installation_id).upgrade();
-                if let Some(set) = consent {
-                    up = up.consented_permission_set(set);
+        // graph-api would send a throttled upgrade again by itself; here every send is
+        // journaled and, after an answer that leaves it unknown whether the write was done
+        // (429, 503, a failure after sending), the installation is read first.
+        let once = graph_api::CallOptions::default().retry_policy(graph_api::RetryPolicy::none());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // Recorded (and synced) before the pacer's slot, so the request leaves on its
+            // slot and not a disk sync later, which could bring it within a second of the
+            // next one on the same chat.
+            self.record(Record::Sent {
+                key: text.clone(),
+                from: found.version.clone(),
+                to: target.to_owned(),
+            })?;
+            self.pacer
+                .wait(Kind::PostInstalledApps, Self::on(key).as_ref())
+                .await;
+            self.writes.fetch_add(1, Ordering::Relaxed);
+            let consent = self.plan.consent.clone();
+            macro_rules! upgrade {
+                ($nav:expr) => {{
+                    let mut up = $nav
+                        .installed_app(&key.installation_id)
+                        .upgrade()
+                        .call_options(once.clone());
+                    if let Some(set) = consent {
+                        up = up.consented_permission_set(set);
+                    }
+                    up.send().await
+                }};
+            }
+            let sent = match key.scope {
+                ScopeKind::Chat => upgrade!(client.chat(&key.scope_id)),
+                ScopeKind::Team => upgrade!(client.team(&key.scope_id)),
+                ScopeKind::User => upgrade!(client.user(&key.scope_id).teamwork()),
+            };
+            self.record(Record::Answered {
+                key: text.clone(),
+                status: match &sent {
+                    Ok(()) => Some(204),
+                    Err(e) => e.status(),
+                },
+                error: sent.as_ref().err().map(ToString::to_string),
+            })?;
+            let e = match sent {
+                Ok(()) => break,
+                Err(e) => e,
+            };
+            let unknown = matches!(e.status(), Some(429 | 503))
+                || matches!(
+                    e,
+                    graph_api::Error::Transport {
+                        maybe_sent: true,
+                        ..
+                    } | graph_api::Error::Timeout { .. }
+                );
+            if !unknown || attempt >= SEND_ATTEMPTS {
+                return fail(explain(&e, self.plan));
+            }
+            tokio::time::sleep(e.retry_after().unwrap_or(Duration::from_secs(1))).await;
+            match self.confirm(key).await {
+                Ok(Some(v)) if v == target => {
+                    self.record(Record::Confirmed {
+                        key: text,
+                        version: v,
+                    })?;
+                    return Ok(Outcome::Upgraded);
                 }
-                up.send().await
-            }};
-        }
-        let sent = match key.scope {
-            ScopeKind::Chat => upgrade!(client.chat(&key.scope_id)),
-            ScopeKind::Team => upgrade!(client.team(&key.scope_id)),
-            ScopeKind::User => upgrade!(client.user(&key.scope_id).teamwork()),
-        };
-        self.record(Record::Answered {
-            key: text.clone(),
-            status: match &sent {
-                Ok(()) => Some(204),
-                Err(e) => e.status(),
-            },
-            error: sent.as_ref().err().map(ToString::to_string),
-        })?;
-        if let Err(e) = sent {
-            return fail(explain(&e, self.plan));
+                Ok(_) => {}
+                Err(e) => return fail(format!("re-reading before a resend failed: {e}")),
+            }
         }
         match self.confirm(key).await {
             Ok(Some(v)) if v == target => {

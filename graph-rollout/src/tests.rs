@@ -4,7 +4,7 @@ use crate::journal::{self, JournalError, Record};
 use crate::{AppRef, Counter, Error, Rollout, Verify};
 use graph_api::GraphClient;
 use graph_standin::tenant::PermissionType;
-use graph_standin::{Config, Size, StandIn, Tenant};
+use graph_standin::{Config, Faults, Size, StandIn, Tenant};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -164,6 +164,34 @@ async fn every_outdated_installation_ends_at_the_newest_published_version_with_e
         newest_published(&standin, &app_id(&standin, "Standup")).0,
         "1.2.0"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_faults_on_every_installation_still_ends_upgraded_once() {
+    // 503s before anything is done, 429s after an upgrade was done (Graph has been seen to),
+    // and reads that show an upgrade a second late.
+    let config = Config {
+        faults: Faults {
+            unavailable: 0.03,
+            throttled_after_write: 0.2,
+            ..Faults::default()
+        },
+        consistency_delay: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let standin = start(9, config).await;
+    let app = app_id(&standin, "Timesheets");
+    let before = outdated(&standin, &app);
+    let counter = Counter::new();
+    let summary = rollout(&standin, &app, &counter)
+        .journal(journal_path("faults.jsonl"))
+        .run()
+        .await
+        .expect("rollout");
+    assert_eq!(summary.failed, vec![]);
+    assert_eq!(summary.upgraded, before);
+    assert!(standin.stats().throttled > 0, "the faults fired");
+    assert_done(&standin, &app, before);
 }
 
 #[tokio::test(start_paused = true)]
