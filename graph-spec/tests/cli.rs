@@ -60,7 +60,7 @@ fn the_spec_agrees_with_microsofts_file() {
     let out = run(&["drift", "--permissions", SOURCE, "spec"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("the 16 permissions tables"),
+        text(&out).contains("the 19 permissions tables"),
         "{}",
         text(&out)
     );
@@ -321,7 +321,7 @@ fn the_spec_verifies_against_the_metadata_with_its_stated_exceptions() {
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     assert!(
-        report.contains("ok: spec: 16 action(s), 11 type(s), 4 enum(s)")
+        report.contains("ok: spec: 19 action(s), 13 type(s), 4 enum(s)")
             && report.contains("11 stated exception(s)")
             && !report.contains("excepted"),
         "{report}"

@@ -101,6 +101,9 @@ pub struct State {
     pub(crate) writes: BTreeMap<String, u64>,
     pub(crate) log: Vec<Logged>,
     pub(crate) log_limit: usize,
+    /// Chats, teams and users (by id) on which writes are answered 403, as Graph answers an app
+    /// that holds no permission for them (see [`crate::StandIn::deny_writes`]).
+    pub(crate) denied_writes: std::collections::HashSet<String>,
 }
 
 /// A request as received, with the status it got (see [`crate::Config::request_log`]).
@@ -377,6 +380,21 @@ pub fn handle(state: &mut State, req: &Request<'_>, now: Instant) -> Response {
         );
         r.headers.push(("Retry-After", retry_after_value(wait)));
         return r;
+    }
+    if kind.is_write()
+        && let Action::AddInstalled(k)
+        | Action::UpgradeInstalled(k, _)
+        | Action::RemoveInstalled(k, _) = &action
+        && let ScopeKey::Chat(id) | ScopeKey::Team(id) | ScopeKey::User(id) = k
+        && state.denied_writes.contains(id)
+    {
+        return error(
+            &mut state.rng,
+            crid,
+            403,
+            "Forbidden",
+            "Missing role permissions on the request. (A fault the stand-in was asked for: writes on this chat, team or user are refused.)",
+        );
     }
     let query = match Query::parse(req.query) {
         Ok(q) => q,

@@ -117,6 +117,7 @@ impl StandIn {
             writes: Default::default(),
             log: Vec::new(),
             log_limit: config.request_log,
+            denied_writes: Default::default(),
         }));
         let latency = server::Latency {
             fixed: config.latency,
@@ -146,6 +147,13 @@ impl StandIn {
     /// version in the middle of a test).
     pub fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
         f(&mut lock(&self.state).tenant)
+    }
+
+    /// Answers every later write (add, upgrade, remove) on this chat, team or user (by id)
+    /// 403 Forbidden with Graph's "Missing role permissions" error, as Graph answers an app
+    /// that lacks the permission for that resource; reads are unaffected.
+    pub fn deny_writes(&self, scope_id: &str) {
+        lock(&self.state).denied_writes.insert(scope_id.to_owned());
     }
 
     /// Changes the faults while the stand-in runs.

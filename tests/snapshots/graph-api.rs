@@ -4,6 +4,153 @@
 /// Model types of Microsoft Graph resources and complex types.
 pub mod models {
     use crate::__private as rt;
+    #[cfg(feature = "discovery")]
+    /** Represents a Microsoft Entra user account.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct User {
+        /// The unique identifier for the user. Read-only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
+        /// true if the account is enabled; otherwise, false. Returned only on `$select`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub account_enabled: Option<bool>,
+        /// The name displayed in the address book for the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
+        /// The SMTP address for the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mail: Option<String>,
+        /// The user principal name (UPN) of the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user_principal_name: Option<String>,
+        /// A string value that can be used to classify user types in your directory, such as `Member` and `Guest`. Returned only on `$select`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user_type: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "discovery")]
+    impl User {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
+            self
+        }
+        /// Sets `accountEnabled`.
+        #[must_use]
+        pub fn with_account_enabled(mut self, value: impl Into<bool>) -> Self {
+            self.account_enabled = Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
+            self
+        }
+        /// Sets `mail`.
+        #[must_use]
+        pub fn with_mail(mut self, value: impl Into<String>) -> Self {
+            self.mail = Some(value.into());
+            self
+        }
+        /// Sets `userPrincipalName`.
+        #[must_use]
+        pub fn with_user_principal_name(mut self, value: impl Into<String>) -> Self {
+            self.user_principal_name = Some(value.into());
+            self
+        }
+        /// Sets `userType`.
+        #[must_use]
+        pub fn with_user_type(mut self, value: impl Into<String>) -> Self {
+            self.user_type = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "discovery")]
+    impl User {
+        /// The `@odata.type` that names a `User`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.user";
+    }
+    #[cfg(feature = "discovery")]
+    /** A team in Microsoft Teams is a collection of channel objects.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/team?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct Team {
+        /// The unique identifier of the team.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
+        /// An optional description for the team.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// The name of the team.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "discovery")]
+    impl Team {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
+            self
+        }
+        /// Sets `description`.
+        #[must_use]
+        pub fn with_description(mut self, value: impl Into<String>) -> Self {
+            self.description = Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "discovery")]
+    impl Team {
+        /// The `@odata.type` that names a `Team`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.team";
+    }
     #[cfg(feature = "teams-app-installation")]
     /** Represents a teamsApp installed in a team or the personal scope of a user.
 
@@ -203,7 +350,7 @@ pub mod models {
             rt::convert(&value).ok_or(value)
         }
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     /** A chat is a collection of chatMessages between one or more participants.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
@@ -248,7 +395,7 @@ pub mod models {
         #[serde(flatten)]
         pub additional: rt::Map,
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     impl Chat {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -303,7 +450,7 @@ pub mod models {
             self
         }
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     impl Chat {
         /// The `@odata.type` that names a `Chat`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.chat";
@@ -933,7 +1080,7 @@ pub mod models {
         TeamsAppPublishingState { Submitted = "submitted", Rejected = "rejected",
         Published = "published", UnknownFutureValue = "unknownFutureValue" }
     );
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     /** Specifies the type of chat.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`ChatType::Other`].
@@ -961,7 +1108,7 @@ pub mod models {
         /// A value not known to this version of graph-api, as Graph sent it.
         Other(String),
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     rt::string_enum!(
         ChatType { OneOnOne = "oneOnOne", Group = "group", Meeting = "meeting",
         UnknownFutureValue = "unknownFutureValue" }
@@ -1008,6 +1155,132 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
+    #[cfg(feature = "discovery")]
+    /// Metadata of [`ListUsers`](super::requests::ListUsers): List properties and relationships of the user objects.
+    pub static LIST_USERS: ActionInfo = ActionInfo {
+        id: "list_users",
+        summary: "List properties and relationships of the user objects.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0",
+        method: Get,
+        path: "/users",
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: Collection("User"),
+        query_options: &[
+            "$filter",
+            "$select",
+            "$expand",
+            "$orderby",
+            "$top",
+            "$count",
+            "$search",
+        ],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["User.ReadBasic.All"],
+                higher: &[
+                    "User.ReadWrite.All",
+                    "AgentIdUser.ReadWrite.All",
+                    "AgentIdUser.ReadWrite.IdentityParentedBy",
+                    "DeviceManagementApps.Read.All",
+                    "DeviceManagementApps.ReadWrite.All",
+                    "DeviceManagementConfiguration.Read.All",
+                    "DeviceManagementConfiguration.ReadWrite.All",
+                    "DeviceManagementManagedDevices.Read.All",
+                    "DeviceManagementManagedDevices.ReadWrite.All",
+                    "DeviceManagementServiceConfig.Read.All",
+                    "DeviceManagementServiceConfig.ReadWrite.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "User.Read.All",
+                ],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["User.ReadBasic.All"],
+                higher: &[
+                    "User.ReadWrite.All",
+                    "AgentIdUser.ReadWrite.All",
+                    "AgentIdUser.ReadWrite.IdentityParentedBy",
+                    "DeviceManagementApps.Read.All",
+                    "DeviceManagementApps.ReadWrite.All",
+                    "DeviceManagementConfiguration.Read.All",
+                    "DeviceManagementConfiguration.ReadWrite.All",
+                    "DeviceManagementManagedDevices.Read.All",
+                    "DeviceManagementManagedDevices.ReadWrite.All",
+                    "DeviceManagementServiceConfig.Read.All",
+                    "DeviceManagementServiceConfig.ReadWrite.All",
+                    "Directory.Read.All",
+                    "Directory.ReadWrite.All",
+                    "User.Read.All",
+                    "User.ReadWrite.CrossCloud",
+                ],
+            },
+            notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
+    #[cfg(feature = "discovery")]
+    /// Metadata of [`ListTeams`](super::requests::ListTeams): List all teams in an organization.
+    pub static LIST_TEAMS: ActionInfo = ActionInfo {
+        id: "list_teams",
+        summary: "List all teams in an organization.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/teams-list?view=graph-rest-1.0",
+        method: Get,
+        path: "/teams",
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: Collection("Team"),
+        query_options: &["$filter", "$select", "$top", "$count"],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Team.ReadBasic.All"],
+                higher: &["TeamSettings.Read.All", "TeamSettings.ReadWrite.All"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Team.ReadBasic.All"],
+                higher: &["TeamSettings.Read.All", "TeamSettings.ReadWrite.All"],
+            },
+            notes: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
+    #[cfg(feature = "discovery")]
+    /// Metadata of [`ListUserChats`](super::requests::ListUserChats): Retrieve the list of chats that the user is part of.
+    pub static LIST_USER_CHATS: ActionInfo = ActionInfo {
+        id: "list_user_chats",
+        summary: "Retrieve the list of chats that the user is part of.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-list?view=graph-rest-1.0",
+        method: Get,
+        path: "/users/{user-id}/chats",
+        versions: &[ApiVersion::V1, ApiVersion::Beta],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: Collection("Chat"),
+        query_options: &["$expand", "$top", "$filter", "$orderby"],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Chat.ReadBasic"],
+                higher: &["Chat.Read", "Chat.ReadWrite"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Chat.ReadBasic.All"],
+                higher: &["Chat.ReadWrite.All"],
+            },
+            notes: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1743,6 +2016,12 @@ pub mod actions {
     pub static ALL: &[&ActionInfo] = &[
         #[cfg(feature = "app-catalog")]
         &LIST_TEAMS_APPS,
+        #[cfg(feature = "discovery")]
+        &LIST_USERS,
+        #[cfg(feature = "discovery")]
+        &LIST_TEAMS,
+        #[cfg(feature = "discovery")]
+        &LIST_USER_CHATS,
         #[cfg(feature = "teams-app-installation")]
         &LIST_CHAT_APP_INSTALLATIONS,
         #[cfg(feature = "teams-app-installation")]
@@ -1778,6 +2057,18 @@ pub mod actions {
     /// (from `permissions.json`); the permission planner ranks permissions by it.
     pub static PRIVILEGE_LEVELS: &[PrivilegeLevel] = &[
         PrivilegeLevel {
+            permission: "AgentIdUser.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "AgentIdUser.ReadWrite.IdentityParentedBy",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
             permission: "AppCatalog.Read.All",
             kind: PermissionType::Delegated,
             level: 3u8,
@@ -1793,6 +2084,78 @@ pub mod actions {
             permission: "AppCatalog.Submit",
             kind: PermissionType::Delegated,
             level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Chat.Read",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Chat.ReadBasic",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Chat.ReadWrite",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Chat.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementApps.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementApps.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementConfiguration.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementConfiguration.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementManagedDevices.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementManagedDevices.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementServiceConfig.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementServiceConfig.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -1817,6 +2180,18 @@ pub mod actions {
             permission: "Group.ReadWrite.All",
             kind: PermissionType::Delegated,
             level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Team.ReadBasic.All",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamSettings.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -1934,6 +2309,36 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
+            permission: "User.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "User.ReadBasic.All",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "User.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "AgentIdUser.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "AgentIdUser.ReadWrite.IdentityParentedBy",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
             permission: "AppCatalog.Read.All",
             kind: PermissionType::Application,
             level: 3u8,
@@ -1950,6 +2355,66 @@ pub mod actions {
             kind: PermissionType::Application,
             level: 3u8,
             resource_specific: true,
+        },
+        PrivilegeLevel {
+            permission: "Chat.ReadBasic.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Chat.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementApps.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementApps.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementConfiguration.Read.All",
+            kind: PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementConfiguration.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementManagedDevices.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementManagedDevices.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementServiceConfig.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "DeviceManagementServiceConfig.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
         },
         PrivilegeLevel {
             permission: "Directory.Read.All",
@@ -1973,6 +2438,24 @@ pub mod actions {
             permission: "Group.ReadWrite.All",
             kind: PermissionType::Application,
             level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "Team.ReadBasic.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamSettings.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamSettings.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -2113,6 +2596,30 @@ pub mod actions {
             level: 3u8,
             resource_specific: false,
         },
+        PrivilegeLevel {
+            permission: "User.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "User.ReadBasic.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "User.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "User.ReadWrite.CrossCloud",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
     ];
 }
 /// Request builders of every action, and their request bodies.
@@ -2140,6 +2647,116 @@ pub mod requests {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
+        }
+    }
+    #[cfg(feature = "discovery")]
+    /// List properties and relationships of the user objects: `GET /users`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListUsers<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "discovery")]
+    rt::request!(ListUsers(actions::LIST_USERS) -> [models::User]);
+    #[cfg(feature = "discovery")]
+    impl ListUsers<'_> {
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
+        }
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
+        }
+        /// Sets `$orderby`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn orderby(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$orderby", value.into(), &[]))
+        }
+        /// Sets `$top`.
+        pub fn top(self, value: u32) -> Self {
+            Self(self.0.query("$top", value.to_string(), &[]))
+        }
+        /// Sets `$count`: whether the answer carries the total count. Sends `ConsistencyLevel: eventual` with it, as the page requires.
+        pub fn count(self, value: bool) -> Self {
+            Self(
+                self
+                    .0
+                    .query(
+                        "$count",
+                        String::from(if value { "true" } else { "false" }),
+                        if value { &[("ConsistencyLevel", "eventual")] } else { &[] },
+                    ),
+            )
+        }
+        /// Sets `$search`, written as Graph writes it (it is percent-encoded when sent). Sends `ConsistencyLevel: eventual` with it, as the page requires.
+        pub fn search(self, value: impl Into<String>) -> Self {
+            Self(
+                self
+                    .0
+                    .query("$search", value.into(), &[("ConsistencyLevel", "eventual")]),
+            )
+        }
+    }
+    #[cfg(feature = "discovery")]
+    /// List all teams in an organization: `GET /teams`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListTeams<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "discovery")]
+    rt::request!(ListTeams(actions::LIST_TEAMS) -> [models::Team]);
+    #[cfg(feature = "discovery")]
+    impl ListTeams<'_> {
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
+        }
+        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn select(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$select", value.into(), &[]))
+        }
+        /// Sets `$top`.
+        pub fn top(self, value: u32) -> Self {
+            Self(self.0.query("$top", value.to_string(), &[]))
+        }
+        /// Sets `$count`: whether the answer carries the total count.
+        pub fn count(self, value: bool) -> Self {
+            Self(
+                self
+                    .0
+                    .query(
+                        "$count",
+                        String::from(if value { "true" } else { "false" }),
+                        if value { &[] } else { &[] },
+                    ),
+            )
+        }
+    }
+    #[cfg(feature = "discovery")]
+    /// Retrieve the list of chats that the user is part of: `GET /users/{user-id}/chats`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListUserChats<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "discovery")]
+    rt::request!(ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]);
+    #[cfg(feature = "discovery")]
+    impl ListUserChats<'_> {
+        /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn expand(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$expand", value.into(), &[]))
+        }
+        /// Sets `$top`.
+        pub fn top(self, value: u32) -> Self {
+            Self(self.0.query("$top", value.to_string(), &[]))
+        }
+        /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn filter(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$filter", value.into(), &[]))
+        }
+        /// Sets `$orderby`, written as Graph writes it (it is percent-encoded when sent).
+        pub fn orderby(self, value: impl Into<String>) -> Self {
+            Self(self.0.query("$orderby", value.into(), &[]))
         }
     }
     #[cfg(feature = "teams-app-installation")]
@@ -2753,6 +3370,126 @@ pub mod nav {
             requests::ListTeamsApps::__new(self.0.request(()))
         }
     }
+    #[cfg(feature = "discovery")]
+    /// A point on the way to an action: `/users`.
+    #[derive(Debug, Clone)]
+    pub struct Users<'a>(rt::Nav<'a>);
+    #[cfg(feature = "discovery")]
+    rt::nav!(Users);
+    #[cfg(feature = "discovery")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> Users<'a> {
+        #[cfg(feature = "discovery")]
+        /** List properties and relationships of the user objects.
+
+ `GET /users`
+
+ - This request might have replication delays for users that were recently created, updated, or deleted.
+ - By default, only a limited set of properties are returned (businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, and userPrincipalName); `$select` asks for others.
+ - Guest users can't call this API.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `User.ReadBasic.All` | `User.ReadWrite.All`, `AgentIdUser.ReadWrite.All`, `AgentIdUser.ReadWrite.IdentityParentedBy`, `DeviceManagementApps.Read.All`, `DeviceManagementApps.ReadWrite.All`, `DeviceManagementConfiguration.Read.All`, `DeviceManagementConfiguration.ReadWrite.All`, `DeviceManagementManagedDevices.Read.All`, `DeviceManagementManagedDevices.ReadWrite.All`, `DeviceManagementServiceConfig.Read.All`, `DeviceManagementServiceConfig.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All`, `User.Read.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `User.ReadBasic.All` | `User.ReadWrite.All`, `AgentIdUser.ReadWrite.All`, `AgentIdUser.ReadWrite.IdentityParentedBy`, `DeviceManagementApps.Read.All`, `DeviceManagementApps.ReadWrite.All`, `DeviceManagementConfiguration.Read.All`, `DeviceManagementConfiguration.ReadWrite.All`, `DeviceManagementManagedDevices.Read.All`, `DeviceManagementManagedDevices.ReadWrite.All`, `DeviceManagementServiceConfig.Read.All`, `DeviceManagementServiceConfig.ReadWrite.All`, `Directory.Read.All`, `Directory.ReadWrite.All`, `User.Read.All`, `User.ReadWrite.CrossCloud` |
+ # Availability
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ # Query options
+ `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`), `$orderby` (`.orderby()`), `$top` (`.top()`), `$count` (`.count()`), `$search` (`.search()`).
+ # Response
+ 200 with a page of `User` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListUsers<'a> {
+            requests::ListUsers::__new(self.0.request(()))
+        }
+    }
+    #[cfg(feature = "discovery")]
+    /// A point on the way to an action: `/teams`.
+    #[derive(Debug, Clone)]
+    pub struct Teams<'a>(rt::Nav<'a>);
+    #[cfg(feature = "discovery")]
+    rt::nav!(Teams);
+    #[cfg(feature = "discovery")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> Teams<'a> {
+        #[cfg(feature = "discovery")]
+        /** List all teams in an organization.
+
+ `GET /teams`
+
+ - Currently, this API call returns only the id, displayName, and description properties of a team. To get all properties, use the Get team operation.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Team.ReadBasic.All` | `TeamSettings.Read.All`, `TeamSettings.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Team.ReadBasic.All` | `TeamSettings.Read.All`, `TeamSettings.ReadWrite.All` |
+ # Availability
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ # Query options
+ `$filter` (`.filter()`), `$select` (`.select()`), `$top` (`.top()`), `$count` (`.count()`).
+ # Response
+ 200 with a page of `Team` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/teams-list?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListTeams<'a> {
+            requests::ListTeams::__new(self.0.request(()))
+        }
+    }
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
+    /// A point on the way to an action: `/users/{user-id}`.
+    #[derive(Debug, Clone)]
+    pub struct User<'a>(rt::Nav<'a>);
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
+    rt::nav!(User);
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> User<'a> {
+        #[cfg(feature = "discovery")]
+        /// Navigates to `/chats`.
+        pub fn chats(self) -> UserChats<'a> {
+            UserChats::__new(self.0.segment("chats"))
+        }
+        #[cfg(feature = "teams-app-installation")]
+        /// Navigates to `/teamwork`.
+        pub fn teamwork(self) -> UserTeamwork<'a> {
+            UserTeamwork::__new(self.0.segment("teamwork"))
+        }
+    }
+    #[cfg(feature = "discovery")]
+    /// A point on the way to an action: `/users/{user-id}/chats`.
+    #[derive(Debug, Clone)]
+    pub struct UserChats<'a>(rt::Nav<'a>);
+    #[cfg(feature = "discovery")]
+    rt::nav!(UserChats);
+    #[cfg(feature = "discovery")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> UserChats<'a> {
+        #[cfg(feature = "discovery")]
+        /** Retrieve the list of chats that the user is part of.
+
+ `GET /users/{user-id}/chats`
+
+ - This method supports federation. When a user ID is provided, the calling application must belong to the same tenant that the user belongs to.
+ - This API works differently in one or more national clouds; see Implementation differences in national clouds.
+ - When called with `$expand=members`, the response returns at most 25 member items per chat, even with a larger `$top`.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Chat.ReadBasic` | `Chat.Read`, `Chat.ReadWrite` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Chat.ReadBasic.All` | `Chat.ReadWrite.All` |
+ # Availability
+ API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ # Query options
+ `$expand` (`.expand()`), `$top` (`.top()`), `$filter` (`.filter()`), `$orderby` (`.orderby()`).
+ # Response
+ 200 with a page of `Chat` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list?view=graph-rest-1.0)*/
+        pub fn list(self) -> requests::ListUserChats<'a> {
+            requests::ListUserChats::__new(self.0.request(()))
+        }
+    }
     #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/chats/{chat-id}`.
     #[derive(Debug, Clone)]
@@ -3129,21 +3866,6 @@ pub mod nav {
         }
     }
     #[cfg(feature = "teams-app-installation")]
-    /// A point on the way to an action: `/users/{user-id}`.
-    #[derive(Debug, Clone)]
-    pub struct User<'a>(rt::Nav<'a>);
-    #[cfg(feature = "teams-app-installation")]
-    rt::nav!(User);
-    #[cfg(feature = "teams-app-installation")]
-    #[allow(clippy::should_implement_trait)]
-    impl<'a> User<'a> {
-        #[cfg(feature = "teams-app-installation")]
-        /// Navigates to `/teamwork`.
-        pub fn teamwork(self) -> UserTeamwork<'a> {
-            UserTeamwork::__new(self.0.segment("teamwork"))
-        }
-    }
-    #[cfg(feature = "teams-app-installation")]
     /// A point on the way to an action: `/users/{user-id}/teamwork`.
     #[derive(Debug, Clone)]
     pub struct UserTeamwork<'a>(rt::Nav<'a>);
@@ -3335,6 +4057,25 @@ impl crate::GraphClient {
     pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
         nav::AppCatalogs::__new(crate::__private::Nav::root(self).segment("appCatalogs"))
     }
+    #[cfg(feature = "discovery")]
+    /// Navigates to `/users`.
+    pub fn users(&self) -> nav::Users<'_> {
+        nav::Users::__new(crate::__private::Nav::root(self).segment("users"))
+    }
+    #[cfg(feature = "discovery")]
+    /// Navigates to `/teams`.
+    pub fn teams(&self) -> nav::Teams<'_> {
+        nav::Teams::__new(crate::__private::Nav::root(self).segment("teams"))
+    }
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
+    /// Selects one item by `{user-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+    pub fn user(&self, user_id: impl ::std::convert::AsRef<str>) -> nav::User<'_> {
+        nav::User::__new(
+            crate::__private::Nav::root(self)
+                .segment("users")
+                .param("user-id", user_id.as_ref(), false),
+        )
+    }
     #[cfg(feature = "teams-app-installation")]
     /// Selects one item by `{chat-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn chat(&self, chat_id: impl ::std::convert::AsRef<str>) -> nav::Chat<'_> {
@@ -3351,15 +4092,6 @@ impl crate::GraphClient {
             crate::__private::Nav::root(self)
                 .segment("teams")
                 .param("team-id", team_id.as_ref(), false),
-        )
-    }
-    #[cfg(feature = "teams-app-installation")]
-    /// Selects one item by `{user-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
-    pub fn user(&self, user_id: impl ::std::convert::AsRef<str>) -> nav::User<'_> {
-        nav::User::__new(
-            crate::__private::Nav::root(self)
-                .segment("users")
-                .param("user-id", user_id.as_ref(), false),
         )
     }
 }

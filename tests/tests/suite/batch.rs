@@ -556,7 +556,10 @@ async fn build_equals_the_wire_for_every_action() {
         "GET"
             if r.target.contains("/installedApps?")
                 || r.target.ends_with("/installedApps")
-                || r.target.contains("teamsApps") =>
+                || r.target.contains("teamsApps")
+                || ["/users", "/teams", "/chats"]
+                    .iter()
+                    .any(|l| r.target.ends_with(l) || r.target.contains(&format!("{l}?"))) =>
         {
             Reply::body(200, "application/json", r#"{"value":[]}"#)
         }
@@ -655,6 +658,20 @@ async fn build_equals_the_wire_for_every_action() {
         (
             "remove_user_app_installation",
             both!(c.user(user).teamwork().installed_app(inst).delete()),
+        ),
+        (
+            "list_users",
+            both!(c.users().list().select("id").count(true)),
+        ),
+        ("list_teams", both!(c.teams().list().select("id"))),
+        (
+            "list_user_chats",
+            both!(
+                c.user(user)
+                    .chats()
+                    .list()
+                    .filter("installedApps/any(a:a/teamsApp/id eq 'x')")
+            ),
         ),
     ];
     let mut covered: Vec<&str> = built
