@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod journal;
 pub mod pace;
 
@@ -402,6 +403,40 @@ impl std::fmt::Debug for Rollout {
     }
 }
 
+/// The actions a rollout over `scopes` sends, for the permission planner
+/// (`graph_api::permissions::plan`) and a token check before anything is sent.
+pub fn actions(scopes: Scopes) -> Vec<&'static graph_api::meta::ActionInfo> {
+    let mut a: Vec<&'static graph_api::meta::ActionInfo> =
+        vec![&graph_api::actions::LIST_TEAMS_APPS];
+    if scopes.teams {
+        a.extend([
+            &graph_api::actions::LIST_TEAMS,
+            &graph_api::actions::LIST_TEAM_APP_INSTALLATIONS,
+            &graph_api::actions::GET_TEAM_APP_INSTALLATION,
+            &graph_api::actions::UPGRADE_TEAM_APP_INSTALLATION,
+        ]);
+    }
+    if scopes.users || scopes.chats {
+        a.push(&graph_api::actions::LIST_USERS);
+    }
+    if scopes.users {
+        a.extend([
+            &graph_api::actions::LIST_USER_APP_INSTALLATIONS,
+            &graph_api::actions::GET_USER_APP_INSTALLATION,
+            &graph_api::actions::UPGRADE_USER_APP_INSTALLATION,
+        ]);
+    }
+    if scopes.chats {
+        a.extend([
+            &graph_api::actions::LIST_USER_CHATS,
+            &graph_api::actions::LIST_CHAT_APP_INSTALLATIONS,
+            &graph_api::actions::GET_CHAT_APP_INSTALLATION,
+            &graph_api::actions::UPGRADE_CHAT_APP_INSTALLATION,
+        ]);
+    }
+    a
+}
+
 /// Escapes a value for a single-quoted OData string literal (`'` is written `''`).
 fn odata_string(value: &str) -> String {
     value.replace('\'', "''")
@@ -572,7 +607,7 @@ impl Rollout {
             AppRef::Id(id) => format!("id eq '{}'", odata_string(id)),
             AppRef::ExternalId(id) => format!("externalId eq '{}'", odata_string(id)),
         };
-        pacer.wait(Kind::GetAppCatalogs, None).await;
+        let _slot = pacer.wait(Kind::GetAppCatalogs, None).await;
         let apps = self
             .client
             .app_catalogs()
@@ -893,7 +928,7 @@ impl Discovery<'_> {
             };
         };
         if scopes.teams {
-            self.pacer.wait(Kind::OtherGet, None).await;
+            let _slot = self.pacer.wait(Kind::OtherGet, None).await;
             let teams: Vec<Team> =
                 client
                     .teams()
@@ -911,7 +946,7 @@ impl Discovery<'_> {
         }
         let mut users: Vec<String> = Vec::new();
         if scopes.users || scopes.chats {
-            self.pacer.wait(Kind::Directory, None).await;
+            let _slot = self.pacer.wait(Kind::Directory, None).await;
             let list: Vec<User> =
                 client
                     .users()
@@ -952,7 +987,7 @@ impl Discovery<'_> {
                         let filter = filter.clone();
                         async move {
                             let on = On::UserChats(user.clone());
-                            self.pacer.wait(Kind::OtherGet, Some(&on)).await;
+                            let _slot = self.pacer.wait(Kind::OtherGet, Some(&on)).await;
                             let r: Result<Vec<Chat>, _> =
                                 client.user(user).chats().list().filter(filter).all().await;
                             (user, r)
@@ -1014,7 +1049,7 @@ impl Discovery<'_> {
             } else {
                 let mut results = std::pin::pin!(
                     queued
-                        .map(|(kind, id)| async move { self.read_scope(kind, &id, true).await })
+                        .map(|(kind, id)| async move { self.read_scope(kind, &id).await })
                         .buffer_unordered(self.rollout.concurrency)
                 );
                 while let Some(r) = results.next().await {
@@ -1048,7 +1083,7 @@ impl Discovery<'_> {
             .iter()
             .map(|(kind, id)| Self::read_limits(*kind, id))
             .collect();
-        tokio::time::sleep_until(self.pacer.reserve_all(&limits)).await;
+        let _slot = self.pacer.wait_all(&limits).await;
         let filter = self.app_filter();
         let mut batch = client.batch().max_per_post(BATCH_SIZE);
         enum Item {
@@ -1122,7 +1157,7 @@ impl Discovery<'_> {
                 Ok((list, false)) => Ok(self.found(*kind, id, list)),
                 // More than one page, or an answer the batch could not give: read it alone.
                 Ok((_, true)) | Err(graph_api::Error::BatchItem { .. }) => {
-                    self.read_scope(*kind, id, true).await
+                    self.read_scope(*kind, id).await
                 }
                 Err(e) => Err((format!("{kind}/{id}"), e.to_string())),
             });
@@ -1152,15 +1187,12 @@ impl Discovery<'_> {
             .collect()
     }
 
-    /// Reads one scope's installations of the app, expanded with their definitions (paced
-    /// unless `pace` is false, when the caller already reserved its slot).
-    async fn read_scope(&self, kind: ScopeKind, id: &str, pace: bool) -> ScopeRead {
+    /// Reads one scope's installations of the app, expanded with their definitions, paced.
+    async fn read_scope(&self, kind: ScopeKind, id: &str) -> ScopeRead {
         let client = &self.rollout.client;
         let filter = self.app_filter();
-        if pace {
-            let (k, on) = Self::read_limits(kind, id);
-            self.pacer.wait(k, on.as_ref()).await;
-        }
+        let (k, on) = Self::read_limits(kind, id);
+        let _slot = self.pacer.wait(k, on.as_ref()).await;
         let result: Result<Vec<TeamsAppInstallation>, graph_api::Error> = match kind {
             ScopeKind::Chat => {
                 client
@@ -1244,7 +1276,7 @@ impl Run<'_> {
         } else {
             Kind::GetInstalledAppsUserTeam
         };
-        self.pacer.wait(kind, on.as_ref()).await;
+        let _slot = self.pacer.wait(kind, on.as_ref()).await;
         let inst = match key.scope {
             ScopeKind::Chat => {
                 client
@@ -1372,7 +1404,8 @@ impl Run<'_> {
                 from: found.version.clone(),
                 to: target.to_owned(),
             })?;
-            self.pacer
+            let slot = self
+                .pacer
                 .wait(Kind::PostInstalledApps, Self::on(key).as_ref())
                 .await;
             self.writes.fetch_add(1, Ordering::Relaxed);
@@ -1394,6 +1427,7 @@ impl Run<'_> {
                 ScopeKind::Team => upgrade!(client.team(&key.scope_id)),
                 ScopeKind::User => upgrade!(client.user(&key.scope_id).teamwork()),
             };
+            drop(slot);
             self.record(Record::Answered {
                 key: text.clone(),
                 status: match &sent {

@@ -301,10 +301,60 @@ impl Pacer {
         at
     }
 
-    /// Waits until a request of `kind` on `on` may be sent.
-    pub async fn wait(&self, kind: Kind, on: Option<&On>) {
+    /// Waits until a request of `kind` on `on` may be sent. Keep the slot until the answer has
+    /// come: dropping it then restarts `on`'s spacing from the answer (see [`Slot`]).
+    pub async fn wait(&self, kind: Kind, on: Option<&On>) -> Slot<'_> {
         let at = self.reserve(kind, on);
         tokio::time::sleep_until(at).await;
+        Slot {
+            pacer: self,
+            on: on.into_iter().cloned().collect(),
+        }
+    }
+
+    /// Waits until every request of `group` may be sent together (see [`Pacer::reserve_all`]).
+    pub async fn wait_all(&self, group: &[(Kind, Option<On>)]) -> Slot<'_> {
+        let at = self.reserve_all(group);
+        tokio::time::sleep_until(at).await;
+        Slot {
+            pacer: self,
+            on: group.iter().filter_map(|(_, on)| on.clone()).collect(),
+        }
+    }
+
+    /// The answers to requests on `on` came now: the next request on each may leave one
+    /// interval from now at the earliest, whenever its request was sent.
+    fn answered(&self, on: &[On]) {
+        if on.is_empty() || !self.enabled() {
+            return;
+        }
+        let now = Instant::now();
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        for on in on {
+            if let Some(cell) = cells.1.get_mut(on) {
+                cell.tat = cell.tat.max(now + cell.interval);
+            }
+        }
+    }
+}
+
+/// A send time taken from the [`Pacer`], held while the request is out.
+///
+/// Slots are reserved in send time, but Graph counts a request when it arrives, and a request
+/// can arrive late (a busy client, a slow connection, a `$batch` POST whose items Graph takes one
+/// by one). Dropped after the answer, a slot moves the next request on the same chat, team or
+/// user to at least one interval after that answer: the answer came after Graph counted the
+/// request, so the two are never closer than the limit there, however late the first arrived.
+#[must_use = "hold the slot until the answer has come"]
+#[derive(Debug)]
+pub struct Slot<'a> {
+    pacer: &'a Pacer,
+    on: Vec<On>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.pacer.answered(&self.on);
     }
 }
 
@@ -399,6 +449,28 @@ mod tests {
         // Calm again: back to the limits after enough reservations without a 429.
         spacing(600);
         assert_eq!(pacer.pace(), 1.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_next_request_on_a_chat_waits_a_second_from_the_answer_not_the_send() {
+        let pacer = Pacer::new(1.0);
+        let chat = On::Chat("19:a@thread.v2".into());
+        let slot = pacer.wait(Kind::GetInstalledAppsChat, Some(&chat)).await;
+        let sent = Instant::now();
+        // The answer takes 700 ms (the request arrived late, or Graph was slow).
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let answered = Instant::now();
+        drop(slot);
+        let next = pacer.reserve(Kind::PostInstalledApps, Some(&chat));
+        assert!(
+            next - answered >= Duration::from_secs(1),
+            "{:?}",
+            next - answered
+        );
+        assert!(next - sent >= Duration::from_millis(1700));
+        // Another chat is not held back by it.
+        let other = pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat("c2".into())));
+        assert!(other < next);
     }
 
     #[tokio::test(start_paused = true)]
