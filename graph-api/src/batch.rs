@@ -706,6 +706,14 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
                     continue;
                 };
                 let headers = a.header_map();
+                if let Some(hook) = &client.inner.hook {
+                    hook.after_batch_item(&crate::hook::BatchItemOutcome {
+                        action: q.request.info,
+                        id: &q.id,
+                        attempt: attempts[i],
+                        status: a.status,
+                    });
+                }
                 let body = a.body_bytes(&headers);
                 if (200..300).contains(&a.status) {
                     outcomes[i] = Some(Ok(crate::__private::Answer {

@@ -42,6 +42,28 @@ pub trait AttemptHook: Send + Sync + 'static {
     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
         let _ = outcome;
     }
+
+    /// Called for each item of a `$batch` answer, throttled ones included (the POST itself is
+    /// an attempt of its own, reported to [`after_attempt`](AttemptHook::after_attempt)). Graph
+    /// counts items one by one against its limits and answers a throttled item 429 inside a
+    /// 200, so this is where a hook sees those 429s.
+    fn after_batch_item(&self, item: &BatchItemOutcome<'_>) {
+        let _ = item;
+    }
+}
+
+/// One item of a `$batch` answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct BatchItemOutcome<'a> {
+    /// The item's action.
+    pub action: &'static ActionInfo,
+    /// The item's id in the batch (the same on every attempt).
+    pub id: &'a str,
+    /// 1 for the item's first attempt, 2 when it is sent again, ...
+    pub attempt: u32,
+    /// The status Graph gave the item.
+    pub status: u16,
 }
 
 /// Headers the client sets itself, which a hook may neither read nor replace.

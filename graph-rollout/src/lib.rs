@@ -314,7 +314,7 @@ impl Counter {
     pub fn attempts(&self) -> u64 {
         self.0.0.load(Ordering::Relaxed)
     }
-    /// 429 answers seen.
+    /// 429 answers seen, to requests sent alone and to `$batch` items.
     pub fn throttled(&self) -> u64 {
         self.0.1.load(Ordering::Relaxed)
     }
@@ -329,6 +329,12 @@ impl graph_api::hook::AttemptHook for Counter {
     fn after_attempt(&self, outcome: &graph_api::hook::AttemptOutcome<'_>) {
         self.0.0.fetch_add(1, Ordering::Relaxed);
         if outcome.status == Some(429) {
+            self.0.1.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn after_batch_item(&self, item: &graph_api::hook::BatchItemOutcome<'_>) {
+        if item.status == 429 {
             self.0.1.fetch_add(1, Ordering::Relaxed);
         }
     }

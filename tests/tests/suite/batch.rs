@@ -198,6 +198,27 @@ async fn forty_five_items_go_in_three_posts_of_at_most_twenty_and_each_gets_its_
     assert_eq!(batch.send().await.expect("sent").posts(), 3);
 }
 
+/// Records what the attempt hook sees of a batch: the POSTs and each item's answer.
+#[derive(Default, Clone)]
+struct ItemHook {
+    posts: Arc<Mutex<u32>>,
+    items: Arc<Mutex<Vec<(String, u32, u16)>>>,
+    actions: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl graph_api::hook::AttemptHook for ItemHook {
+    fn after_attempt(&self, _: &graph_api::hook::AttemptOutcome<'_>) {
+        *self.posts.lock().unwrap() += 1;
+    }
+    fn after_batch_item(&self, item: &graph_api::hook::BatchItemOutcome<'_>) {
+        self.items
+            .lock()
+            .unwrap()
+            .push((item.id.to_string(), item.attempt, item.status));
+        self.actions.lock().unwrap().push(item.action.id);
+    }
+}
+
 #[tokio::test]
 async fn throttled_items_are_sent_again_with_the_same_id_after_the_longest_retry_after() {
     let (s, posts) = batch_server(|req, n| {
@@ -217,7 +238,13 @@ async fn throttled_items_are_sent_again_with_the_same_id_after_the_longest_retry
         })
     })
     .await;
-    let c = client(&s);
+    let seen = ItemHook::default();
+    let c = GraphClient::builder()
+        .base_url(s.url())
+        .bearer_token(TOKEN)
+        .on_attempt(seen.clone())
+        .build()
+        .expect("valid config");
     let mut batch = c.batch();
     let items: Vec<_> = (0..3)
         .map(|n| {
@@ -234,6 +261,28 @@ async fn throttled_items_are_sent_again_with_the_same_id_after_the_longest_retry
     for item in items {
         out.take(item).expect("succeeds in the end");
     }
+    // The hook saw every item answer, the 429 and 503 inside the 200s included, with the
+    // item's own action and attempt; the three POSTs were attempts of their own.
+    let mut items_seen = seen.items.lock().unwrap().clone();
+    items_seen.sort();
+    assert_eq!(
+        items_seen,
+        [
+            ("1".to_string(), 1, 204),
+            ("2".to_string(), 1, 429),
+            ("2".to_string(), 2, 204),
+            ("3".to_string(), 1, 503),
+            ("3".to_string(), 2, 204),
+        ]
+    );
+    assert!(
+        seen.actions
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|a| *a == "upgrade_chat_app_installation")
+    );
+    assert_eq!(*seen.posts.lock().unwrap(), 3);
     let posts = posts.lock().unwrap();
     assert_eq!(ids(&posts[0].1), ["1", "2", "3"]);
     // Only the throttled, under the same ids; one got through, so the next round sends one.
