@@ -36,7 +36,7 @@ use graph_api::models::{
 };
 use graph_api::{GraphClient, GraphRequest};
 use journal::{History, Journal, JournalError, Record};
-use pace::{Kind, On, Pacer};
+use pace::{Kind, LimitedOn, Pacer};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -992,7 +992,7 @@ impl Discovery<'_> {
                     .map(|user| {
                         let filter = filter.clone();
                         async move {
-                            let on = On::UserChats(user.clone());
+                            let on = LimitedOn::UserChats(user.clone());
                             let _slot = self.pacer.wait(Kind::OtherGet, Some(&on)).await;
                             let r: Result<Vec<Chat>, _> =
                                 client.user(user).chats().list().filter(filter).all().await;
@@ -1068,12 +1068,15 @@ impl Discovery<'_> {
     }
 
     /// The limits a read of a scope's installed apps counts against.
-    fn read_limits(kind: ScopeKind, id: &str) -> (Kind, Option<On>) {
+    fn read_limits(kind: ScopeKind, id: &str) -> (Kind, Option<LimitedOn>) {
         match kind {
-            ScopeKind::Chat => (Kind::GetInstalledAppsChat, Some(On::Chat(id.to_owned()))),
+            ScopeKind::Chat => (
+                Kind::GetInstalledAppsChat,
+                Some(LimitedOn::Chat(id.to_owned())),
+            ),
             ScopeKind::Team => (
                 Kind::GetInstalledAppsUserTeam,
-                Some(On::Team(id.to_owned())),
+                Some(LimitedOn::Team(id.to_owned())),
             ),
             ScopeKind::User => (Kind::GetInstalledAppsUserTeam, None),
         }
@@ -1085,7 +1088,7 @@ impl Discovery<'_> {
     /// read again directly.
     async fn read_scopes_batched(&self, group: &[(ScopeKind, String)]) -> Vec<ScopeRead> {
         let client = &self.rollout.client;
-        let limits: Vec<(Kind, Option<On>)> = group
+        let limits: Vec<(Kind, Option<LimitedOn>)> = group
             .iter()
             .map(|(kind, id)| Self::read_limits(*kind, id))
             .collect();
@@ -1262,10 +1265,10 @@ impl Run<'_> {
         }
     }
 
-    fn on(key: &InstallationKey) -> Option<On> {
+    fn on(key: &InstallationKey) -> Option<LimitedOn> {
         match key.scope {
-            ScopeKind::Chat => Some(On::Chat(key.scope_id.clone())),
-            ScopeKind::Team => Some(On::Team(key.scope_id.clone())),
+            ScopeKind::Chat => Some(LimitedOn::Chat(key.scope_id.clone())),
+            ScopeKind::Team => Some(LimitedOn::Team(key.scope_id.clone())),
             ScopeKind::User => None,
         }
     }

@@ -1,17 +1,13 @@
 //! Pacing at Microsoft's published Teams limits: a schedule of send times per request kind and per chat, team or user.
 //!
-//! Source: "Microsoft Graph service-specific throttling limits", section "Microsoft Teams service
-//! limits", <https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits>
-//! (copied in shared/msgraph/throttling-teams.md). Per app per tenant: 30 requests per second for
-//! each row this job sends (GET installedApps for user, team; GET installedApps for chat; GET
+//! The rates are Microsoft's published Teams limits, read from [`graph_api::meta::throttling`]
+//! (the same data graph-standin enforces): per app per tenant, 30 requests per second for each
+//! row this job sends (GET installedApps for user, team; GET installedApps for chat; GET
 //! appCatalogs; POST installedApps for chat, user, team, which upgrades fall under either as that
 //! row or as "Other API calls", 30 either way; other GET calls such as listing teams and a user's
-//! chats). The notes under the table add one request per second on a given chat, four on a given
-//! team, and five per user when listing chats. `GET /users` is a directory read, not a Teams
-//! request: the table does not limit it and neither does this pacer.
-//!
-//! graph-standin's `limits` module holds the same table for the server side; the two should move
-//! to graph-meta together (see the crate's README notes).
+//! chats), and, from the notes under the table, one request per second on a given chat, four on
+//! a given team, and five per user when listing chats. `GET /users` is a directory read, not a
+//! Teams request: the table does not limit it and neither does this pacer.
 //!
 //! The pacer is a generic cell rate algorithm per bucket, the equivalent of a token bucket of
 //! capacity equal to its rate per second, as the limits are enforced, that starts empty (so a
@@ -25,20 +21,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Where the limits come from.
-pub const SOURCE: &str =
-    "https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits";
+pub use graph_api::meta::throttling::{LimitedOn, SOURCE, TeamsRequest};
 
-/// Requests per second per app per tenant for each Teams request kind this job sends.
-pub const PER_TENANT_RPS: f64 = 30.0;
-/// "A maximum of one request per second per app per tenant can be issued on a given channel or chat."
-pub const PER_CHAT_RPS: f64 = 1.0;
-/// "A maximum of four requests per second per app can be issued on a given team."
-pub const PER_TEAM_RPS: f64 = 4.0;
-/// "A maximum of five requests per second per user can be issued when listing chats or getting a chat."
-pub const PER_USER_LIST_CHATS_RPS: f64 = 5.0;
-
-/// A row of the limits table this job sends requests of.
+/// What a request of this job is, for the limits: a row of the Teams table, or a directory read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// `GET installedApps for user, team`.
@@ -56,33 +41,21 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Requests per second per app per tenant; `None` when the table does not limit it.
-    pub fn per_tenant_rps(self) -> Option<f64> {
+    /// The row of the Teams limits table it counts under; `None` for a directory read.
+    pub fn row(self) -> Option<TeamsRequest> {
         match self {
+            Kind::GetInstalledAppsUserTeam => Some(TeamsRequest::GetInstalledAppsUserTeam),
+            Kind::GetInstalledAppsChat => Some(TeamsRequest::GetInstalledAppsChat),
+            Kind::GetAppCatalogs => Some(TeamsRequest::GetAppCatalogs),
+            Kind::PostInstalledApps => Some(TeamsRequest::PostInstalledApps),
+            Kind::OtherGet => Some(TeamsRequest::OtherGet),
             Kind::Directory => None,
-            _ => Some(PER_TENANT_RPS),
         }
     }
-}
 
-/// What a request is counted against besides its kind.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum On {
-    /// A given chat.
-    Chat(String),
-    /// A given team.
-    Team(String),
-    /// A user's chats being listed.
-    UserChats(String),
-}
-
-impl On {
-    fn rps(&self) -> f64 {
-        match self {
-            On::Chat(_) => PER_CHAT_RPS,
-            On::Team(_) => PER_TEAM_RPS,
-            On::UserChats(_) => PER_USER_LIST_CHATS_RPS,
-        }
+    /// Requests per second per app per tenant; `None` when the table does not limit it.
+    pub fn per_tenant_rps(self) -> Option<f64> {
+        self.row().map(TeamsRequest::per_tenant_rps)
     }
 }
 
@@ -161,7 +134,7 @@ impl Backoff {
 pub struct Pacer {
     factor: f64,
     margin: Duration,
-    cells: Mutex<(HashMap<Kind, Cell>, HashMap<On, Cell>)>,
+    cells: Mutex<(HashMap<Kind, Cell>, HashMap<LimitedOn, Cell>)>,
     backoff: Mutex<Backoff>,
 }
 
@@ -214,7 +187,7 @@ impl Pacer {
 
     /// Reserves the earliest time a request of `kind` on `on` is within every limit, and
     /// returns it (now when it may go at once).
-    pub fn reserve(&self, kind: Kind, on: Option<&On>) -> Instant {
+    pub fn reserve(&self, kind: Kind, on: Option<&LimitedOn>) -> Instant {
         let now = Instant::now();
         if !self.enabled() {
             return now;
@@ -251,7 +224,7 @@ impl Pacer {
 
     /// Reserves one time at which every request of `group` may be sent together (as items of
     /// one `$batch` POST, which Graph counts one by one), and returns it.
-    pub fn reserve_all(&self, group: &[(Kind, Option<On>)]) -> Instant {
+    pub fn reserve_all(&self, group: &[(Kind, Option<LimitedOn>)]) -> Instant {
         let now = Instant::now();
         if !self.enabled() {
             return now;
@@ -262,7 +235,7 @@ impl Pacer {
         let factor = self.factor;
         let margin = self.margin;
         let mut kinds: HashMap<Kind, u32> = HashMap::new();
-        let mut ons: HashMap<&On, u32> = HashMap::new();
+        let mut ons: HashMap<&LimitedOn, u32> = HashMap::new();
         for (kind, on) in group {
             if kind.per_tenant_rps().is_some() {
                 *kinds.entry(*kind).or_insert(0) += 1;
@@ -303,7 +276,7 @@ impl Pacer {
 
     /// Waits until a request of `kind` on `on` may be sent. Keep the slot until the answer has
     /// come: dropping it then restarts `on`'s spacing from the answer (see [`Slot`]).
-    pub async fn wait(&self, kind: Kind, on: Option<&On>) -> Slot<'_> {
+    pub async fn wait(&self, kind: Kind, on: Option<&LimitedOn>) -> Slot<'_> {
         let at = self.reserve(kind, on);
         tokio::time::sleep_until(at).await;
         Slot {
@@ -313,7 +286,7 @@ impl Pacer {
     }
 
     /// Waits until every request of `group` may be sent together (see [`Pacer::reserve_all`]).
-    pub async fn wait_all(&self, group: &[(Kind, Option<On>)]) -> Slot<'_> {
+    pub async fn wait_all(&self, group: &[(Kind, Option<LimitedOn>)]) -> Slot<'_> {
         let at = self.reserve_all(group);
         tokio::time::sleep_until(at).await;
         Slot {
@@ -324,7 +297,7 @@ impl Pacer {
 
     /// The answers to requests on `on` came now: the next request on each may leave one
     /// interval from now at the earliest, whenever its request was sent.
-    fn answered(&self, on: &[On]) {
+    fn answered(&self, on: &[LimitedOn]) {
         if on.is_empty() || !self.enabled() {
             return;
         }
@@ -349,7 +322,7 @@ impl Pacer {
 #[derive(Debug)]
 pub struct Slot<'a> {
     pacer: &'a Pacer,
-    on: Vec<On>,
+    on: Vec<LimitedOn>,
 }
 
 impl Drop for Slot<'_> {
@@ -366,7 +339,7 @@ mod tests {
     async fn a_chat_gets_one_request_a_second_and_the_tenant_thirty() {
         let pacer = Pacer::new(1.0);
         let t0 = Instant::now();
-        let chat = On::Chat("19:a@thread.v2".into());
+        let chat = LimitedOn::Chat("19:a@thread.v2".into());
         let first = pacer.reserve(Kind::PostInstalledApps, Some(&chat));
         let second = pacer.reserve(Kind::GetInstalledAppsChat, Some(&chat));
         assert_eq!(first, t0);
@@ -377,7 +350,12 @@ mod tests {
         );
         // Other chats: the tenant's rate, just under 30 a second, from the start (no burst).
         let times: Vec<Instant> = (0..40)
-            .map(|i| pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat(format!("c{i}")))))
+            .map(|i| {
+                pacer.reserve(
+                    Kind::PostInstalledApps,
+                    Some(&LimitedOn::Chat(format!("c{i}"))),
+                )
+            })
             .collect();
         assert!(times[0] > t0);
         let rate = 39.0 / (times[39] - times[0]).as_secs_f64();
@@ -387,7 +365,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_team_gets_four_and_listing_a_users_chats_five() {
         let pacer = Pacer::new(1.0);
-        let team = On::Team("t".into());
+        let team = LimitedOn::Team("t".into());
         let t: Vec<Instant> = (0..8)
             .map(|_| pacer.reserve(Kind::GetInstalledAppsUserTeam, Some(&team)))
             .collect();
@@ -395,7 +373,7 @@ mod tests {
         for pair in t.windows(2) {
             assert!(pair[1] - pair[0] >= Duration::from_millis(250));
         }
-        let user = On::UserChats("u".into());
+        let user = LimitedOn::UserChats("u".into());
         let u: Vec<Instant> = (0..6)
             .map(|_| pacer.reserve(Kind::OtherGet, Some(&user)))
             .collect();
@@ -405,8 +383,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_batch_goes_when_all_its_items_may_and_counts_them_one_by_one() {
         let pacer = Pacer::new(1.0);
-        let group: Vec<(Kind, Option<On>)> = (0..20)
-            .map(|i| (Kind::GetInstalledAppsChat, Some(On::Chat(format!("c{i}")))))
+        let group: Vec<(Kind, Option<LimitedOn>)> = (0..20)
+            .map(|i| {
+                (
+                    Kind::GetInstalledAppsChat,
+                    Some(LimitedOn::Chat(format!("c{i}"))),
+                )
+            })
             .collect();
         let first = pacer.reserve_all(&group);
         let second = pacer.reserve_all(&group);
@@ -420,7 +403,7 @@ mod tests {
         let rate = 20.0 / (second - first).as_secs_f64();
         assert!(rate <= 30.0, "{rate}");
         // A single request on one of those chats waits its second after the batch.
-        let after = pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat("c3".into())));
+        let after = pacer.reserve(Kind::PostInstalledApps, Some(&LimitedOn::Chat("c3".into())));
         assert!(after - second >= Duration::from_secs(1));
     }
 
@@ -433,7 +416,10 @@ mod tests {
             let times: Vec<Instant> = (0..n)
                 .map(|_| {
                     chat += 1;
-                    pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat(format!("c{chat}"))))
+                    pacer.reserve(
+                        Kind::PostInstalledApps,
+                        Some(&LimitedOn::Chat(format!("c{chat}"))),
+                    )
                 })
                 .collect();
             (times[n - 1] - times[0]).as_secs_f64() / (n - 1) as f64
@@ -454,7 +440,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_next_request_on_a_chat_waits_a_second_from_the_answer_not_the_send() {
         let pacer = Pacer::new(1.0);
-        let chat = On::Chat("19:a@thread.v2".into());
+        let chat = LimitedOn::Chat("19:a@thread.v2".into());
         let slot = pacer.wait(Kind::GetInstalledAppsChat, Some(&chat)).await;
         let sent = Instant::now();
         // The answer takes 700 ms (the request arrived late, or Graph was slow).
@@ -469,7 +455,7 @@ mod tests {
         );
         assert!(next - sent >= Duration::from_millis(1700));
         // Another chat is not held back by it.
-        let other = pacer.reserve(Kind::PostInstalledApps, Some(&On::Chat("c2".into())));
+        let other = pacer.reserve(Kind::PostInstalledApps, Some(&LimitedOn::Chat("c2".into())));
         assert!(other < next);
     }
 
@@ -479,7 +465,7 @@ mod tests {
         let t0 = Instant::now();
         assert!((0..1000).all(|_| pacer.reserve(Kind::Directory, None) == t0));
         let off = Pacer::new(0.0);
-        let chat = On::Chat("c".into());
+        let chat = LimitedOn::Chat("c".into());
         assert!((0..100).all(|_| off.reserve(Kind::PostInstalledApps, Some(&chat)) == t0));
     }
 }

@@ -16,7 +16,7 @@
 //! `/users`; requests are throttled before the resource they name is looked up. Tokens are not
 //! inspected: any `Authorization: Bearer ...` is accepted, and permissions are not checked.
 
-use crate::limits::{Limiter, RequestKind, Scope, retry_after_value};
+use crate::limits::{LimitedOn, Limiter, RequestKind, retry_after_value};
 use crate::odata::{Condition, Expand, Query, percent_decode, select};
 use crate::tenant::{
     CatalogApp, ChatType, Installation, Permission, PermissionType, Rng, ScopeRef, Tenant,
@@ -298,16 +298,16 @@ fn only(method: &str, want: &str, action: Action) -> Result<Action, (u16, &'stat
     }
 }
 
-fn kind_and_scope(action: &Action) -> (RequestKind, Option<Scope>) {
+fn kind_and_scope(action: &Action) -> (RequestKind, Option<LimitedOn>) {
     let scoped = |k: &ScopeKey| match k {
-        ScopeKey::Chat(c) => Some(Scope::Chat(c.clone())),
-        ScopeKey::Team(t) => Some(Scope::Team(t.clone())),
+        ScopeKey::Chat(c) => Some(LimitedOn::Chat(c.clone())),
+        ScopeKey::Team(t) => Some(LimitedOn::Team(t.clone())),
         ScopeKey::User(_) => None,
     };
     match action {
         Action::ListUsers => (RequestKind::ListUsers, None),
         Action::ListTeams => (RequestKind::OtherGet, None),
-        Action::ListUserChats(u) => (RequestKind::OtherGet, Some(Scope::UserChats(u.clone()))),
+        Action::ListUserChats(u) => (RequestKind::OtherGet, Some(LimitedOn::UserChats(u.clone()))),
         Action::ListCatalog => (RequestKind::GetAppCatalogs, None),
         Action::ListInstalled(k) | Action::GetInstalled(k, _) => {
             let kind = if matches!(k, ScopeKey::Chat(_)) {

@@ -1,21 +1,19 @@
-//! Microsoft's published Teams throttling limits, as data, and the token buckets that enforce them.
+//! Which Teams request kinds the stand-in tells apart, and the token buckets that enforce Microsoft's published limits on them.
 //!
-//! Source: "Microsoft Graph service-specific throttling limits", section "Microsoft Teams service
-//! limits", <https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits>.
-//! The page gives requests per second per app: per tenant for each request type, and, in notes
-//! under the table, per chat (1), per team (4) and per user when listing chats (5). Only the
-//! per-tenant column and those notes are modelled: the stand-in is one tenant and one app.
+//! The numbers are graph-meta's copy of Microsoft's published table
+//! ([`graph_meta::throttling`], from <https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits>):
+//! requests per second per app, per tenant for each request type, and, in notes under the
+//! table, per chat (1), per team (4) and per user when listing chats (5). Only the per-tenant
+//! column and those notes are modelled: the stand-in is one tenant and one app.
 //! The "across all tenants" column and the global limit do not apply to a single tenant.
 
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Where the limits come from.
-pub const SOURCE: &str =
-    "https://learn.microsoft.com/graph/throttling-limits#microsoft-teams-service-limits";
+pub use graph_meta::throttling::{LimitedOn, SOURCE, TeamsRequest};
 
-/// A kind of request, as the limits table names its rows (plus the requests it does not cover).
+/// A kind of request: a row of the limits table, or one of the requests it does not cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequestKind {
     /// `GET installedApps for user, team`.
@@ -51,31 +49,31 @@ impl RequestKind {
         RequestKind::Batch,
     ];
 
+    /// The row of the Teams limits table it counts under; `None` for what the table lacks.
+    pub fn row(self) -> Option<TeamsRequest> {
+        match self {
+            RequestKind::GetInstalledAppsUserTeam => Some(TeamsRequest::GetInstalledAppsUserTeam),
+            RequestKind::GetInstalledAppsChat => Some(TeamsRequest::GetInstalledAppsChat),
+            RequestKind::GetAppCatalogs => Some(TeamsRequest::GetAppCatalogs),
+            RequestKind::PostInstalledApps => Some(TeamsRequest::PostInstalledApps),
+            RequestKind::DeleteInstalledApps => Some(TeamsRequest::DeleteInstalledApps),
+            RequestKind::OtherGet => Some(TeamsRequest::OtherGet),
+            RequestKind::ListUsers | RequestKind::Batch => None,
+        }
+    }
+
     /// The row's name in the limits table (or the stand-in's name for what the table lacks).
     pub fn name(self) -> &'static str {
-        match self {
-            RequestKind::GetInstalledAppsUserTeam => "GET installedApps for user, team",
-            RequestKind::GetInstalledAppsChat => "GET installedApps for chat",
-            RequestKind::GetAppCatalogs => "GET appCatalogs",
-            RequestKind::PostInstalledApps => "POST installedApps for chat, user, team",
-            RequestKind::DeleteInstalledApps => "DELETE installedApps for chat, user, team",
-            RequestKind::OtherGet => "Other GET API calls for Microsoft Teams",
-            RequestKind::ListUsers => "GET /users (directory, not limited)",
-            RequestKind::Batch => "POST /$batch (items counted by kind)",
+        match (self, self.row()) {
+            (_, Some(row)) => row.name(),
+            (RequestKind::ListUsers, None) => "GET /users (directory, not limited)",
+            (_, None) => "POST /$batch (items counted by kind)",
         }
     }
 
     /// Requests per second per app per tenant, from the table; `None` when not limited.
     pub fn per_tenant_rps(self) -> Option<f64> {
-        match self {
-            RequestKind::GetInstalledAppsUserTeam
-            | RequestKind::GetInstalledAppsChat
-            | RequestKind::GetAppCatalogs
-            | RequestKind::PostInstalledApps
-            | RequestKind::OtherGet => Some(30.0),
-            RequestKind::DeleteInstalledApps => Some(15.0),
-            RequestKind::ListUsers | RequestKind::Batch => None,
-        }
+        self.row().map(TeamsRequest::per_tenant_rps)
     }
 
     /// Whether the request changes state (counted as a write).
@@ -84,34 +82,6 @@ impl RequestKind {
             self,
             RequestKind::PostInstalledApps | RequestKind::DeleteInstalledApps
         )
-    }
-}
-
-/// "A maximum of one request per second per app per tenant can be issued on a given channel or chat."
-pub const PER_CHAT_RPS: f64 = 1.0;
-/// "A maximum of four requests per second per app can be issued on a given team."
-pub const PER_TEAM_RPS: f64 = 4.0;
-/// "A maximum of five requests per second per user can be issued when listing chats or getting a chat."
-pub const PER_USER_LIST_CHATS_RPS: f64 = 5.0;
-
-/// What a request is counted against besides its kind's per-tenant bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Requests on a given chat.
-    Chat(String),
-    /// Requests on a given team.
-    Team(String),
-    /// A user's chats being listed.
-    UserChats(String),
-}
-
-impl Scope {
-    fn rps(&self) -> f64 {
-        match self {
-            Scope::Chat(_) => PER_CHAT_RPS,
-            Scope::Team(_) => PER_TEAM_RPS,
-            Scope::UserChats(_) => PER_USER_LIST_CHATS_RPS,
-        }
     }
 }
 
@@ -202,7 +172,7 @@ pub const MAX_SCOPED_BUCKETS: usize = 200_000;
 pub struct Limiter {
     limits: Limits,
     tenant: HashMap<RequestKind, Bucket>,
-    scoped: HashMap<Scope, Bucket>,
+    scoped: HashMap<LimitedOn, Bucket>,
     dropped_least_time: Duration,
 }
 
@@ -220,7 +190,7 @@ impl Limiter {
     pub fn admit(
         &mut self,
         kind: RequestKind,
-        scope: Option<&Scope>,
+        scope: Option<&LimitedOn>,
         now: Instant,
     ) -> Result<(), Duration> {
         let factor = match self.limits {
@@ -336,7 +306,7 @@ mod tests {
     fn a_throttled_request_takes_no_token_from_any_bucket() {
         let t0 = Instant::now();
         let mut l = Limiter::new(Limits::default());
-        let chat = Scope::Chat("19:a@thread.v2".into());
+        let chat = LimitedOn::Chat("19:a@thread.v2".into());
         assert!(
             l.admit(RequestKind::GetInstalledAppsChat, Some(&chat), t0)
                 .is_ok()
@@ -347,13 +317,13 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(1));
         // The per-tenant bucket lost only the one admitted token: 29 more chats pass now.
         for i in 0..29 {
-            let other = Scope::Chat(format!("19:{i}@thread.v2"));
+            let other = LimitedOn::Chat(format!("19:{i}@thread.v2"));
             assert!(
                 l.admit(RequestKind::GetInstalledAppsChat, Some(&other), t0)
                     .is_ok()
             );
         }
-        let other = Scope::Chat("19:last@thread.v2".into());
+        let other = LimitedOn::Chat("19:last@thread.v2".into());
         assert!(
             l.admit(RequestKind::GetInstalledAppsChat, Some(&other), t0)
                 .is_err()
@@ -363,7 +333,7 @@ mod tests {
     #[test]
     fn limits_scale_and_switch_off() {
         let t0 = Instant::now();
-        let chat = Scope::Chat("19:a@thread.v2".into());
+        let chat = LimitedOn::Chat("19:a@thread.v2".into());
         let mut doubled = Limiter::new(Limits::Scaled(2.0));
         assert!(
             doubled
@@ -393,7 +363,7 @@ mod tests {
         let t0 = Instant::now();
         let mut l = Limiter::new(Limits::Scaled(1e9));
         for i in 0..MAX_SCOPED_BUCKETS + 10 {
-            let chat = Scope::Chat(format!("19:{i}@thread.v2"));
+            let chat = LimitedOn::Chat(format!("19:{i}@thread.v2"));
             // A second later every earlier bucket has refilled.
             let at = t0 + Duration::from_secs(i as u64 / MAX_SCOPED_BUCKETS as u64);
             assert!(l.admit(RequestKind::OtherGet, Some(&chat), at).is_ok());
