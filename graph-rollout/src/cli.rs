@@ -421,7 +421,12 @@ fn print_plan(rollout: &Rollout, plan: &Plan) {
 
 fn print_summary(s: &Summary) {
     println!();
-    println!("app {} -> version {}", s.app_id, s.target_version);
+    println!(
+        "{} ({}) -> version {}",
+        s.app_name.as_deref().unwrap_or("app"),
+        s.app_id,
+        s.target_version
+    );
     println!("{:<28} {:>8}", "", "count");
     for (scope, n) in &s.found {
         println!("{:<28} {:>8}", format!("found in {scope}s"), n);
