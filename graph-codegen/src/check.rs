@@ -472,6 +472,33 @@ pub(crate) fn check_clouds(
     check_known(file, v, NationalCloud::ALL, "cloud", cx)
 }
 
+/// A cloud limit names clouds the action has: where the action is not deployed at all, the
+/// action's `clouds` already say so.
+pub(crate) fn check_cloud_limits_in_clouds(
+    file: FileId,
+    p: &spec::PermissionsSpec,
+    clouds: &[NationalCloud],
+    cx: &mut Ctxt,
+) {
+    for l in &p.cloud_limits {
+        for c in l.get_ref().clouds.get_ref() {
+            let listed = NationalCloud::ALL
+                .iter()
+                .find(|(k, _)| k == c.get_ref())
+                .is_none_or(|(_, cloud)| clouds.contains(cloud));
+            if !listed {
+                cx.push(
+                    Diagnostic::new(
+                        span(file, c),
+                        format!("cloud \"{}\" is not in the action's `clouds`", c.get_ref()),
+                    )
+                    .help("a cloud limit names clouds that have the action; remove this one"),
+                );
+            }
+        }
+    }
+}
+
 /// A success status is a 2xx code.
 pub(crate) fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
     match u16::try_from(*s.get_ref()) {

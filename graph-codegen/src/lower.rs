@@ -2,7 +2,7 @@
 //! the way; an entry with a problem is left out.
 
 use crate::check::*;
-use crate::diag::{Ctxt, Diagnostic};
+use crate::diag::{Ctxt, Diagnostic, did_you_mean};
 use crate::model::*;
 use crate::naming;
 use crate::source::FileId;
@@ -245,6 +245,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         check_argument_names(body, cx);
     }
     let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
+    check_cloud_limits_in_clouds(file, a.permissions.get_ref(), &clouds, cx);
     check_metadata_exceptions(file, &a.metadata_exceptions, cx);
     if let Some(call) = &a.call {
         check_accessor_name(file, call, cx);
@@ -405,7 +406,20 @@ fn lower_permissions(
             }
         })
         .collect();
+    let cloud_limits = p
+        .cloud_limits
+        .iter()
+        .map(|l| {
+            lower_cloud_limit(
+                file,
+                l.get_ref(),
+                [&delegated, &delegated_personal, &application],
+                cx,
+            )
+        })
+        .collect::<Vec<_>>();
     Some(Permissions {
+        cloud_limits: cloud_limits.into_iter().collect::<Option<Vec<_>>>()?,
         spans: [
             span(file, &p.delegated),
             span(file, &p.delegated_personal),
@@ -441,4 +455,53 @@ fn lower_scheme(file: FileId, s: &Spanned<spec::SchemeSpec>, cx: &mut Ctxt) -> O
             })
         }
     }
+}
+
+/// A cloud limit names a permission type whose row the table supports (a limit on a row that is
+/// not supported says nothing), known clouds, and the learn.microsoft.com page it comes from.
+fn lower_cloud_limit(
+    file: FileId,
+    l: &spec::CloudLimitSpec,
+    rows: [&Option<Scheme>; 3],
+    cx: &mut Ctxt,
+) -> Option<CloudLimit> {
+    let kind = PermissionType::ALL
+        .into_iter()
+        .find(|k| k.spec_key() == l.kind.get_ref());
+    let Some(kind) = kind else {
+        let keys = PermissionType::ALL.map(PermissionType::spec_key);
+        let mut d = Diagnostic::new(
+            span(file, &l.kind),
+            format!("\"{}\" is not a permission type", l.kind.get_ref()),
+        );
+        d = match did_you_mean(l.kind.get_ref(), keys.iter().copied()) {
+            Some(s) => d.help(format!("did you mean \"{s}\"?")),
+            None => d.help(format!("name one of {}", keys.join(", "))),
+        };
+        cx.push(d);
+        return None;
+    };
+    let row = rows[PermissionType::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(0)];
+    if matches!(row, Some(Scheme::NotSupported)) {
+        cx.push(
+            Diagnostic::new(
+                span(file, &l.kind),
+                format!("the {} row is \"not_supported\" already", kind.spec_key()),
+            )
+            .help("a cloud limit applies to a permission type the table supports; remove it"),
+        );
+        return None;
+    }
+    let before = cx.len();
+    let clouds = check_clouds(file, &l.clouds, cx);
+    check_docs_link(file, &l.source, cx);
+    (cx.len() == before).then(|| CloudLimit {
+        kind,
+        clouds,
+        text: l.text.get_ref().clone(),
+        source: l.source.get_ref().clone(),
+    })
 }

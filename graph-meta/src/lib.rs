@@ -10,7 +10,7 @@ pub mod permissions;
 mod service;
 
 pub use action::{
-    ActionInfo, HttpMethod, PermissionNote, PermissionScheme, PermissionType, Permissions,
-    PrivilegeLevel, ResponseKind, usable_in_row,
+    ActionInfo, CloudLimit, HttpMethod, PermissionNote, PermissionScheme, PermissionType,
+    Permissions, PrivilegeLevel, ResponseKind, usable_in_row,
 };
 pub use service::{ApiVersion, NationalCloud};

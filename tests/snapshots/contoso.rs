@@ -172,6 +172,7 @@ pub mod actions {
                 higher: &["Fixture.ReadWrite.All", "Fixture.Read.Group"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -197,6 +198,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -225,6 +227,7 @@ pub mod actions {
                 higher: &[],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -250,6 +253,7 @@ pub mod actions {
             },
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -278,6 +282,7 @@ pub mod actions {
                 higher: &[],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -303,6 +308,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };

@@ -285,6 +285,19 @@ pub(super) fn method_doc(a: &Action) -> String {
         versions.join(", "),
         clouds.join(", ")
     ));
+    for l in &p.cloud_limits {
+        let clouds: Vec<&str> = l.clouds.iter().map(|c| c.name()).collect();
+        s.push_str(&format!(
+            "\nNot with {} permissions in {}: \"{}\" ([source]({})). The client refuses such a \
+             call before sending, with `Error::Unavailable`, when the token is a JWT whose claims \
+             say it is {}.\n",
+            row_label(l.kind),
+            clouds.join(", "),
+            l.text,
+            l.source,
+            row_label(l.kind).to_lowercase(),
+        ));
+    }
     let required_headers: Vec<String> = a
         .headers
         .iter()
@@ -329,5 +342,14 @@ fn code_list(names: &[String]) -> String {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The permission type as the docs' tables name it, without the account kind.
+fn row_label(kind: crate::model::PermissionType) -> &'static str {
+    match kind {
+        crate::model::PermissionType::Delegated => "Delegated",
+        crate::model::PermissionType::DelegatedPersonal => "Delegated (personal account)",
+        crate::model::PermissionType::Application => "Application",
     }
 }
