@@ -20,7 +20,7 @@ struct Input {
     krate: Option<syn::Path>,
     extension_trait: Option<Ident>,
     /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
-    base: Option<graph_codegen::nav::BaseIndex>,
+    base: Option<graph_codegen::extension::BaseIndex>,
     /// Method names graph-api writes by hand on its navigation types (`reserve = [...]`), which
     /// downstream specs may not take either.
     reserve: Vec<String>,
@@ -34,7 +34,7 @@ impl Parse for Input {
             if kw != "base" {
                 return Err(syn::Error::new(kw.span(), "expected `@base [...]`"));
             }
-            Some(parse_base(input)?)
+            Some(graph_codegen::extension::parse_base(input)?)
         } else {
             None
         };
@@ -73,34 +73,6 @@ impl Parse for Input {
         }
         Ok(out)
     }
-}
-
-/// `[("prefix", "Type", ["method", ...]), ...]`, as graph-api's forwarding macro writes it.
-fn parse_base(input: ParseStream) -> syn::Result<graph_codegen::nav::BaseIndex> {
-    let list;
-    syn::bracketed!(list in input);
-    let mut nodes = Vec::new();
-    while !list.is_empty() {
-        let node;
-        syn::parenthesized!(node in list);
-        let prefix: LitStr = node.parse()?;
-        node.parse::<Token![,]>()?;
-        let type_name: LitStr = node.parse()?;
-        node.parse::<Token![,]>()?;
-        let methods;
-        syn::bracketed!(methods in node);
-        let methods = methods.parse_terminated(|m: ParseStream| m.parse::<LitStr>(), Token![,])?;
-        nodes.push(graph_codegen::nav::BaseNode {
-            prefix: prefix.value(),
-            type_name: type_name.value(),
-            methods: methods.iter().map(LitStr::value).collect(),
-            features: None,
-        });
-        if !list.is_empty() {
-            list.parse::<Token![,]>()?;
-        }
-    }
-    Ok(graph_codegen::nav::BaseIndex::merge(nodes))
 }
 
 /// Generates models, action metadata, request builders and navigation methods from the spec
@@ -158,7 +130,8 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     let generated = graph_codegen::generate(&path, &manifest, &opts);
     // graph-api's own expansion also writes the macro that hands downstream invocations its
     // navigation.
-    let forward = own.then(|| forwarding(&generated.gated_index, &input_reserve));
+    let forward =
+        own.then(|| graph_codegen::extension::forwarding(&generated.gated_index, &input_reserve));
     let tracked = generated
         .sources
         .paths()
@@ -172,74 +145,6 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     // On errors the sound part of the spec is still emitted, so code using it does not fail too.
     let tokens = generated.tokens;
     quote! { #track #(#errors)* #tokens #forward }
-}
-
-/// The macros that hand a downstream invocation graph-api's navigation: only the nodes that the
-/// features graph-api was built with compile. Nodes always compiled start the list; then one
-/// macro per distinct feature gate adds its nodes, or nothing, by how graph-api was built, and
-/// hands on to the next; the last calls `spec!` with the whole list.
-fn forwarding(
-    index: &[graph_codegen::nav::BaseNode],
-    reserve: &[String],
-) -> proc_macro2::TokenStream {
-    let entry = |n: &graph_codegen::nav::BaseNode| {
-        let (prefix, ty) = (&n.prefix, &n.type_name);
-        let methods = n.methods.iter().chain(reserve);
-        quote!((#prefix, #ty, [#(#methods),*]),)
-    };
-    let always = index.iter().filter(|n| n.features.is_none()).map(entry);
-    let mut gates: Vec<&Vec<String>> = Vec::new();
-    for n in index {
-        if let Some(f) = &n.features
-            && !gates.contains(&f)
-        {
-            gates.push(f);
-        }
-    }
-    let name = |k: usize| quote::format_ident!("__graph_api_spec_with_base_{}", k);
-    let steps = gates.iter().enumerate().map(|(k, gate)| {
-        let (this, next) = (name(k), name(k + 1));
-        let entries = index
-            .iter()
-            .filter(|n| n.features.as_ref() == Some(*gate))
-            .map(entry);
-        quote! {
-            #[doc(hidden)]
-            #[macro_export]
-            #[cfg(any(#(feature = #gate),*))]
-            macro_rules! #this {
-                ([$($acc:tt)*] $($input:tt)*) => {
-                    $crate::#next!([$($acc)* #(#entries)*] $($input)*);
-                };
-            }
-            #[doc(hidden)]
-            #[macro_export]
-            #[cfg(not(any(#(feature = #gate),*)))]
-            macro_rules! #this {
-                ([$($acc:tt)*] $($input:tt)*) => {
-                    $crate::#next!([$($acc)*] $($input)*);
-                };
-            }
-        }
-    });
-    let (first, last) = (name(0), name(gates.len()));
-    quote! {
-        #[doc(hidden)]
-        #[macro_export]
-        macro_rules! __graph_api_spec_with_base {
-            ($($input:tt)*) => {
-                $crate::#first!([#(#always)*] $($input)*);
-            };
-        }
-        #(#steps)*
-        #[doc(hidden)]
-        #[macro_export]
-        macro_rules! #last {
-            ([$($acc:tt)*] $($input:tt)*) => {
-                $crate::spec!(@base [$($acc)*] $($input)*);
-            };
-        }
-    }
 }
 
 /// Resolves the spec path against the crate folder, refusing absolute and escaping paths.

@@ -19,7 +19,7 @@ fn expand(spec: &Path, base: &Path, opts: &graph_codegen::Options, source: &str)
 }
 
 /// graph-api's own navigation, which the downstream fixture extends (as `spec!` hands it over).
-fn graph_api_index() -> graph_codegen::nav::BaseIndex {
+fn graph_api_index() -> graph_codegen::extension::BaseIndex {
     let graph_api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph-api");
     graph_codegen::generate(&graph_api.join("spec"), &graph_api, &Default::default()).index()
 }
