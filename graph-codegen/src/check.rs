@@ -1198,8 +1198,11 @@ impl Survivors {
 /// model type keeps its other fields), and builds the navigation tree of what is left.
 pub fn prune(mut spec: Spec, cx: &Ctxt) -> (Spec, crate::nav::Tree) {
     let keep = Survivors::of(&spec, cx);
-    spec.types.retain(|t| keep.types.contains(&t.name));
-    spec.enums.retain(|e| keep.types.contains(&e.name));
+    // By declaration, not only by name: of a name declared twice, the first stays.
+    spec.types
+        .retain(|t| !cx.is_rejected(&t.span) && keep.types.contains(&t.name));
+    spec.enums
+        .retain(|e| !cx.is_rejected(&e.span) && keep.types.contains(&e.name));
     for t in &mut spec.types {
         t.fields
             .retain(|f| f.ty.named().is_none_or(|n| keep.types.contains(n)));

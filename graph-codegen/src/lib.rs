@@ -9,6 +9,7 @@ pub mod check;
 pub mod diag;
 pub mod expand;
 pub mod extension;
+pub mod invocation;
 pub mod lower;
 pub mod model;
 pub mod naming;

@@ -1,82 +1,13 @@
-//! `spec!`: the proc-macro front of graph-api; parses its input, runs graph-codegen, reports errors.
-//!
-//! ```ignore
-//! graph_api::spec!("spec");                                   // items for ::graph_api
-//! graph_api::spec!("spec", trait = ContosoGraph);             // root methods on a trait
-//! graph_macros::spec!("spec", crate = crate);                 // inside graph-api itself
-//! ```
-//!
-//! The path is relative to the invoking crate's `Cargo.toml` folder and may not leave it.
+//! `spec!`: the proc-macro front of graph-api. It parses its input into a
+//! [`graph_codegen::invocation::Invocation`] and returns what graph-codegen makes of it; the
+//! syntax, the spec pipeline, the error reporting and the forwarding macro for downstream crates
+//! all live in graph-codegen.
 
 use proc_macro::TokenStream;
-use proc_macro2::Span;
-use quote::{quote, quote_spanned};
-use std::path::{Component, Path, PathBuf};
-use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitStr, Token};
-
-struct Input {
-    path: LitStr,
-    krate: Option<syn::Path>,
-    extension_trait: Option<Ident>,
-    /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
-    base: Option<graph_codegen::extension::BaseIndex>,
-    /// Method names graph-api writes by hand on its navigation types (`reserve = [...]`), which
-    /// downstream specs may not take either.
-    reserve: Vec<String>,
-}
-
-impl Parse for Input {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let base = if input.peek(Token![@]) {
-            input.parse::<Token![@]>()?;
-            let kw: Ident = input.parse()?;
-            if kw != "base" {
-                return Err(syn::Error::new(kw.span(), "expected `@base [...]`"));
-            }
-            Some(graph_codegen::extension::parse_base(input)?)
-        } else {
-            None
-        };
-        let path: LitStr = input.parse()?;
-        let mut out = Input {
-            path,
-            krate: None,
-            extension_trait: None,
-            base,
-            reserve: Vec::new(),
-        };
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            if input.peek(Token![crate]) {
-                input.parse::<Token![crate]>()?;
-                input.parse::<Token![=]>()?;
-                out.krate = Some(input.call(syn::Path::parse_mod_style)?);
-            } else if input.peek(Ident) && input.fork().parse::<Ident>()? == "reserve" {
-                input.parse::<Ident>()?;
-                input.parse::<Token![=]>()?;
-                let list;
-                syn::bracketed!(list in input);
-                let names =
-                    list.parse_terminated(|m: ParseStream| m.parse::<LitStr>(), Token![,])?;
-                out.reserve = names.iter().map(LitStr::value).collect();
-            } else if input.peek(Token![trait]) {
-                input.parse::<Token![trait]>()?;
-                input.parse::<Token![=]>()?;
-                out.extension_trait = Some(input.parse()?);
-            } else {
-                return Err(input.error("expected `crate = path` or `trait = Name`"));
-            }
-        }
-        Ok(out)
-    }
-}
 
 /// Generates models, action metadata, request builders and navigation methods from the spec
-/// files under a folder (or one file) of the invoking crate.
+/// files under a folder (or one file) of the invoking crate (see
+/// [`graph_codegen::invocation`] for the syntax).
 ///
 /// A downstream crate's invocation (with `trait = Name`) is first handed to a macro that
 /// graph-api generates over its own spec, which calls this one again with graph-api's navigation
@@ -85,93 +16,7 @@ impl Parse for Input {
 #[proc_macro]
 pub fn spec(input: TokenStream) -> TokenStream {
     let tokens = proc_macro2::TokenStream::from(input.clone());
-    let input = syn::parse_macro_input!(input as Input);
-    if input.base.is_none() && input.extension_trait.is_some() && !is_crate(input.krate.as_ref()) {
-        let krate = input
-            .krate
-            .as_ref()
-            .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
-        return quote!(#krate::__graph_api_spec_with_base! { #tokens }).into();
-    }
-    expand(input).into()
-}
-
-/// Whether the invocation is graph-api's own (`crate = crate`).
-fn is_crate(krate: Option<&syn::Path>) -> bool {
-    krate.is_some_and(|p| p.is_ident("crate"))
-}
-
-fn expand(input: Input) -> proc_macro2::TokenStream {
-    let span = input.path.span();
-    let manifest = match std::env::var("CARGO_MANIFEST_DIR") {
-        Ok(dir) => PathBuf::from(dir),
-        Err(_) => {
-            return error(
-                span,
-                "CARGO_MANIFEST_DIR is not set; run the build through cargo",
-            );
-        }
-    };
-    let rel = input.path.value();
-    let path = match resolve(&manifest, &rel) {
-        Ok(p) => p,
-        Err(msg) => return error(span, &msg),
-    };
-    let own = is_crate(input.krate.as_ref()) && input.extension_trait.is_none();
-    let input_reserve = input.reserve;
-    let krate = input
-        .krate
-        .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
-    let opts = graph_codegen::Options {
-        krate,
-        extension_trait: input.extension_trait,
-        base: input.base,
-    };
-    let generated = graph_codegen::generate(&path, &manifest, &opts);
-    // graph-api's own expansion also writes the macro that hands downstream invocations its
-    // navigation.
-    let forward =
-        own.then(|| graph_codegen::extension::forwarding(&generated.gated_index, &input_reserve));
-    let tracked = generated
-        .sources
-        .paths()
-        .into_iter()
-        .map(|p| p.display().to_string());
-    let track = quote! { #( const _: &[u8] = include_bytes!(#tracked); )* };
-    let errors = generated.diagnostics.iter().map(|d| {
-        let msg = d.render(&generated.sources);
-        quote_spanned!(span=> ::core::compile_error!(#msg);)
-    });
-    // On errors the sound part of the spec is still emitted, so code using it does not fail too.
-    let tokens = generated.tokens;
-    quote! { #track #(#errors)* #tokens #forward }
-}
-
-/// Resolves the spec path against the crate folder, refusing absolute and escaping paths.
-fn resolve(manifest: &Path, rel: &str) -> Result<PathBuf, String> {
-    let p = Path::new(rel);
-    if rel.is_empty() {
-        return Err("the spec path is empty; name a folder or file such as \"spec\"".into());
-    }
-    if p.is_absolute() {
-        return Err(format!(
-            "spec path `{rel}` is absolute; give it relative to the crate's Cargo.toml folder"
-        ));
-    }
-    if p.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(format!(
-            "spec path `{rel}` leaves the crate folder; keep spec files inside the crate so they are packaged with it"
-        ));
-    }
-    let full = manifest.join(p);
-    if !full.exists() {
-        return Err(format!(
-            "spec path `{rel}` does not exist; it is resolved from the folder of the crate's Cargo.toml"
-        ));
-    }
-    Ok(full)
-}
-
-fn error(span: Span, msg: &str) -> proc_macro2::TokenStream {
-    quote_spanned!(span=> ::core::compile_error!(#msg);)
+    let invocation = syn::parse_macro_input!(input as graph_codegen::invocation::Invocation);
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
+    invocation.expand(tokens, manifest).into()
 }

@@ -2687,7 +2687,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeamsApps<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "app-catalog")]
-    rt::request!(ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]
+    );
     #[cfg(feature = "app-catalog")]
     impl ListTeamsApps<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2709,7 +2712,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUsers<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUsers(actions::LIST_USERS) -> [models::User]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListUsers(actions::LIST_USERS)
+        -> [models::User]
+    );
     #[cfg(feature = "discovery")]
     impl ListUsers<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2759,7 +2765,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeams<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListTeams(actions::LIST_TEAMS) -> [models::Team]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListTeams(actions::LIST_TEAMS)
+        -> [models::Team]
+    );
     #[cfg(feature = "discovery")]
     impl ListTeams<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2793,7 +2802,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUserChats<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]
+    );
     #[cfg(feature = "discovery")]
     impl ListUserChats<'_> {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
@@ -2820,6 +2832,7 @@ pub mod requests {
     pub struct ListChatAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListChatAppInstallations(actions::LIST_CHAT_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -2845,6 +2858,7 @@ pub mod requests {
     pub struct GetChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetChatAppInstallation(actions::GET_CHAT_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -2910,6 +2924,7 @@ pub mod requests {
     pub struct AddChatAppInstallation<'a>(rt::Request<'a, AddChatAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddChatAppInstallation(actions::ADD_CHAT_APP_INSTALLATION,
         AddChatAppInstallationBody) -> ()
     );
@@ -2971,6 +2986,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeChatAppInstallation(actions::UPGRADE_CHAT_APP_INSTALLATION,
         UpgradeChatAppInstallationBody) -> ()
     );
@@ -2997,7 +3013,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve a list of apps installed in the specified team: `GET /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -3005,6 +3024,7 @@ pub mod requests {
     pub struct ListTeamAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListTeamAppInstallations(actions::LIST_TEAM_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -3030,6 +3050,7 @@ pub mod requests {
     pub struct GetTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetTeamAppInstallation(actions::GET_TEAM_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -3095,6 +3116,7 @@ pub mod requests {
     pub struct AddTeamAppInstallation<'a>(rt::Request<'a, AddTeamAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddTeamAppInstallation(actions::ADD_TEAM_APP_INSTALLATION,
         AddTeamAppInstallationBody) -> ()
     );
@@ -3156,6 +3178,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeTeamAppInstallation(actions::UPGRADE_TEAM_APP_INSTALLATION,
         UpgradeTeamAppInstallationBody) -> ()
     );
@@ -3182,7 +3205,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve the list of apps installed in the personal scope of the specified user: `GET /users/{user-id}/teamwork/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -3190,6 +3216,7 @@ pub mod requests {
     pub struct ListUserAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListUserAppInstallations(actions::LIST_USER_APP_INSTALLATIONS) ->
         [models::UserScopeTeamsAppInstallation]
     );
@@ -3215,6 +3242,7 @@ pub mod requests {
     pub struct GetUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetUserAppInstallation(actions::GET_USER_APP_INSTALLATION) ->
         models::UserScopeTeamsAppInstallation
     );
@@ -3276,6 +3304,7 @@ pub mod requests {
     pub struct AddUserAppInstallation<'a>(rt::Request<'a, AddUserAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddUserAppInstallation(actions::ADD_USER_APP_INSTALLATION,
         AddUserAppInstallationBody) -> ()
     );
@@ -3337,6 +3366,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeUserAppInstallation(actions::UPGRADE_USER_APP_INSTALLATION,
         UpgradeUserAppInstallationBody) -> ()
     );
@@ -3363,7 +3393,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ()
+    );
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
