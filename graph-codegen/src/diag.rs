@@ -85,7 +85,7 @@ fn caret_width(file: &crate::source::SourceFile, span: &Span, line: usize, text:
 /// Collects diagnostics so that every problem is reported, not only the first, and which spec
 /// entries they reject (each entry is known by the span of its name).
 ///
-/// While the checker is inside an entry ([`Ctxt::enter`]), every diagnostic rejects that entry;
+/// While the checker is inside an entry ([`Ctxt::within`]), every diagnostic rejects that entry;
 /// rules across entries name the entry they reject ([`Ctxt::report`]). The prune step then leaves
 /// the rejected entries out.
 #[derive(Debug, Default)]
