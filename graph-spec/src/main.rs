@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  graph-spec check <file-or-dir>...
-      print every problem; exit 1 on any
+  graph-spec check [--base <spec>] <file-or-dir>...
+      print every problem, as the spec! macro reports them (the crate's features included);
+      with --base, also methods that would shadow the base spec's navigation (graph-api's
+      spec folder, for a downstream spec); exit 1 on any
   graph-spec expand <file-or-dir>
       print the generated Rust, formatted
   graph-spec drift --permissions <permissions.json> <file-or-dir>
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let result = match args.split_first() {
-        Some((cmd, paths)) if cmd == "check" && !paths.is_empty() => Ok(check(paths, &cwd)),
+        Some((cmd, rest)) if cmd == "check" && !rest.is_empty() => check(rest, &cwd),
         Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
         Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
         Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
@@ -81,56 +83,34 @@ fn synth(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `[features]` of the package whose folder holds `spec` (the nearest `Cargo.toml` with a
-/// `[package]`, going up the path as written, so a linked spec folder counts as its crate's), and
-/// that manifest's path.
-fn crate_features(spec: &Path) -> Option<(PathBuf, Vec<String>)> {
-    let mut dir = spec.parent();
-    while let Some(d) = dir {
-        let manifest = if d.as_os_str().is_empty() {
-            PathBuf::from("Cargo.toml")
-        } else {
-            d.join("Cargo.toml")
-        };
-        if let Ok(text) = std::fs::read_to_string(&manifest)
-            && let Ok(table) = text.parse::<toml::Table>()
-            && table.contains_key("package")
-        {
-            let features = table
-                .get("features")
-                .and_then(toml::Value::as_table)
-                .map(|f| f.keys().cloned().collect())
-                .unwrap_or_default();
-            return Some((manifest, features));
-        }
-        dir = d.parent();
+/// `check [--base <spec>] <file-or-dir>...`: the same pipeline and rules as the `spec!` macro
+/// (the crate's features included); with `--base`, also the clashes with the navigation of the
+/// spec a downstream spec extends (graph-api's `spec` folder), as the macro checks them for an
+/// invocation with `trait = Name`.
+fn check(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (base, paths) = match args {
+        [flag, base, rest @ ..] if flag == "--base" => (Some(base), rest),
+        _ => (None, args),
+    };
+    if paths.is_empty() {
+        return Err("check takes [--base <spec>] <file-or-dir>...".into());
     }
-    None
-}
-
-fn check(paths: &[String], cwd: &Path) -> ExitCode {
+    let opts = graph_codegen::Options {
+        base: match base {
+            Some(b) => {
+                let g = graph_codegen::generate(Path::new(b), cwd, &Default::default());
+                if let Some(errors) = g.render_errors() {
+                    return Err(format!("the base spec {b} has problems:\n{errors}"));
+                }
+                Some(g.index())
+            }
+            None => None,
+        },
+        ..Default::default()
+    };
     let mut failed = false;
     for p in paths {
-        let mut generated =
-            graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default());
-        // Every feature a spec file names must be one its crate declares.
-        if let Some((manifest, declared)) = crate_features(Path::new(p)) {
-            let (spec, _, _) = graph_codegen::load(&generated.sources);
-            for (_, name, span) in &spec.features {
-                if !declared.contains(name) {
-                    generated.diagnostics.push(
-                        graph_codegen::Diagnostic::new(
-                            span.clone(),
-                            format!(
-                                "feature `{name}` is not declared in {}",
-                                manifest.display()
-                            ),
-                        )
-                        .help(format!("add `{name} = []` under [features] (and to `default` if it should be on)")),
-                    );
-                }
-            }
-        }
+        let generated = graph_codegen::generate(Path::new(p), cwd, &opts);
         if let Some(errors) = generated.render_errors() {
             let count = generated.diagnostics.len();
             eprintln!("{errors}\n\nerror: {p}: {count} problem(s)\n");
@@ -140,11 +120,11 @@ fn check(paths: &[String], cwd: &Path) -> ExitCode {
             out!("ok: {p} ({files} file(s))");
         }
     }
-    if failed {
+    Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 fn expand(path: &Path, cwd: &Path) -> ExitCode {

@@ -1000,11 +1000,11 @@ pub mod models {
     pub enum TeamsAppResourceSpecificPermissionType {
         /** Indicates that the resource specific permission is of delegated type.
 
- Wire value `Delegated`.*/
+ Wire value `delegated`.*/
         Delegated,
         /** Indicates that the resource specific permission is of application type.
 
- Wire value `Application`.*/
+ Wire value `application`.*/
         Application,
         /// Wire value `unknownFutureValue`.
         UnknownFutureValue,
@@ -1013,8 +1013,8 @@ pub mod models {
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     rt::string_enum!(
-        TeamsAppResourceSpecificPermissionType { Delegated = "Delegated", Application =
-        "Application", UnknownFutureValue = "unknownFutureValue" }
+        TeamsAppResourceSpecificPermissionType { Delegated = "delegated", Application =
+        "application", UnknownFutureValue = "unknownFutureValue" }
     );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The method of distribution for the app.
@@ -1155,6 +1155,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1223,6 +1224,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1252,6 +1254,7 @@ pub mod actions {
                 higher: &["TeamSettings.Read.All", "TeamSettings.ReadWrite.All"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1281,6 +1284,7 @@ pub mod actions {
                 higher: &["Chat.ReadWrite.All"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1330,6 +1334,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1375,6 +1380,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1425,6 +1431,7 @@ pub mod actions {
                     ],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1475,6 +1482,7 @@ pub mod actions {
                     ],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1511,6 +1519,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1567,6 +1576,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1629,6 +1639,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1685,6 +1696,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1742,6 +1754,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1786,6 +1799,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1836,6 +1850,14 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "List apps installed for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1853,7 +1875,7 @@ pub mod actions {
         headers: &[],
         success_status: 200,
         response: One("UserScopeTeamsAppInstallation"),
-        query_options: &["$select", "$expand"],
+        query_options: &["$expand"],
         permissions: Permissions {
             delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForUser"],
@@ -1881,6 +1903,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Get app installed for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1927,6 +1957,14 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Install app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1968,6 +2006,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Upgrade installed app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2009,6 +2055,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Uninstall app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2633,7 +2687,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeamsApps<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "app-catalog")]
-    rt::request!(ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]
+    );
     #[cfg(feature = "app-catalog")]
     impl ListTeamsApps<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2655,7 +2712,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUsers<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUsers(actions::LIST_USERS) -> [models::User]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListUsers(actions::LIST_USERS)
+        -> [models::User]
+    );
     #[cfg(feature = "discovery")]
     impl ListUsers<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2705,7 +2765,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeams<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListTeams(actions::LIST_TEAMS) -> [models::Team]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListTeams(actions::LIST_TEAMS)
+        -> [models::Team]
+    );
     #[cfg(feature = "discovery")]
     impl ListTeams<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -2739,7 +2802,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUserChats<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]
+    );
     #[cfg(feature = "discovery")]
     impl ListUserChats<'_> {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
@@ -2766,6 +2832,7 @@ pub mod requests {
     pub struct ListChatAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListChatAppInstallations(actions::LIST_CHAT_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -2791,6 +2858,7 @@ pub mod requests {
     pub struct GetChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetChatAppInstallation(actions::GET_CHAT_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -2856,6 +2924,7 @@ pub mod requests {
     pub struct AddChatAppInstallation<'a>(rt::Request<'a, AddChatAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddChatAppInstallation(actions::ADD_CHAT_APP_INSTALLATION,
         AddChatAppInstallationBody) -> ()
     );
@@ -2917,6 +2986,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeChatAppInstallation(actions::UPGRADE_CHAT_APP_INSTALLATION,
         UpgradeChatAppInstallationBody) -> ()
     );
@@ -2943,7 +3013,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve a list of apps installed in the specified team: `GET /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -2951,6 +3024,7 @@ pub mod requests {
     pub struct ListTeamAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListTeamAppInstallations(actions::LIST_TEAM_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -2976,6 +3050,7 @@ pub mod requests {
     pub struct GetTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetTeamAppInstallation(actions::GET_TEAM_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -3041,6 +3116,7 @@ pub mod requests {
     pub struct AddTeamAppInstallation<'a>(rt::Request<'a, AddTeamAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddTeamAppInstallation(actions::ADD_TEAM_APP_INSTALLATION,
         AddTeamAppInstallationBody) -> ()
     );
@@ -3102,6 +3178,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeTeamAppInstallation(actions::UPGRADE_TEAM_APP_INSTALLATION,
         UpgradeTeamAppInstallationBody) -> ()
     );
@@ -3128,7 +3205,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve the list of apps installed in the personal scope of the specified user: `GET /users/{user-id}/teamwork/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -3136,6 +3216,7 @@ pub mod requests {
     pub struct ListUserAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListUserAppInstallations(actions::LIST_USER_APP_INSTALLATIONS) ->
         [models::UserScopeTeamsAppInstallation]
     );
@@ -3161,15 +3242,12 @@ pub mod requests {
     pub struct GetUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetUserAppInstallation(actions::GET_USER_APP_INSTALLATION) ->
         models::UserScopeTeamsAppInstallation
     );
     #[cfg(feature = "teams-app-installation")]
     impl GetUserAppInstallation<'_> {
-        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(self, value: impl Into<String>) -> Self {
-            Self(self.0.query("$select", value.into(), &[]))
-        }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
@@ -3226,6 +3304,7 @@ pub mod requests {
     pub struct AddUserAppInstallation<'a>(rt::Request<'a, AddUserAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddUserAppInstallation(actions::ADD_USER_APP_INSTALLATION,
         AddUserAppInstallationBody) -> ()
     );
@@ -3287,6 +3366,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeUserAppInstallation(actions::UPGRADE_USER_APP_INSTALLATION,
         UpgradeUserAppInstallationBody) -> ()
     );
@@ -3313,7 +3393,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ()
+    );
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
@@ -3818,8 +3901,6 @@ pub mod nav {
 
  `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`
 
- - Currently, upgrading an app that requires resource-specific consent permissions is not supported in an application context.
-
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -3920,6 +4001,8 @@ pub mod nav {
  If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "List apps installed for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Query options
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
@@ -3944,6 +4027,8 @@ pub mod nav {
  If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Install app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
@@ -3994,8 +4079,10 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Get app installed for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Query options
- `$select` (`.select()`), `$expand` (`.expand()`).
+ `$expand` (`.expand()`).
  # Response
  200 with `UserScopeTeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
         pub fn get(self) -> requests::GetUserAppInstallation<'a> {
@@ -4016,6 +4103,8 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Upgrade installed app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
@@ -4043,6 +4132,8 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Uninstall app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
         pub fn delete(self) -> requests::RemoveUserAppInstallation<'a> {

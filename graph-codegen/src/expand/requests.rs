@@ -35,22 +35,28 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
-/// The methods every request builder may have besides its body setters and query options:
-/// those graph-api's `__graph_api_request!` defines (keep the two in step) and
-/// `consents_to_rsc`, which the emitter below writes; the checker keeps body fields from taking
-/// them.
+/// The methods every request builder may have besides its body setters and query options, as
+/// the emitter names them: the first six are handed to graph-api's `__graph_api_request!`
+/// (which defines them under exactly these names, see [`fixed_methods`]), and
+/// `consents_to_rsc` is written below. The checker keeps body fields from taking them.
 pub(crate) const BUILDER_METHODS: [&str; 7] = [
     "send",
     "stream",
     "all",
     "replace_body",
     "call_options",
-    "consents_to_rsc",
     "build",
+    "consents_to_rsc",
 ];
 
+/// The names `__graph_api_request!` gives the fixed methods, in the order it takes them.
+fn fixed_methods() -> TokenStream {
+    let names = BUILDER_METHODS[..6].iter().map(|m| format_ident!("{m}"));
+    quote!([#(#names)*])
+}
+
 fn request(cx: &Cx, a: &Action) -> TokenStream {
-    let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[5]);
+    let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[6]);
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
     let text = format!(
@@ -66,6 +72,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         },
     );
     let docs = doc(&text);
+    let fixed = fixed_methods();
     let super_models = quote!(models::);
     let fields: &[Field] = a.body.as_deref().unwrap_or(&[]);
     let body_name = format_ident!("{}Body", name);
@@ -169,7 +176,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #name<'a>(rt::Request<'a, #core>);
 
-        rt::request!(#name(actions::#info #fixed_body) -> #out);
+        rt::request!(#fixed #name(actions::#info #fixed_body) -> #out);
 
         #own
     }
@@ -285,6 +292,19 @@ pub(super) fn method_doc(a: &Action) -> String {
         versions.join(", "),
         clouds.join(", ")
     ));
+    for l in &p.cloud_limits {
+        let clouds: Vec<&str> = l.clouds.iter().map(|c| c.name()).collect();
+        s.push_str(&format!(
+            "\nNot with {} permissions in {}: \"{}\" ([source]({})). The client refuses such a \
+             call before sending, with `Error::Unavailable`, when the token is a JWT whose claims \
+             say it is {}.\n",
+            row_label(l.kind),
+            clouds.join(", "),
+            l.text,
+            l.source,
+            row_label(l.kind).to_lowercase(),
+        ));
+    }
     let required_headers: Vec<String> = a
         .headers
         .iter()
@@ -329,5 +349,14 @@ fn code_list(names: &[String]) -> String {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The permission type as the docs' tables name it, without the account kind.
+fn row_label(kind: crate::model::PermissionType) -> &'static str {
+    match kind {
+        crate::model::PermissionType::Delegated => "Delegated",
+        crate::model::PermissionType::DelegatedPersonal => "Delegated (personal account)",
+        crate::model::PermissionType::Application => "Application",
     }
 }

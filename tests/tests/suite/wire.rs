@@ -89,11 +89,12 @@ async fn seed_example_2_sends_the_permission_set_as_documented() {
     assert_eq!(req.header("content-type"), Some("application/json"));
     let expected = concat!(
         r#"{"consentedPermissionSet":{"resourceSpecificPermissions":["#,
-        r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"Delegated"},"#,
-        r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"Application"}]}}"#
+        r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"delegated"},"#,
+        r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"application"}]}}"#
     );
     assert_eq!(String::from_utf8_lossy(&req.body), expected);
-    // The same document as the seed page's example 2, whitespace aside.
+    // The same document as the seed page's example 2, whitespace aside and `permissionType` in
+    // the CSDL's spelling (the example writes `Delegated`; the enum's member is `delegated`).
     let seed: serde_json::Value = serde_json::from_str(
         r#"{
           "consentedPermissionSet": {
@@ -104,6 +105,17 @@ async fn seed_example_2_sends_the_permission_set_as_documented() {
         }"#,
     )
     .expect("seed JSON");
+    let mut seed = seed;
+    for p in seed["consentedPermissionSet"]["resourceSpecificPermissions"]
+        .as_array_mut()
+        .expect("a list")
+    {
+        let kind = p["permissionType"]
+            .as_str()
+            .expect("a string")
+            .to_lowercase();
+        p["permissionType"] = serde_json::Value::String(kind);
+    }
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&req.body).expect("JSON body"),
         seed
