@@ -66,8 +66,6 @@ pub use workflows::ConsentedUpgrade;
 
 // `upgrade_with_required_consent` is written by hand on the installation navigation types
 // (workflows.rs); downstream specs may not add a method of that name under graph-api's paths.
-graph_macros::spec!(
-    "spec",
-    crate = crate,
-    reserve = ["upgrade_with_required_consent"]
-);
+// The list is `graph_codegen::nav::BASE_HANDWRITTEN`, which the macro and `graph-spec check
+// --base` both read.
+graph_macros::spec!("spec", crate = crate);

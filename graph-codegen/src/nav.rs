@@ -414,6 +414,11 @@ impl Tree {
     }
 }
 
+/// Methods graph-api writes by hand on its own navigation types (`workflows.rs`), which no
+/// downstream spec may take either: graph-api's `spec!` hands them on with its navigation, and
+/// `graph-spec check --base` checks against them.
+pub const BASE_HANDWRITTEN: &[&str] = &["upgrade_with_required_consent"];
+
 /// Names `GraphClient` already has, which the spec cannot use for root navigation methods.
 pub const RESERVED_ROOT: &[&str] = &[
     "builder",

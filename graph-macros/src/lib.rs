@@ -145,8 +145,25 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
         Ok(p) => p,
         Err(msg) => return error(span, &msg),
     };
+    // Cargo sees a new file in a folder only through a build script's `rerun-if-changed`; a
+    // folder no build script declares would silently miss new files, so it is an error saying
+    // what to add (files named one by one are tracked by `include_bytes!` below).
+    let declared = std::env::var(graph_codegen::source::TRACKED_ENV).ok();
+    let untracked = (path.is_dir()
+        && !graph_codegen::source::is_tracked(declared.as_deref(), &rel))
+    .then(|| {
+        let msg = graph_codegen::source::untracked_message(&rel, declared.as_deref());
+        quote_spanned!(span=> ::core::compile_error!(#msg);)
+    });
     let own = is_crate(input.krate.as_ref()) && input.extension_trait.is_none();
-    let input_reserve = input.reserve;
+    let mut input_reserve = input.reserve;
+    if own {
+        for name in graph_codegen::nav::BASE_HANDWRITTEN {
+            if !input_reserve.iter().any(|r| r == name) {
+                input_reserve.push((*name).to_owned());
+            }
+        }
+    }
     let krate = input
         .krate
         .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
@@ -171,7 +188,7 @@ fn expand(input: Input) -> proc_macro2::TokenStream {
     });
     // On errors the sound part of the spec is still emitted, so code using it does not fail too.
     let tokens = generated.tokens;
-    quote! { #track #(#errors)* #tokens #forward }
+    quote! { #track #untracked #(#errors)* #tokens #forward }
 }
 
 /// The macros that hand a downstream invocation graph-api's navigation: only the nodes that the

@@ -13,33 +13,95 @@ use graph_meta::permissions::{PlanAction, Privilege};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  graph-spec check <file-or-dir>...
-      print every problem; exit 1 on any
-  graph-spec expand <file-or-dir>
-      print the generated Rust, formatted
-  graph-spec drift --permissions <permissions.json> <file-or-dir>
-      compare every permissions table with the one Microsoft's file renders; exit 1 on any difference
-  graph-spec permissions [--type delegated|application] [--rsc-consent] <file-or-dir> <action-id>...
-      the least-privileged permissions to request for those actions, and what each covers
-  graph-spec synth <actions> [<first>]
+/// Each command's usage: its name and the lines `graph-spec <command> --help` prints.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "check",
+        "  graph-spec check [--base <spec dir>] <file-or-dir>...
+      print every problem; exit 1 on any. With --base (a downstream crate's spec checked against
+      graph-api's `spec/`), also what the build reports against the base spec's navigation",
+    ),
+    (
+        "expand",
+        "  graph-spec expand [--base <spec dir>] [--trait <Name>] <file-or-dir>
+      print the generated Rust, formatted; with --base, as a downstream crate gets it (its
+      extension traits on the base spec's navigation, trait name by --trait, default Ext)",
+    ),
+    (
+        "drift",
+        "  graph-spec drift --permissions <permissions.json> [--verbose] <file-or-dir>
+      compare every permissions table with the one Microsoft's file renders, and every privilege
+      level a table names with the file's; exit 1 on any difference. `metadata_exceptions` with
+      a `permissions` reason excepts an action's table, shown with --verbose",
+    ),
+    (
+        "permissions",
+        "  graph-spec permissions [--type delegated|application] [--rsc-consent]
+                         <file-or-dir> [--spec <file-or-dir>]... <action-id>...
+      the least-privileged permissions to request for those actions, and what each covers;
+      each --spec adds a spec (graph-api's and a crate's own), its actions and privilege levels",
+    ),
+    (
+        "build-script",
+        "  graph-spec build-script [<spec dir>]...
+      print the build.rs a crate needs so that `cargo build` sees new and removed spec files
+      under each folder its `spec!` reads (default `spec`); write it to the crate's build.rs",
+    ),
+    (
+        "synth",
+        "  graph-spec synth <actions> [<first>]
       print a synthetic spec of that many actions (for scale tests); with <first>, actions
-      first.. of it, so that files from consecutive ranges form one spec
-  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
+      first.. of it, so that files from consecutive ranges form one spec",
+    ),
+    (
+        "draft",
+        "  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
                    ['METHOD /path'...] [--under </path> [--depth N]]...
       print spec entries for the named actions (or every action under a path, through at most N
       navigation properties, default 1), with the types and enums they need; what the metadata
       cannot know is marked TODO(draft): for `check` to report. Keys are named by the path given,
       or {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
-      when a named action did not draft
-  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
+      when a named action did not draft",
+    ),
+    (
+        "verify",
+        "  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
       check entries against the metadata: every path segment resolves (a key's name is free, its
       place is not), the method is allowed there, body fields are the action's parameters or the
       entity's properties with their types, the response type, type fields and enum members
       exist with their types, and (with --clouds: v1.0-Prod/Fairfax/Mooncake.csdl) the clouds
       listed are those whose metadata has the action. `metadata_exceptions` on an entry excepts
-      a check, shown with --verbose; exit 1 on findings
-exit codes: 0 clean, 1 findings, 2 unusable input";
+      a check, shown with --verbose; exit 1 on findings",
+    ),
+];
+
+/// The last line of every usage text.
+const EXIT_CODES: &str = "exit codes: 0 clean, 1 findings, 2 unusable input";
+
+/// The whole usage: every command's.
+fn usage() -> String {
+    let mut text = String::from("usage:\n");
+    for (_, lines) in COMMANDS {
+        text.push_str(lines);
+        text.push('\n');
+    }
+    text.push_str("  graph-spec <command> --help\n      that command's usage\n");
+    text.push_str(EXIT_CODES);
+    text
+}
+
+/// One command's usage, or `None` for a name that is no command.
+fn command_usage(cmd: &str) -> Option<String> {
+    COMMANDS
+        .iter()
+        .find(|(name, _)| *name == cmd)
+        .map(|(_, lines)| format!("usage:\n{lines}\n{EXIT_CODES}"))
+}
+
+/// Whether an argument asks for help.
+fn is_help(arg: &str) -> bool {
+    matches!(arg, "--help" | "-h")
+}
 
 /// Writes to standard output; a closed pipe (`graph-spec expand spec | head`) ends the output
 /// quietly instead of panicking.
@@ -53,24 +115,54 @@ macro_rules! out {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let result = match args.split_first() {
-        Some((cmd, paths)) if cmd == "check" && !paths.is_empty() => Ok(check(paths, &cwd)),
-        Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
-        Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
-        Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
-        Some((cmd, rest)) if cmd == "draft" => draft_cmd(rest),
-        Some((cmd, rest)) if cmd == "verify" => verify_cmd(rest, &cwd),
-        Some((cmd, rest @ ([_] | [_, _]))) if cmd == "synth" => synth(rest),
-        _ => Err("no such command".to_owned()),
+    let Some((cmd, rest)) = args.split_first() else {
+        eprintln!("error: name a command\nrun `graph-spec --help` for usage");
+        return ExitCode::from(2);
+    };
+    // Help, for the tool or one command, goes to standard output and exits 0.
+    if is_help(cmd) || cmd == "help" {
+        let text = rest
+            .first()
+            .and_then(|c| command_usage(c))
+            .unwrap_or_else(usage);
+        out!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    if let Some(text) = command_usage(cmd).filter(|_| rest.iter().any(|a| is_help(a))) {
+        out!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    let result = match cmd.as_str() {
+        "check" => check_cmd(rest, &cwd),
+        "expand" => expand_cmd(rest, &cwd),
+        "drift" => drift(rest, &cwd),
+        "permissions" => permissions(rest, &cwd),
+        "build-script" => build_script(rest),
+        "draft" => draft_cmd(rest),
+        "verify" => verify_cmd(rest, &cwd),
+        "synth" => synth(rest),
+        _ => {
+            let hint = graph_codegen::diag::did_you_mean(cmd, COMMANDS.iter().map(|(n, _)| *n))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            Err(format!("no such command `{cmd}`{hint}"))
+        }
     };
     result.unwrap_or_else(|message| {
-        eprintln!("error: {message}\n{USAGE}");
+        let help = match command_usage(cmd) {
+            Some(_) => format!("graph-spec {cmd} --help"),
+            None => "graph-spec --help".to_owned(),
+        };
+        eprintln!("error: {message}\nrun `{help}` for usage");
         ExitCode::from(2)
     })
 }
 
 /// `synth <actions> [<first>]`: a synthetic spec, or one range of it.
 fn synth(args: &[String]) -> Result<ExitCode, String> {
+    if !(1..=2).contains(&args.len()) {
+        return Err("synth takes <actions> [<first>]".into());
+    }
     let number = |s: &String| {
         s.parse::<usize>()
             .map_err(|_| format!("`{s}` is not a number"))
@@ -108,11 +200,83 @@ fn crate_features(spec: &Path) -> Option<(PathBuf, Vec<String>)> {
     None
 }
 
-fn check(paths: &[String], cwd: &Path) -> ExitCode {
+/// The options a downstream crate's `spec!` expands with: graph-api's navigation from the base
+/// spec, and an extension trait.
+fn downstream_options(
+    base: &str,
+    cwd: &Path,
+    name: &str,
+) -> Result<graph_codegen::Options, String> {
+    let index = base_index(base, cwd)?;
+    let ident = syn_ident(name)?;
+    Ok(graph_codegen::Options {
+        extension_trait: Some(ident),
+        base: Some(index),
+        ..graph_codegen::Options::default()
+    })
+}
+
+/// A trait name given on the command line, as an identifier.
+fn syn_ident(name: &str) -> Result<proc_macro2::Ident, String> {
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(format!("`{name}` is not a Rust identifier"));
+    }
+    Ok(proc_macro2::Ident::new(
+        name,
+        proc_macro2::Span::call_site(),
+    ))
+}
+
+/// The navigation a base spec (graph-api's `spec/`) makes, with the methods graph-api writes by
+/// hand on it: what graph-api hands a downstream `spec!` when built with all its features.
+fn base_index(base: &str, cwd: &Path) -> Result<graph_codegen::nav::BaseIndex, String> {
+    let generated =
+        graph_codegen::generate(Path::new(base), cwd, &graph_codegen::Options::default());
+    if let Some(errors) = generated.render_errors() {
+        return Err(format!(
+            "{errors}\n\nthe base spec {base} has problems; `graph-spec check {base}` lists them"
+        ));
+    }
+    let mut index = generated.index();
+    for node in &mut index.nodes {
+        for name in graph_codegen::nav::BASE_HANDWRITTEN {
+            node.methods.push((*name).to_owned());
+        }
+    }
+    Ok(index)
+}
+
+/// `check [--base <spec dir>] <file-or-dir>...`
+fn check_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let mut base = None;
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--base" => base = Some(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a.clone()),
+        }
+    }
+    if paths.is_empty() {
+        return Err("check takes spec files or folders".into());
+    }
+    let opts = match base {
+        Some(b) => downstream_options(b, cwd, "Ext")?,
+        None => graph_codegen::Options::default(),
+    };
+    Ok(check(&paths, cwd, &opts))
+}
+
+fn check(paths: &[String], cwd: &Path, opts: &graph_codegen::Options) -> ExitCode {
     let mut failed = false;
     for p in paths {
-        let mut generated =
-            graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default());
+        let mut generated = graph_codegen::generate(Path::new(p), cwd, opts);
         // Every feature a spec file names must be one its crate declares.
         if let Some((manifest, declared)) = crate_features(Path::new(p)) {
             let (spec, _, _) = graph_codegen::load(&generated.sources);
@@ -147,8 +311,35 @@ fn check(paths: &[String], cwd: &Path) -> ExitCode {
     }
 }
 
-fn expand(path: &Path, cwd: &Path) -> ExitCode {
-    let generated = graph_codegen::generate(path, cwd, &graph_codegen::Options::default());
+/// `expand [--base <spec dir>] [--trait <Name>] <file-or-dir>`
+fn expand_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (mut base, mut name) = (None, None);
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--base" => base = Some(value(&mut it, a)?),
+            "--trait" => name = Some(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a),
+        }
+    }
+    let [path] = paths[..] else {
+        return Err("expand takes one spec file or folder".into());
+    };
+    let opts = match (base, name) {
+        (Some(b), n) => downstream_options(b, cwd, n.map_or("Ext", String::as_str))?,
+        (None, Some(n)) => graph_codegen::Options {
+            extension_trait: Some(syn_ident(n)?),
+            ..graph_codegen::Options::default()
+        },
+        (None, None) => graph_codegen::Options::default(),
+    };
+    Ok(expand(Path::new(path), cwd, &opts))
+}
+
+fn expand(path: &Path, cwd: &Path, opts: &graph_codegen::Options) -> ExitCode {
+    let generated = graph_codegen::generate(path, cwd, opts);
     if let Some(errors) = generated.render_errors() {
         eprintln!("{errors}");
         return ExitCode::FAILURE;
@@ -163,6 +354,22 @@ fn expand(path: &Path, cwd: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `build-script [<spec dir>]...`: the build script that makes cargo rerun the crate's build
+/// when a file under a spec folder is added, edited or removed (a proc macro can track the files
+/// it read, but not a folder), and tells `spec!` that the folder is tracked.
+fn build_script(args: &[String]) -> Result<ExitCode, String> {
+    if let Some(flag) = args.iter().find(|a| a.starts_with("--")) {
+        return Err(format!("unknown option `{flag}`"));
+    }
+    let dirs: Vec<&str> = if args.is_empty() {
+        vec!["spec"]
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    out!("{}", graph_codegen::source::build_script(&dirs).trim_end());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The spec under `path`, checked; its problems make it unusable for the other commands.

@@ -190,7 +190,11 @@ fn unusable_input_exits_2_with_a_reason() {
             ],
             "--type takes delegated or application",
         ),
-        (vec![], "no such command"),
+        (vec![], "name a command"),
+        (
+            vec!["chek", "spec"],
+            "no such command `chek`; did you mean `check`?",
+        ),
         (vec!["verify", "spec"], "verify needs --csdl"),
         (
             vec!["verify", "--csdl", "no/such/metadata.xml", "spec"],
@@ -217,6 +221,64 @@ fn unusable_input_exits_2_with_a_reason() {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+        // The error and one line on where usage is, not the whole usage.
+        let help = match args.first() {
+            Some(cmd) if *cmd != "chek" => format!("run `graph-spec {cmd} --help` for usage"),
+            _ => "run `graph-spec --help` for usage".to_owned(),
+        };
+        assert!(text(&out).contains(&help), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("usage:"), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
+fn help_on_every_command_prints_its_usage_and_exits_0() {
+    for args in [vec!["--help"], vec!["-h"], vec!["help"]] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        let usage = String::from_utf8_lossy(&out.stdout);
+        for cmd in [
+            "check",
+            "expand",
+            "drift",
+            "permissions",
+            "build-script",
+            "draft",
+            "verify",
+            "synth",
+        ] {
+            assert!(
+                usage.contains(&format!("graph-spec {cmd} ")),
+                "{args:?} lacks {cmd}: {usage}"
+            );
+        }
+    }
+    for cmd in [
+        "check",
+        "expand",
+        "drift",
+        "permissions",
+        "build-script",
+        "draft",
+        "verify",
+        "synth",
+    ] {
+        // Help wins over whatever else is on the line, a misspelt option included.
+        for args in [
+            vec![cmd, "--help"],
+            vec![cmd, "--nonsense", "-h"],
+            vec!["help", cmd],
+        ] {
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+            let usage = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                usage.contains(&format!("graph-spec {cmd} ")),
+                "{args:?}: {usage}"
+            );
+            let others = usage.matches("  graph-spec ").count();
+            assert_eq!(others, 1, "{args:?} prints one command's usage: {usage}");
+        }
     }
 }
 
@@ -742,4 +804,94 @@ fn an_exception_names_a_check_and_a_reason() {
     );
     assert!(report.contains("an exception needs its reason"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The messages of rendered diagnostics (the text after the carets), in order.
+fn messages(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t.strip_prefix('|')?.trim_start();
+            let message = t.strip_prefix('^')?.trim_start_matches('^').trim();
+            (!message.is_empty()).then(|| message.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn check_with_a_base_reports_what_the_downstream_build_reports() {
+    let case = "tests/tests/ui/paths/shadows_graph_api_navigation";
+    let build = std::fs::read_to_string(root().join(format!("{case}.stderr"))).expect("stderr");
+    let expected = messages(&build);
+    assert_eq!(expected.len(), 2, "{build}");
+    let plain = run(&["check", &format!("{case}.toml")]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "without the base: {}",
+        text(&plain)
+    );
+    let based = run(&["check", "--base", "spec", &format!("{case}.toml")]);
+    assert_eq!(based.status.code(), Some(1), "{}", text(&based));
+    assert_eq!(messages(&text(&based)), expected, "{}", text(&based));
+    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too.
+    let contoso = run(&["check", "--base", "spec", "tests/fixtures/contoso"]);
+    assert_eq!(contoso.status.code(), Some(0), "{}", text(&contoso));
+}
+
+#[test]
+fn expand_with_a_base_is_what_a_downstream_crate_gets() {
+    let out = run(&[
+        "expand",
+        "--base",
+        "spec",
+        "--trait",
+        "ContosoGraph",
+        "tests/fixtures/contoso",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let snapshot =
+        std::fs::read_to_string(root().join("tests/snapshots/contoso.rs")).expect("snapshot");
+    let body: String = snapshot
+        .lines()
+        .skip_while(|l| !l.is_empty())
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let expanded = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(expanded.trim_end(), body.trim_end());
+    assert!(expanded.contains("impl<'a> ContosoGraphChat<'a> for ::graph_api::nav::Chat<'a>"));
+}
+
+#[test]
+fn the_build_script_it_writes_tracks_the_folders_named() {
+    let out = run(&["build-script", "spec", "more/spec"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("println!(\"cargo::rerun-if-changed=spec\");"),
+        "{script}"
+    );
+    assert!(
+        script.contains("println!(\"cargo::rerun-if-changed=more/spec\");"),
+        "{script}"
+    );
+    assert!(
+        script.contains("println!(\"cargo::rustc-env=GRAPH_API_SPEC_TRACKED=spec;more/spec\");"),
+        "{script}"
+    );
+    // graph-api's own build script is the one the tool writes for its folder.
+    let own = std::fs::read_to_string(root().join("graph-api/build.rs")).expect("build.rs");
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("println!"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let default = run(&["build-script"]);
+    assert_eq!(
+        lines(&own),
+        lines(&String::from_utf8_lossy(&default.stdout))
+    );
 }
