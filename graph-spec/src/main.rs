@@ -432,7 +432,9 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
 /// from the spec model as it is (no `ActionInfo` statics are built for it).
 struct Planned<'a> {
     action: &'a model::Action,
-    levels: &'a [model::Level],
+    /// The privilege-level tables the action is ranked by: its own spec's first, then the other
+    /// specs' (as a downstream crate's action reads its own table, then graph-api's).
+    levels: Vec<&'a [model::Level]>,
 }
 
 impl PlanAction for Planned<'_> {
@@ -455,6 +457,7 @@ impl PlanAction for Planned<'_> {
     fn privilege(&self, kind: PermissionType, permission: &str) -> Option<Privilege> {
         self.levels
             .iter()
+            .flat_map(|table| table.iter())
             .find(|l| l.kind == kind && l.permission == permission)
             .map(|l| Privilege {
                 level: l.level,
@@ -467,6 +470,7 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let mut kinds = vec![PermissionType::Delegated, PermissionType::Application];
     let mut rsc = false;
     let mut rest: Vec<&String> = Vec::new();
+    let mut more: Vec<&String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -482,6 +486,8 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                 }
             }
             "--rsc-consent" => rsc = true,
+            "--spec" => more.push(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             _ => rest.push(a),
         }
     }
@@ -491,20 +497,38 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     if ids.is_empty() {
         return Err("name at least one action id".into());
     }
-    let (_, spec) = load(spec_path, cwd)?;
+    // Every spec named: the first, then each --spec, in order.
+    let mut specs = Vec::new();
+    for path in std::iter::once(*spec_path).chain(more.iter().copied()) {
+        specs.push((path, load(path, cwd)?.1));
+    }
     let mut actions = Vec::new();
     for id in ids {
-        let Some(a) = spec.actions.iter().find(|a| &a.id == *id) else {
-            let hint =
-                graph_codegen::diag::did_you_mean(id, spec.actions.iter().map(|a| a.id.as_str()))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-            return Err(format!("no action `{id}` in {spec_path}{hint}"));
+        let found = specs
+            .iter()
+            .enumerate()
+            .find_map(|(k, (_, spec))| spec.actions.iter().find(|a| &a.id == *id).map(|a| (k, a)));
+        let Some((k, a)) = found else {
+            let known = specs
+                .iter()
+                .flat_map(|(_, s)| s.actions.iter().map(|a| a.id.as_str()));
+            let hint = graph_codegen::diag::did_you_mean(id, known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let names: Vec<&str> = specs.iter().map(|(p, _)| p.as_str()).collect();
+            return Err(format!("no action `{id}` in {}{hint}", names.join(", ")));
         };
-        actions.push(Planned {
-            action: a,
-            levels: &spec.levels,
-        });
+        let levels = std::iter::once(&specs[k].1)
+            .chain(
+                specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != k)
+                    .map(|(_, (_, s))| s),
+            )
+            .map(|s| s.levels.as_slice())
+            .collect();
+        actions.push(Planned { action: a, levels });
     }
     let actions: Vec<&Planned> = actions.iter().collect();
     let mut failed = false;

@@ -895,3 +895,71 @@ fn the_build_script_it_writes_tracks_the_folders_named() {
         lines(&String::from_utf8_lossy(&default.stdout))
     );
 }
+
+#[test]
+fn permissions_plans_over_several_spec_folders() {
+    // A downstream action beside graph-api's own, in one plan.
+    let out = run(&[
+        "permissions",
+        "--type",
+        "application",
+        "tests/fixtures/contoso",
+        "--spec",
+        "spec",
+        "get_team_installation",
+        "list_teams_apps",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "application permissions for 2 action(s):\n  Fixture.Read.All (level 2): get_team_installation\n  AppCatalog.Read.All (level 3): list_teams_apps\n"
+    );
+    let alone = run(&["permissions", "tests/fixtures/contoso", "list_teams_apps"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    // A crate's action naming a permission whose level only graph-api's table has: ranked by it
+    // once graph-api's spec is in the plan.
+    let dir = std::env::temp_dir().join(format!("graph-spec-plan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let entry = r#"[actions.read_chat_things]
+summary = "Fixture: read a chat's things."
+docs = "https://learn.microsoft.com/en-us/graph/overview"
+method = "GET"
+path = "/chats/{chat-id}/contosoThings"
+call = "list"
+versions = ["v1.0"]
+clouds = ["global"]
+idempotent = true
+response = { status = 200 }
+params = { chat-id = {} }
+[actions.read_chat_things.permissions]
+delegated = { least = ["Chat.Read"] }
+delegated_personal = "not_supported"
+application = "not_supported"
+"#;
+    std::fs::write(dir.join("things.toml"), entry).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let own = run(&["permissions", "--type", "delegated", &d, "read_chat_things"]);
+    assert!(
+        text(&own).contains("Chat.Read (no level): read_chat_things"),
+        "{}",
+        text(&own)
+    );
+    let both = run(&[
+        "permissions",
+        "--type",
+        "delegated",
+        &d,
+        "--spec",
+        "spec",
+        "read_chat_things",
+        "list_user_chats",
+    ]);
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both));
+    assert!(
+        text(&both).contains("Chat.Read (level 2): read_chat_things, list_user_chats"),
+        "{}",
+        text(&both)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
