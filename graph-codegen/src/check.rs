@@ -17,8 +17,16 @@ pub(crate) fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
     }
 }
 
-/// The checks of `graph-spec verify` an action can be excepted from.
-pub const METADATA_CHECKS: &[&str] = &["path", "method", "body", "response", "clouds"];
+/// The checks of `graph-spec verify` (and, for `permissions`, `graph-spec drift`) an action can
+/// be excepted from.
+pub const METADATA_CHECKS: &[&str] = &[
+    "path",
+    "method",
+    "body",
+    "response",
+    "clouds",
+    "permissions",
+];
 
 /// An exception names a check `graph-spec verify` runs and says why the entry differs.
 pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
@@ -26,7 +34,10 @@ pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, 
         if !METADATA_CHECKS.contains(&name.get_ref().as_str()) {
             let mut d = Diagnostic::new(
                 span(file, name),
-                format!("`{}` is not a check of `graph-spec verify`", name.get_ref()),
+                format!(
+                    "`{}` is not a check of `graph-spec verify` or `drift`",
+                    name.get_ref()
+                ),
             );
             d = match did_you_mean(name.get_ref(), METADATA_CHECKS.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),

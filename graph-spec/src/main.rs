@@ -29,10 +29,12 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         "drift",
-        "  graph-spec drift --permissions <permissions.json> [--verbose] <file-or-dir>
-      compare every permissions table with the one Microsoft's file renders, and every privilege
-      level a table names with the file's; exit 1 on any difference. `metadata_exceptions` with
-      a `permissions` reason excepts an action's table, shown with --verbose",
+        "  graph-spec drift --permissions <permissions.json> [--base <spec dir>] [--verbose] <file-or-dir>
+      compare every permissions table with the one Microsoft's file renders, and the privilege
+      levels with the file's: a level that differs, one missing for a permission a table names
+      (with --base, the base spec's levels count as stated) and a stale one no table names; exit
+      1 on any difference. `metadata_exceptions = { permissions = \"why\" }` on an entry excepts
+      its table, shown with --verbose",
     ),
     (
         "permissions",
@@ -400,24 +402,75 @@ fn load_spec(
     Ok((sources, spec))
 }
 
+/// The `permissions` reasons of the spec's `metadata_exceptions`, by action id: where an entry
+/// knowingly follows its docs page over `permissions.json`.
+fn permission_exceptions(sources: &graph_codegen::SourceMap) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (_, f) in sources.files() {
+        if let (Some(parsed), _) = graph_codegen::spec::parse(&f.text) {
+            for (id, a) in &parsed.actions {
+                for (check, reason) in &a.get_ref().metadata_exceptions {
+                    if check.get_ref() == "permissions" {
+                        out.push((id.get_ref().clone(), reason.get_ref().clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
-    let [flag, file, spec_path] = args else {
+    let (mut file, mut base, mut verbose) = (None, None, false);
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--permissions" => file = Some(value(&mut it, a)?),
+            "--base" => base = Some(value(&mut it, a)?),
+            "--verbose" | "-v" => verbose = true,
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a),
+        }
+    }
+    let (Some(file), [spec_path]) = (file, &paths[..]) else {
         return Err("drift takes --permissions <permissions.json> <file-or-dir>".into());
     };
-    if flag != "--permissions" {
-        return Err(format!("unknown option `{flag}`"));
-    }
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
     let source =
         graph_codegen::permissions::Source::parse(&text).map_err(|e| format!("`{file}`: {e}"))?;
     let (sources, spec) = load(spec_path, cwd)?;
-    let found = graph_codegen::permissions::drift(&spec, &source);
+    let inherited = match base {
+        Some(b) => load(b, cwd)?.1.levels,
+        None => Vec::new(),
+    };
+    let exceptions = permission_exceptions(&sources);
+    let mut found = graph_codegen::permissions::drift(&spec, &source);
+    found.extend(graph_codegen::permissions::level_coverage(
+        &spec, &source, &inherited,
+    ));
+    let (excepted, found): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|d| exceptions.iter().any(|(id, _)| *id == d.subject));
     for d in &found {
         out!("{}", d.render(&sources));
     }
+    if verbose {
+        for d in &excepted {
+            let reason = exceptions
+                .iter()
+                .find(|(id, _)| *id == d.subject)
+                .map_or("", |(_, r)| r.as_str());
+            out!("excepted ({reason}): {}", d.render(&sources));
+        }
+    }
     if found.is_empty() {
+        let stated = match excepted.len() {
+            0 => String::new(),
+            n => format!(" ({n} stated exception(s); --verbose shows them)"),
+        };
         out!(
-            "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}",
+            "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}{stated}",
             spec.actions.len(),
             spec.levels.len()
         );

@@ -35,7 +35,12 @@ fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("graph-spec-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for f in ["teams-app-installation.toml", "permissions.toml"] {
+    for f in [
+        "teams-app-installation.toml",
+        "app-catalog.toml",
+        "discovery.toml",
+        "permissions.toml",
+    ] {
         let text = std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
         let text = if f.starts_with("teams") {
             edit(text)
@@ -798,7 +803,7 @@ fn an_exception_names_a_check_and_a_reason() {
     let report = text(&out);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(
-        report.contains("`cloud` is not a check of `graph-spec verify`")
+        report.contains("`cloud` is not a check of `graph-spec verify` or `drift`")
             && report.contains("did you mean `clouds`?"),
         "{report}"
     );
@@ -960,6 +965,100 @@ application = "not_supported"
         text(&both).contains("Chat.Read (level 2): read_chat_things, list_user_chats"),
         "{}",
         text(&both)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stated_permissions_exception_is_reported_as_excepted() {
+    const ANCHOR: &str = "[actions.upgrade_chat_app_installation.permissions]\n";
+    // The entry follows a (made-up) page that lists one more higher application permission.
+    let disagree = |t: String| {
+        let at = t.find(ANCHOR).expect("upgrade table") + ANCHOR.len();
+        let row = t[at..]
+            .find("application = { least = [")
+            .expect("application row")
+            + at;
+        let higher = t[row..].find("higher = [").expect("higher") + row + "higher = [".len();
+        format!("{}\"Teamwork.Migrate.All\", {}", &t[..higher], &t[higher..])
+    };
+    let plain = spec_copy("perm-exception-none", disagree);
+    let out = run(&["drift", "--permissions", SOURCE, &plain.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("upgrade_chat_app_installation: application higher, extra"),
+        "{}",
+        text(&out)
+    );
+    let reason = "The docs page lists Teamwork.Migrate.All, permissions.json does not; the entry follows the page.";
+    let stated = spec_copy("perm-exception", |t| {
+        let t = disagree(t);
+        let at = t
+            .find("[actions.upgrade_chat_app_installation]\n")
+            .expect("entry")
+            + "[actions.upgrade_chat_app_installation]\n".len();
+        format!(
+            "{}metadata_exceptions = {{ permissions = \"{reason}\" }}\n{}",
+            &t[..at],
+            &t[at..]
+        )
+    });
+    // The level of the permission the page adds, as permissions.json ranks it.
+    let levels = std::fs::read_to_string(stated.join("permissions.toml")).expect("levels");
+    let levels = levels.replacen(
+        "[privilege_levels.application]\n",
+        "[privilege_levels.application]\n\"Teamwork.Migrate.All\" = 3\n",
+        1,
+    );
+    std::fs::write(stated.join("permissions.toml"), levels).expect("write");
+    let d = stated.to_string_lossy().into_owned();
+    let checked = run(&["check", &d]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let out = run(&["drift", "--permissions", SOURCE, &d]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("(1 stated exception(s); --verbose shows them)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("Teamwork.Migrate.All"),
+        "{}",
+        text(&out)
+    );
+    let verbose = run(&["drift", "--verbose", "--permissions", SOURCE, &d]);
+    assert_eq!(verbose.status.code(), Some(0), "{}", text(&verbose));
+    assert!(
+        text(&verbose).contains(&format!("excepted ({reason}): "))
+            && text(&verbose)
+                .contains("application higher, extra: spec says [Teamwork.Migrate.All]"),
+        "{}",
+        text(&verbose)
+    );
+    let _ = std::fs::remove_dir_all(&plain);
+    let _ = std::fs::remove_dir_all(&stated);
+}
+
+#[test]
+fn drift_reports_missing_and_stale_privilege_levels() {
+    let dir = spec_copy("levels", |t| t);
+    let levels = std::fs::read_to_string(dir.join("permissions.toml")).expect("levels");
+    // One level dropped (its permission is in tables), one added that no table names.
+    let dropped = "\"TeamsAppInstallation.ReadForChat\" = 2\n";
+    assert!(levels.contains(dropped), "{levels}");
+    let edited = levels.replacen(dropped, "\"Bookings.Read.All\" = 2\n", 1);
+    std::fs::write(dir.join("permissions.toml"), edited).expect("write");
+    let out = run(&["drift", "--permissions", SOURCE, &dir.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    assert!(
+        report.contains("TeamsAppInstallation.ReadForChat: delegated privilege level, missing: spec says nothing, permissions.json says"),
+        "{report}"
+    );
+    assert!(
+        report.contains("permissions.toml:")
+            && report.contains("Bookings.Read.All: delegated privilege level, stale"),
+        "{report}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

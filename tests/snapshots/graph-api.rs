@@ -2105,12 +2105,6 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
-            permission: "Chat.ReadWrite.All",
-            kind: PermissionType::Delegated,
-            level: 3u8,
-            resource_specific: false,
-        },
-        PrivilegeLevel {
             permission: "DeviceManagementApps.Read.All",
             kind: PermissionType::Delegated,
             level: 3u8,
