@@ -134,6 +134,12 @@ impl Source {
         self.levels.get(&(permission.to_owned(), kind)).copied()
     }
 
+    /// Whether the file marks the permission as granted by resource-specific consent
+    /// (`"authorizationType": "RSC"`).
+    pub fn is_resource_specific(&self, permission: &str) -> bool {
+        self.resource_specific.contains(permission)
+    }
+
     /// The table the docs render for a method and path, one row per kind in the order of
     /// [`PermissionType::ALL`]; `None` when the file names no permission for them at all.
     pub fn table(&self, method: HttpMethod, path: &str) -> Option<[Scheme; 3]> {

@@ -58,11 +58,13 @@ const COMMANDS: &[(&str, &str)] = &[
     (
         "draft",
         "  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
-                   ['METHOD /path'...] [--under </path> [--depth N]]...
+                   [--base <spec dir>] ['METHOD /path'...] [--under </path> [--depth N]]...
       print spec entries for the named actions (or every action under a path, through at most N
-      navigation properties, default 1), with the types and enums they need; what the metadata
-      cannot know is marked TODO(draft): for `check` to report. Keys are named by the path given,
-      or {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
+      navigation properties, default 1), with the types and enums they need, docs from the
+      metadata's descriptions, and (with --permissions) the privilege levels of the permissions
+      the tables name, except those the --base spec states; what the metadata cannot know is
+      marked TODO(draft): for `check` to report. Keys are named by the path given, or
+      {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
       when a named action did not draft",
     ),
     (
@@ -140,7 +142,7 @@ fn main() -> ExitCode {
         "drift" => drift(rest, &cwd),
         "permissions" => permissions(rest, &cwd),
         "build-script" => build_script(rest),
-        "draft" => draft_cmd(rest),
+        "draft" => draft_cmd(rest, &cwd),
         "verify" => verify_cmd(rest, &cwd),
         "synth" => synth(rest),
         _ => {
@@ -632,8 +634,8 @@ fn value<'a>(it: &mut std::slice::Iter<'a, String>, flag: &str) -> Result<&'a St
     it.next().ok_or_else(|| format!("{flag} takes a value"))
 }
 
-fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
-    let (mut csdl_path, mut perms_path, mut clouds_dir) = (None, None, None);
+fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (mut csdl_path, mut perms_path, mut clouds_dir, mut base) = (None, None, None, None);
     let mut named: Vec<&String> = Vec::new();
     let mut under: Vec<(String, usize)> = Vec::new();
     let mut it = args.iter();
@@ -642,6 +644,7 @@ fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--csdl" => csdl_path = Some(value(&mut it, a)?),
             "--permissions" => perms_path = Some(value(&mut it, a)?),
             "--clouds" => clouds_dir = Some(value(&mut it, a)?),
+            "--base" => base = Some(value(&mut it, a)?),
             "--under" => under.push((value(&mut it, a)?.clone(), 1)),
             "--depth" => {
                 let n = value(&mut it, a)?;
@@ -676,10 +679,15 @@ fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
         Some(d) => Some(draft::read_clouds(Path::new(d))?),
         None => None,
     };
+    let inherited = match base {
+        Some(b) => load(b, cwd)?.1.levels,
+        None => Vec::new(),
+    };
     let drafter = draft::Drafter {
         model: &model,
         permissions: source.as_ref(),
         clouds: clouds.as_deref(),
+        inherited: &inherited,
     };
     let mut out = draft::Drafted::default();
     let mut failed = false;

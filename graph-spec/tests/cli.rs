@@ -616,16 +616,42 @@ fn the_seed_draft_once_filled_in_is_the_spec_entry() {
         "{}",
         text(&checked)
     );
+    let summary_line = draft
+        .lines()
+        .position(|l| l.starts_with("summary = \"TODO(draft):"))
+        .expect("a summary placeholder")
+        + 1;
     assert!(
-        text(&checked).contains("draft.toml:5:12"),
+        text(&checked).contains(&format!("draft.toml:{summary_line}:12")),
         "the summary's placeholder is located: {}",
         text(&checked)
     );
+    // The privilege levels of every permission the table names are drafted, as graph-api's
+    // spec states them; the type docs come from the metadata, not placeholders.
+    assert!(
+        draft.contains("[privilege_levels.application]\n"),
+        "{draft}"
+    );
+    assert!(!draft.contains("one sentence from"), "{draft}");
     let spec_text =
         std::fs::read_to_string(root().join("spec/teams-app-installation.toml")).expect("spec");
     std::fs::write(dir.join("draft.toml"), fill_seed_draft(&draft, &spec_text)).expect("write");
     let drafted = load_dir(&dir);
     let spec = load_dir(&root().join("spec"));
+    assert!(!drafted.levels.is_empty());
+    for l in &drafted.levels {
+        let stated = spec
+            .levels
+            .iter()
+            .find(|s| s.kind == l.kind && s.permission == l.permission)
+            .unwrap_or_else(|| panic!("{} has a level in graph-api's spec", l.permission));
+        assert_eq!(
+            (stated.level, stated.resource_specific),
+            (l.level, l.resource_specific),
+            "{}",
+            l.permission
+        );
+    }
     let mine = drafted.actions.first().expect("one action");
     let theirs = spec
         .actions
