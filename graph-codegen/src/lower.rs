@@ -248,6 +248,9 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     check_metadata_exceptions(file, &a.metadata_exceptions, cx);
     if let Some(call) = &a.call {
         check_accessor_name(file, call, cx);
+        if let Some(m) = method {
+            check_call_name(file, call, m, cx);
+        }
     }
     Some(Action {
         id: id.get_ref().clone(),
@@ -430,6 +433,7 @@ fn lower_scheme(file: FileId, s: &Spanned<spec::SchemeSpec>, cx: &mut Ctxt) -> O
                 check_permission_name(file, name, cx);
             }
             check_least_higher_disjoint(file, l, cx);
+            check_no_repeated_permission(file, l, cx);
             Some(Scheme::Supported {
                 least: l
                     .least

@@ -440,12 +440,14 @@ impl Drafter<'_> {
                 }
             }
         }
+        // One line per field, in wire order, so that a field the page does not send is one line
+        // to delete.
+        if !body.is_empty() {
+            let _ = writeln!(t, "\n[actions.{id}.body]");
+        }
         for (name, ty, optional) in &body {
-            let _ = writeln!(t, "\n[actions.{id}.body.{}]", key(name));
-            let _ = writeln!(t, "type = {}", quote(ty));
-            if *optional {
-                let _ = writeln!(t, "optional = true");
-            }
+            let optional = if *optional { ", optional = true" } else { "" };
+            let _ = writeln!(t, "{} = {{ type = {}{optional} }}", key(name), quote(ty));
         }
         for n in needed {
             if !n.starts_with("Edm.") && !out.needed.contains(&n) {
@@ -629,7 +631,7 @@ impl Drafter<'_> {
                     navs.join(", ")
                 );
             }
-            let mut fields = String::new();
+            let mut fields = format!("[types.{name}.fields]\n");
             for p in props {
                 match spec_type(self.model, &p.ty, p.collection) {
                     Ok(ty)
@@ -641,12 +643,17 @@ impl Drafter<'_> {
                         ));
                     }
                     Ok(ty) => {
-                        let _ = writeln!(fields, "\n[types.{name}.fields.{}]", key(&p.name));
-                        let _ = writeln!(fields, "type = {}", quote(&ty));
-                        let _ = writeln!(fields, "optional = true");
-                        if let Some(d) = &p.description {
-                            let _ = writeln!(fields, "doc = {}", quote(d));
-                        }
+                        let doc = p
+                            .description
+                            .as_ref()
+                            .map(|d| format!(", doc = {}", quote(d)))
+                            .unwrap_or_default();
+                        let _ = writeln!(
+                            fields,
+                            "{} = {{ type = {}, optional = true{doc} }}",
+                            key(&p.name),
+                            quote(&ty)
+                        );
                         if !p.ty.starts_with("Edm.") {
                             queue.push(p.ty.clone());
                         }
@@ -658,7 +665,11 @@ impl Drafter<'_> {
                     }
                 }
             }
-            text.push_str(&fields);
+            // A type without fields (all left out) has no fields table.
+            if fields.lines().count() > 1 {
+                text.push('\n');
+                text.push_str(&fields);
+            }
             text.push('\n');
             out.types += 1;
         }
@@ -871,32 +882,15 @@ mod tests {
     fn a_create_is_named_by_its_item_and_sends_only_what_a_client_sets() {
         let text = draft("POST", "/notes");
         assert!(text.contains("[actions.create_note]\n"), "{text}");
-        // The key and the computed property are the service's.
-        assert!(!text.contains("[actions.create_note.body.id]"), "{text}");
-        assert!(!text.contains("body.createdDateTime]"), "{text}");
-        // A structured property that is never null is required; an enum one the service
-        // defaults, and a nullable one, are not.
-        assert!(
-            text.contains("[actions.create_note.body.body]\ntype = \"NoteBody\"\n\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "[actions.create_note.body.kind]\ntype = \"NoteKind\"\noptional = true\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("[actions.create_note.body.title]\ntype = \"string\"\noptional = true\n"),
-            "{text}"
-        );
+        // The key and the computed property are the service's. A structured property that is
+        // never null is required; an enum one the service defaults, and a nullable one, are
+        // not. One line per field.
+        let body = "[actions.create_note.body]\nbody = { type = \"NoteBody\" }\nkind = { type = \"NoteKind\", optional = true }\ntitle = { type = \"string\", optional = true }\n\n";
+        assert!(text.contains(body), "{text}");
         // An update sends only what changes: every field optional, the key still left out.
         let update = draft("PATCH", "/notes/{note-id}");
-        assert!(!update.contains("body.id]"), "{update}");
-        assert!(
-            update.contains("body.body]\ntype = \"NoteBody\"\noptional = true\n"),
-            "{update}"
-        );
+        let body = "body]\nbody = { type = \"NoteBody\", optional = true }\nkind = { type = \"NoteKind\", optional = true }\ntitle";
+        assert!(update.contains(body), "{update}");
     }
 
     #[test]
@@ -907,7 +901,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("[types.Note.fields.title]\ntype = \"string\"\noptional = true\ndoc = \"The note's title.\"\n"),
+            text.contains(
+                "title = { type = \"string\", optional = true, doc = \"The note's title.\" }\n"
+            ),
             "{text}"
         );
         // Without a description, a doc that is true as it stands rather than a placeholder.

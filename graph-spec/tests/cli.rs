@@ -571,8 +571,8 @@ fn fill_seed_draft(draft: &str, spec: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         .replacen(
-            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true",
-            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true\nrsc_consent = true",
+            "consentedPermissionSet = { type = \"TeamsAppPermissionSet\", optional = true }",
+            "consentedPermissionSet = { type = \"TeamsAppPermissionSet\", optional = true, rsc_consent = true }",
             1,
         )
 }
