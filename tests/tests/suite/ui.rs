@@ -36,7 +36,8 @@ fn stage_case_specs() {
     copy_specs(&source, &dest);
     // The cases that read a folder need it declared tracked, as a crate's build script does
     // (`graph-spec build-script`); trybuild's project has no build script, so cargo's `[env]`
-    // in the project's own config declares them.
+    // in the project's own config declares them, over the value this crate's own build script
+    // set, which cargo hands to the test process and so to trybuild's cargo.
     let folders: Vec<String> = [
         "errors_in_two_files",
         "shape_errors_in_two_files",
@@ -50,7 +51,7 @@ fn stage_case_specs() {
     std::fs::write(
         config.join("config.toml"),
         format!(
-            "[env]\n{} = \"{}\"\n",
+            "[env]\n{} = {{ value = \"{}\", force = true }}\n",
             graph_codegen::source::TRACKED_ENV,
             folders.join(";")
         ),
