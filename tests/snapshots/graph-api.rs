@@ -3553,6 +3553,9 @@ pub mod nav {
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp will get installed to the meeting.
 
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -3735,6 +3738,9 @@ pub mod nav {
         /** Install an app to the specified team.
 
  `POST /teams/{team-id}/installedApps`
+
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
@@ -3927,6 +3933,9 @@ pub mod nav {
  `POST /users/{user-id}/teamwork/installedApps`
 
  - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
+
+ # Arguments
+ - `teams_app_id`: The app to install: the catalog generated app ID (the teamsApp's id).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
