@@ -39,8 +39,8 @@ fn quickstart_files() -> BTreeMap<String, String> {
             }
         } else if line.is_empty() {
             continue;
-        } else if line.starts_with('`') {
-            paragraph_head = line[1..]
+        } else if let Some(rest) = line.strip_prefix('`') {
+            paragraph_head = rest
                 .split_once('`')
                 .filter(|(_, rest)| rest.starts_with(':') || rest.starts_with(','))
                 .map(|(name, _)| name.to_owned());
