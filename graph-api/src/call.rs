@@ -505,12 +505,21 @@ impl<'c> Call<'c> {
     }
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
-    /// `Retry-Attempt` on retries), then the prepared headers and body.
+    /// `Retry-Attempt` on retries), `Accept: application/json` and graph-api's `User-Agent`,
+    /// then the prepared headers (which may name another `Accept`) and body.
     pub(crate) fn outgoing(&self, token: &Bearer, attempt: u32) -> Result<reqwest::Request, Error> {
         let r = self.request;
         let mut req = reqwest::Request::new(r.method.clone(), r.url.clone());
         let headers = req.headers_mut();
-        headers.reserve(r.headers.len() + 3);
+        headers.reserve(r.headers.len() + 5);
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            HeaderValue::from_static(crate::USER_AGENT),
+        );
         headers.insert(reqwest::header::AUTHORIZATION, token.header()?);
         headers.insert(CLIENT_REQUEST_ID, self.client_request_id.clone());
         if attempt > 1 {

@@ -18,8 +18,16 @@ pub(crate) fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
     }
 }
 
-/// The checks of `graph-spec verify` an action can be excepted from.
-pub const METADATA_CHECKS: &[&str] = &["path", "method", "body", "response", "clouds"];
+/// The checks of `graph-spec verify` (and, for `permissions`, `graph-spec drift`) an action can
+/// be excepted from.
+pub const METADATA_CHECKS: &[&str] = &[
+    "path",
+    "method",
+    "body",
+    "response",
+    "clouds",
+    "permissions",
+];
 
 /// An exception names a check `graph-spec verify` runs and says why the entry differs.
 pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
@@ -27,7 +35,10 @@ pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, 
         if !METADATA_CHECKS.contains(&name.get_ref().as_str()) {
             let mut d = Diagnostic::new(
                 span(file, name),
-                format!("`{}` is not a check of `graph-spec verify`", name.get_ref()),
+                format!(
+                    "`{}` is not a check of `graph-spec verify` or `drift`",
+                    name.get_ref()
+                ),
             );
             d = match did_you_mean(name.get_ref(), METADATA_CHECKS.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -476,6 +487,64 @@ pub(crate) fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx:
     }
 }
 
+/// A permission appears once in a row: twice in `least`, or twice in `higher`, is a slip (the
+/// page lists each once), reported at the repeat. Across the two lists,
+/// [`check_least_higher_disjoint`] reports it.
+pub(crate) fn check_no_repeated_permission(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt) {
+    for (list, which) in [(l.least.get_ref(), "least"), (&l.higher, "higher")] {
+        for (i, name) in list.iter().enumerate() {
+            if list[..i].iter().any(|x| x.get_ref() == name.get_ref()) {
+                cx.push(
+                    Diagnostic::new(
+                        span(file, name),
+                        format!(
+                            "`{}` is listed twice as {which} privileged in this row",
+                            name.get_ref()
+                        ),
+                    )
+                    .help("list each permission once, as the page does"),
+                );
+            }
+        }
+    }
+}
+
+/// Names a `call` cannot take: methods a request already has (`send`, `all`, `stream`,
+/// `build`, ...), which would read as the request itself (`messages().send(body).send()`).
+pub fn request_method_names() -> impl Iterator<Item = &'static str> {
+    crate::expand::requests::BUILDER_METHODS.into_iter()
+}
+
+/// An action's `call` names the step that makes its request; a name a request's own methods
+/// have would make calls read like a request being sent twice, so it is refused with a name to
+/// use instead.
+pub(crate) fn check_call_name(file: FileId, call: &SString, method: HttpMethod, cx: &mut Ctxt) {
+    let s = call.get_ref().as_str();
+    if !request_method_names().any(|m| m == s) {
+        return;
+    }
+    let instead = match method {
+        HttpMethod::Get if s == "all" || s == "stream" => "list",
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "add",
+        HttpMethod::Patch => "update",
+        HttpMethod::Put => "replace",
+        HttpMethod::Delete => "delete",
+    };
+    cx.push(
+        Diagnostic::new(
+            span(file, call),
+            format!(
+                "`call = \"{s}\"` names the step like a request's own `.{s}()`, so a call would read `.{s}(..).{s}()`"
+            ),
+        )
+        .help(format!(
+            "name the step by what it does, such as `call = \"{instead}\"` (a request's own methods are {})",
+            request_method_names().collect::<Vec<_>>().join(", ")
+        )),
+    );
+}
+
 /// Permission names are dot-separated words, such as `TeamsAppInstallation.ReadWriteForChat.All`.
 pub(crate) fn check_permission_name(file: FileId, name: &SString, cx: &mut Ctxt) {
     let s = name.get_ref();
@@ -819,6 +888,9 @@ fn check_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     check_metadata_exceptions(file, &a.metadata_exceptions, cx);
     if let Some(call) = &a.call {
         check_accessor_name(file, call, cx);
+        if let Some(m) = method {
+            check_call_name(file, call, m, cx);
+        }
     }
 }
 
@@ -833,6 +905,7 @@ fn check_permissions(file: FileId, p: &spec::PermissionsSpec, cx: &mut Ctxt) {
                 all.push(name.get_ref());
             }
             check_least_higher_disjoint(file, l, cx);
+            check_no_repeated_permission(file, l, cx);
         }
     }
     for n in &p.notes {

@@ -19,6 +19,11 @@ use std::collections::HashMap;
 use syn::parse::ParseStream;
 use syn::{LitStr, Token};
 
+/// Methods graph-api writes by hand on its own navigation types (`workflows.rs`), which no
+/// downstream spec may take either: graph-api's `spec!` hands them on with its navigation, and
+/// `graph-spec check --base` checks against them.
+pub const BASE_HANDWRITTEN: &[&str] = &["upgrade_with_required_consent"];
+
 /// The navigation a base crate (graph-api) already has, which a downstream spec extends: each
 /// node's path prefix with every parameter written `{}`, its type name in the base crate's `nav`
 /// module (empty for the client), and the names of its methods.

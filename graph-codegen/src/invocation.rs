@@ -123,7 +123,25 @@ impl Invocation {
             Ok(p) => p,
             Err(msg) => return error(span, &msg),
         };
+        // Cargo sees a new file in a folder only through a build script's `rerun-if-changed`; a
+        // folder no build script declares would silently miss new files, so it is an error saying
+        // what to add (files named one by one are tracked by `include_bytes!` below).
+        let declared = std::env::var(crate::source::TRACKED_ENV).ok();
+        let untracked = (path.is_dir() && !crate::source::is_tracked(declared.as_deref(), &rel))
+            .then(|| {
+                let msg = crate::source::untracked_message(&rel, declared.as_deref());
+                quote_spanned!(span=> ::core::compile_error!(#msg);)
+            });
         let own = self.is_crate() && self.extension_trait.is_none();
+        // graph-api's hand-written methods are reserved with whatever the invocation names.
+        let mut reserve = self.reserve;
+        if own {
+            for name in crate::extension::BASE_HANDWRITTEN {
+                if !reserve.iter().any(|r| r == name) {
+                    reserve.push((*name).to_owned());
+                }
+            }
+        }
         let krate = self
             .krate
             .map_or_else(|| quote!(::graph_api), |p| quote!(#p));
@@ -133,8 +151,7 @@ impl Invocation {
             base: self.base,
         };
         let generated = crate::generate(&path, &manifest, &opts);
-        let forward =
-            own.then(|| crate::extension::forwarding(&generated.gated_index, &self.reserve));
+        let forward = own.then(|| crate::extension::forwarding(&generated.gated_index, &reserve));
         let tracked = generated
             .sources
             .paths()
@@ -147,7 +164,7 @@ impl Invocation {
         });
         // On errors the sound part of the spec is still emitted, so code using it does not fail too.
         let tokens = generated.tokens;
-        quote! { #track #(#errors)* #tokens #forward }
+        quote! { #track #untracked #(#errors)* #tokens #forward }
     }
 }
 

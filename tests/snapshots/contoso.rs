@@ -527,6 +527,9 @@ pub mod nav {
 
  `POST /teams/{team-id}/contosoApps`
 
+ # Arguments
+ - `teams_app_odata_bind`: The app to install, as `https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}`.
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -643,6 +646,10 @@ pub mod nav {
         /** Fixture: rename a string resource.
 
  `POST /strings/{string-id}/rename`
+
+ # Arguments
+ - `name`: `name` of the request body.
+ - `aliases`: `aliases` of the request body.
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |

@@ -2159,12 +2159,6 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
-            permission: "Chat.ReadWrite.All",
-            kind: PermissionType::Delegated,
-            level: 3u8,
-            resource_specific: false,
-        },
-        PrivilegeLevel {
             permission: "DeviceManagementApps.Read.All",
             kind: PermissionType::Delegated,
             level: 3u8,
@@ -3642,6 +3636,9 @@ pub mod nav {
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp will get installed to the meeting.
 
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -3824,6 +3821,9 @@ pub mod nav {
         /** Install an app to the specified team.
 
  `POST /teams/{team-id}/installedApps`
+
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
@@ -4016,6 +4016,9 @@ pub mod nav {
  `POST /users/{user-id}/teamwork/installedApps`
 
  - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
+
+ # Arguments
+ - `teams_app_id`: The app to install: the catalog generated app ID (the teamsApp's id).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |

@@ -266,6 +266,7 @@ pub(super) fn method_doc(a: &Action) -> String {
     if !a.notes.is_empty() {
         s.push('\n');
     }
+    s.push_str(&arguments_doc(a));
     s.push_str("\n# Permissions\n| Permission type | Least privileged | Higher privileged |\n|---|---|---|\n");
     let p = &a.permissions;
     for (label, scheme) in [
@@ -337,6 +338,28 @@ pub(super) fn method_doc(a: &Action) -> String {
         "# Response\n{response}. [Microsoft Graph documentation]({})",
         a.docs
     ));
+    s
+}
+
+/// `# Arguments`: each required body field the method takes, by its argument name, with the
+/// field's doc (or where it goes on the wire); empty when the method takes none.
+fn arguments_doc(a: &Action) -> String {
+    let required: Vec<&Field> = a.body.iter().flatten().filter(|f| !f.optional).collect();
+    if required.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n# Arguments\n");
+    for f in required {
+        let what = match (&f.doc, &f.bind) {
+            (Some(d), _) => d.clone(),
+            (None, Some(t)) => format!(
+                "the id that `{}` binds, sent as `{}` (`{}` under the service root)",
+                f.wire, f.wire, t
+            ),
+            (None, None) => format!("`{}` of the request body.", f.wire),
+        };
+        s.push_str(&format!("- `{}`: {what}\n", arg_name(f)));
+    }
     s
 }
 

@@ -27,7 +27,7 @@ fn own_headers(req: &Recorded) -> Vec<(&str, &str)> {
     let mut h: Vec<(&str, &str)> = req
         .headers
         .iter()
-        .filter(|(n, _)| !matches!(n.as_str(), "host" | "accept" | "content-length"))
+        .filter(|(n, _)| !matches!(n.as_str(), "host" | "content-length"))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     h.sort();
@@ -58,10 +58,16 @@ async fn seed_example_1_sends_an_empty_object() {
     assert_eq!(
         own_headers(req),
         [
+            ("accept", "application/json"),
             ("authorization", format!("Bearer {TOKEN}").as_str()),
             ("client-request-id", request_id),
-            ("content-type", "application/json")
+            ("content-type", "application/json"),
+            ("user-agent", graph_api::USER_AGENT),
         ]
+    );
+    assert_eq!(
+        graph_api::USER_AGENT,
+        format!("graph-api/{}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(req.header("content-length"), Some("2"));
     assert_eq!(req.body, b"{}");
