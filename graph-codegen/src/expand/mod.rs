@@ -199,3 +199,119 @@ pub(crate) fn describe_plain(ty: &TypeRef) -> String {
         other => format!("{other:?}").to_lowercase(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{TokenStream, TokenTree};
+
+    /// The names Rust's standard prelude brings into the type and value namespaces (the
+    /// language's list, from `std::prelude::rust_2024`), which generated code could use
+    /// unqualified.
+    const STD_PRELUDE: &[&str] = &[
+        "Copy",
+        "Send",
+        "Sized",
+        "Sync",
+        "Unpin",
+        "Drop",
+        "Fn",
+        "FnMut",
+        "FnOnce",
+        "AsyncFn",
+        "AsyncFnMut",
+        "AsyncFnOnce",
+        "drop",
+        "Box",
+        "ToOwned",
+        "Clone",
+        "PartialEq",
+        "PartialOrd",
+        "Eq",
+        "Ord",
+        "AsRef",
+        "AsMut",
+        "Into",
+        "From",
+        "Default",
+        "Iterator",
+        "Extend",
+        "IntoIterator",
+        "DoubleEndedIterator",
+        "ExactSizeIterator",
+        "Option",
+        "Some",
+        "None",
+        "Result",
+        "Ok",
+        "Err",
+        "String",
+        "ToString",
+        "Vec",
+        "TryFrom",
+        "TryInto",
+        "FromIterator",
+        "Future",
+        "IntoFuture",
+    ];
+
+    /// Prelude names used unqualified in `tokens`: not after `::`, not inside attributes
+    /// (derives name macros, which a type cannot shadow).
+    fn unqualified(tokens: TokenStream, found: &mut std::collections::BTreeSet<String>) {
+        let mut after_path_sep = false;
+        let mut colons = 0;
+        let mut iter = tokens.into_iter().peekable();
+        while let Some(tt) = iter.next() {
+            match tt {
+                TokenTree::Punct(p) if p.as_char() == '#' => {
+                    // `#[...]` or `#![...]`: skip the attribute.
+                    if let Some(TokenTree::Punct(bang)) = iter.peek()
+                        && bang.as_char() == '!'
+                    {
+                        iter.next();
+                    }
+                    iter.next();
+                    colons = 0;
+                    after_path_sep = false;
+                    continue;
+                }
+                TokenTree::Punct(p) if p.as_char() == ':' => {
+                    colons += 1;
+                    after_path_sep = colons >= 2;
+                    continue;
+                }
+                TokenTree::Ident(i) => {
+                    let name = i.to_string();
+                    if !after_path_sep && STD_PRELUDE.contains(&name.as_str()) {
+                        found.insert(name);
+                    }
+                }
+                TokenTree::Group(g) => unqualified(g.stream(), found),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+            colons = 0;
+            after_path_sep = false;
+        }
+    }
+
+    #[test]
+    fn every_prelude_name_the_emitter_writes_unqualified_is_reserved() {
+        let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph-api/spec");
+        let generated = crate::generate(&spec, spec.parent().unwrap(), &Default::default());
+        assert!(generated.diagnostics.is_empty());
+        let mut found = std::collections::BTreeSet::new();
+        unqualified(generated.tokens, &mut found);
+        assert!(
+            found.contains("Option"),
+            "the walk sees the generated code: {found:?}"
+        );
+        let missing: Vec<_> = found
+            .iter()
+            .filter(|n| !super::PRELUDE_NAMES.contains(&n.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the generated code uses {missing:?} unqualified; add them to PRELUDE_NAMES so no \
+             spec name can shadow them"
+        );
+    }
+}
