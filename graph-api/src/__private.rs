@@ -1,5 +1,6 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
+pub use crate::odata::{FlagSet, FunctionCall, literal};
 pub use crate::path::PathBuilder;
 pub use crate::query::Headers;
 pub use serde::{self, Deserialize, Serialize};
@@ -56,6 +57,7 @@ impl<'a> Nav<'a> {
             query: Query::new(),
             options: CallOptions::default(),
             binds: Vec::new(),
+            function: None,
         }
     }
 }
@@ -99,6 +101,8 @@ pub struct Request<'a, B> {
     options: CallOptions,
     /// `@odata.bind` fields (by wire name) and the paths whose URLs they get at send time.
     binds: Vec<(&'static str, PathBuilder)>,
+    /// For an OData function with parameters: its call, the path's last segment.
+    function: Option<FunctionCall>,
 }
 
 impl<'a, B: Body> Request<'a, B> {
@@ -107,6 +111,24 @@ impl<'a, B: Body> Request<'a, B> {
     #[must_use]
     pub fn bind(mut self, field: &'static str, path: PathBuilder) -> Self {
         self.binds.push((field, path));
+        self
+    }
+
+    /// Makes the request a call of the OData function `name`: its segment, `name(...)`, ends
+    /// the path, with the parameters set by [`arg`](Self::arg).
+    #[must_use]
+    pub fn function(mut self, name: &'static str) -> Self {
+        self.function = Some(FunctionCall::new(name));
+        self
+    }
+
+    /// Sets a function parameter to a literal made by [`literal`]; a refused value fails the
+    /// request before anything is sent.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: Result<String, &'static str>) -> Self {
+        if let Some(call) = &mut self.function {
+            call.set(name, value);
+        }
         self
     }
 
@@ -133,6 +155,9 @@ impl<'a, B: Body> Request<'a, B> {
     ) -> Result<(&'a GraphClient, crate::call::GraphRequest), Error> {
         for (field, path) in std::mem::take(&mut self.binds) {
             self.body.bind(field, bind_url(self.client, path)?);
+        }
+        if let Some(call) = self.function.take() {
+            self.path = self.path.function(&call);
         }
         let body = self.body.encode().transpose()?;
         let request = self.client.prepare(
@@ -283,6 +308,7 @@ pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -
         .and_then(|v| serde_json::from_value(v).ok())
 }
 
+pub use crate::__graph_api_flags as flags;
 pub use crate::__graph_api_string_enum as string_enum;
 pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
