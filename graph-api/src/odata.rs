@@ -221,8 +221,8 @@ macro_rules! __graph_api_flags {
         $crate::__graph_api_flags!(@consts $name, 0u32, [$($(#[$doc])* $member)*]);
 
         impl $name {
-            /// The members' wire spellings, in the order of their bits.
-            pub const WIRE: &'static [&'static str] = &[$($wire),*];
+            #[doc(hidden)]
+            pub const __WIRE: &'static [&'static str] = &[$($wire),*];
 
             /// The empty set.
             pub const fn empty() -> Self {
@@ -231,7 +231,7 @@ macro_rules! __graph_api_flags {
 
             /// Reads Graph's form, `a,b,c`: members matched in any casing, unknown ones kept.
             pub fn parse(text: &str) -> Self {
-                $name($crate::__private::FlagSet::parse(text, Self::WIRE))
+                $name($crate::__private::FlagSet::parse(text, Self::__WIRE))
             }
 
             /// Whether every member of `other` is in this set.
@@ -247,7 +247,7 @@ macro_rules! __graph_api_flags {
             /// Every member's wire spelling: the listed ones in the spec's order, then the
             /// ones Graph sent that the spec does not list.
             pub fn members(&self) -> impl ::std::iter::Iterator<Item = &str> + '_ {
-                self.0.members(Self::WIRE)
+                self.0.members(Self::__WIRE)
             }
 
             /// The members Graph sent that the spec does not list, as sent.
@@ -257,7 +257,7 @@ macro_rules! __graph_api_flags {
 
             /// Adds a member by its wire spelling (one the spec does not list is kept as is).
             pub fn insert(&mut self, member: &str) {
-                self.0.insert_wire(member, Self::WIRE);
+                self.0.insert_wire(member, Self::__WIRE);
             }
         }
 
@@ -276,7 +276,7 @@ macro_rules! __graph_api_flags {
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0.to_wire(Self::WIRE))
+                f.write_str(&self.0.to_wire(Self::__WIRE))
             }
         }
 
@@ -285,7 +285,7 @@ macro_rules! __graph_api_flags {
                 &self,
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0.to_wire(Self::WIRE))
+                serializer.serialize_str(&self.0.to_wire(Self::__WIRE))
             }
         }
 

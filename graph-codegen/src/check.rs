@@ -504,26 +504,6 @@ pub(crate) fn check_response_body(
     }
 }
 
-/// A collection is read page by page with GET: each next page is the link alone, so a request
-/// with another method or a body could not be repeated for it.
-pub(crate) fn check_collection_is_read(
-    file: FileId,
-    r: &Spanned<spec::ResponseSpec>,
-    method: HttpMethod,
-    ty: &TypeRef,
-    cx: &mut Ctxt,
-) {
-    if matches!(ty, TypeRef::List(_)) && method != HttpMethod::Get {
-        cx.push(
-            Diagnostic::new(
-                span(file, r),
-                format!("a {} action cannot answer a collection read page by page", method.as_str()),
-            )
-            .help("only GET actions list collections; for an action that returns an array in one answer, declare a type with the array as a field"),
-        );
-    }
-}
-
 /// The method that builds a request takes the required body fields (a bound one as the id its
 /// path names), so their argument names must differ.
 pub(crate) fn check_argument_names(body: &[Field], cx: &mut Ctxt) {

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod diag;
 pub mod expand;
+pub mod lang;
 pub mod lower;
 pub mod model;
 pub mod naming;

@@ -82,13 +82,14 @@ pub fn lower(files: &[(FileId, spec::SpecFile)], cx: &mut Ctxt) -> (Spec, crate:
     }
     check_unique_names(&mut out, cx);
     check_type_refs(&mut out, &poisoned, cx);
+    crate::lang::check_function_types(&mut out, cx);
     check_bases(&mut out, cx);
     check_recursion(&mut out, cx);
     let tree = check_navigation(&mut out, cx);
     (out, tree)
 }
 
-fn lower_fields(
+pub(crate) fn lower_fields(
     file: FileId,
     fields: &spec::Table<spec::FieldSpec>,
     in_body: bool,
@@ -148,27 +149,37 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -
     for m in &e.members {
         let m = m.get_ref();
         let wire = m.wire.get_ref();
+        // The variant a member makes: its own `variant`, else its wire name in PascalCase.
+        let rust = crate::lang::member_variant(file, m, cx);
+        let at = m.variant.as_ref().unwrap_or(&m.wire);
         // Enum members must be distinct ignoring case, since reading ignores case.
-        if members.iter().any(|p| {
-            p.wire.eq_ignore_ascii_case(wire) || naming::pascal(&p.wire) == naming::pascal(wire)
-        }) {
+        if members
+            .iter()
+            .any(|p| p.wire.eq_ignore_ascii_case(wire) || p.rust_name() == rust)
+        {
             cx.error(
-                &span(file, &m.wire),
+                &span(file, at),
                 format!("enum member `{wire}` is listed twice (reading ignores case); remove one"),
             );
             continue;
         }
-        if !naming::pascal(wire).starts_with(|c: char| c.is_ascii_alphabetic()) {
-            cx.error(
-                &span(file, &m.wire),
-                format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+        if !rust.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            cx.push(
+                Diagnostic::new(
+                    span(file, &m.wire),
+                    format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+                )
+                .help("name its variant: { wire = \"...\", variant = \"PascalCaseName\" }"),
             );
             continue;
         }
-        if naming::pascal(wire) == "Other" {
-            cx.error(
-                &span(file, &m.wire),
-                "enum member `Other` is reserved for values Graph adds later; rename it",
+        if rust == "Other" {
+            cx.push(
+                Diagnostic::new(
+                    span(file, at),
+                    "enum member `Other` is reserved for values Graph adds later; rename it",
+                )
+                .help("keep the wire name and name the variant: { wire = \"other\", variant = \"OtherValue\" }"),
             );
             continue;
         }
@@ -176,6 +187,7 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -
             wire: wire.clone(),
             span: span(file, &m.wire),
             doc: m.doc.as_ref().map(|d| d.get_ref().clone()),
+            variant: m.variant.as_ref().map(|v| v.get_ref().clone()),
         });
     }
     if e.members.is_empty() {
@@ -187,12 +199,16 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -
             ),
         );
     }
+    if e.flags {
+        crate::lang::check_flags_size(file, name, e, cx);
+    }
     EnumDef {
         name: name.get_ref().clone(),
         span: span(file, name),
         doc: e.doc.get_ref().clone(),
         docs: e.docs.as_ref().map(|d| d.get_ref().clone()),
         members,
+        flags: e.flags,
     }
 }
 
@@ -238,12 +254,10 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     if let Some(status) = status {
         check_response_body(file, &a.response, status, cx);
     }
-    if let (Some(m), Some(r)) = (method, &response) {
-        check_collection_is_read(file, &a.response, m, r, cx);
-    }
     if let Some(body) = &body {
         check_argument_names(body, cx);
     }
+    let function = crate::lang::lower_function(file, a, method, path.as_ref(), cx);
     let permissions = lower_permissions(file, a.permissions.get_ref(), cx);
     check_metadata_exceptions(file, &a.metadata_exceptions, cx);
     if let Some(call) = &a.call {
@@ -268,6 +282,7 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         params,
         permissions: permissions?,
         body,
+        function,
         status: status?,
         response,
         response_span: a
