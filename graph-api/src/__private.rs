@@ -194,6 +194,16 @@ impl<'a, B: Body> Request<'a, B> {
         send_json(self.into_call(info))
     }
 
+    /// Sends the request and reads a primitive or enum answer, which OData wraps as
+    /// `{"value": ...}`.
+    pub fn send_value<T: serde::de::DeserializeOwned + 'a>(
+        self,
+        info: &'static ActionInfo,
+    ) -> impl Future<Output = Result<T, Error>> + 'a {
+        let call = self.into_call(info);
+        async move { send_json::<Value<T>>(call).await.map(|v| v.0) }
+    }
+
     /// Every item of a list action's collection, fetched page by page as the stream is read.
     pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
         self,
@@ -217,6 +227,11 @@ impl Answer {
         Ok(())
     }
 
+    /// For actions that answer a primitive or an enum, wrapped as `{"value": ...}`.
+    pub fn value<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.json::<Value<T>>().map(|v| v.0)
+    }
+
     /// For actions that answer a JSON body.
     pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
@@ -224,6 +239,22 @@ impl Answer {
             message: e.to_string(),
             snippet: crate::error::snippet(&self.body),
         })
+    }
+}
+
+/// A primitive or enum answer: OData sends it as `{"@odata.context": ..., "value": ...}`; a
+/// bare JSON value is read as well.
+#[derive(Debug)]
+pub struct Value<T>(pub T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Value<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut v = serde_json::Value::deserialize(deserializer)?;
+        if let Some(inner) = v.as_object_mut().and_then(|o| o.remove("value")) {
+            v = inner;
+        }
+        serde_json::from_value(v).map(Value).map_err(D::Error::custom)
     }
 }
 
@@ -314,7 +345,8 @@ pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
 /// hidden constructor, `call_options`, `replace_body` when it has a body, and the sending
-/// methods its response calls for (`-> ()`, `-> T`, or `-> [T]` for a paged collection).
+/// methods its response calls for (`-> ()`, `-> T`, `-> value T` for a primitive or enum that
+/// OData wraps in `value`, or `-> [T]` for a paged collection).
 /// The checker keeps body setters off these names: a method added here belongs in
 /// `graph_codegen::expand::requests::BUILDER_METHODS` too.
 #[doc(hidden)]
@@ -404,6 +436,15 @@ macro_rules! __graph_api_request {
             /// `.stream()` for larger collections.
             pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
                 self.stream().collect_all().await
+            }
+        }
+    };
+    (@send $name:ident, value $out:ty) => {
+        $crate::__graph_api_request!(@batch $name, $out, value);
+        impl $name<'_> {
+            /// Sends the request and reads the value (OData's `{"value": ...}`).
+            pub async fn send(self) -> ::std::result::Result<$out, $crate::Error> {
+                self.0.send_value(Self::INFO).await
             }
         }
     };

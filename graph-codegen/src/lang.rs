@@ -180,3 +180,20 @@ pub fn call_syntax(name: &str, params: &[Field]) -> String {
         .collect();
     format!("{name}({})", args.join(","))
 }
+
+/// Methods every navigation type has from its derives (`Clone`, `Debug`): an action's method
+/// named by its path's last segment would hide them.
+pub const NAV_DERIVED: &[&str] = &["clone", "fmt"];
+
+/// The method an action's last path segment names: the segment in snake_case, and where that
+/// is one of [`NAV_DERIVED`], followed by the step it hangs on (`/teams/{team-id}/clone` ->
+/// `clone_team`, since `client.team(id).clone()` is `Clone::clone`). `step` is that step's
+/// PascalCase name, `None` at the client (where such names are refused instead).
+pub fn action_method_name(name: String, step: Option<&str>) -> String {
+    match step {
+        Some(step) if NAV_DERIVED.contains(&name.as_str()) => {
+            format!("{name}_{}", naming::snake(step))
+        }
+        _ => name,
+    }
+}

@@ -169,6 +169,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             let item = rust_type(item, &super_models);
             quote!([#item])
         }
+        // OData wraps a primitive or enum answer as `{"value": ...}`.
+        Some(t) if is_value(cx, t) => {
+            let t = rust_type(t, &super_models);
+            quote!(value #t)
+        }
         Some(t) => rust_type(t, &super_models),
         None => quote!(()),
     };
@@ -233,6 +238,15 @@ pub(super) fn function_arg(
         TypeRef::String | TypeRef::List(_) => {
             (text, quote!(#rt::literal::string(#value.as_ref())))
         }
+    }
+}
+
+/// Whether a response type is a primitive or an enum, which OData sends as `{"value": ...}`.
+fn is_value(cx: &Cx, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(n) => cx.enums.contains(n.as_str()),
+        TypeRef::List(_) => false,
+        _ => true,
     }
 }
 
