@@ -13,6 +13,7 @@ mod paging;
 mod preflight;
 mod snapshots;
 mod standin;
+mod teams;
 mod ui;
 mod wire;
 mod workflow;
