@@ -12,9 +12,9 @@ use crate::template::{PathTemplate, Segment};
 pub const MAX_FLAGS: usize = 64;
 
 /// The Rust variant of an enum member: its `variant`, which must be a PascalCase name, else its
-/// wire name in PascalCase.
-pub(crate) fn member_variant(file: FileId, m: &spec::MemberSpec, cx: &mut Ctxt) -> String {
-    match &m.variant {
+/// wire name in PascalCase; `None` (reported) for a `variant` that is no such name.
+pub(crate) fn member_variant(file: FileId, m: &spec::MemberSpec, cx: &mut Ctxt) -> Option<String> {
+    Some(match &m.variant {
         Some(v) if is_type_name(v.get_ref()) => v.get_ref().clone(),
         Some(v) => {
             cx.push(
@@ -24,10 +24,10 @@ pub(crate) fn member_variant(file: FileId, m: &spec::MemberSpec, cx: &mut Ctxt) 
                 )
                 .help("start it with an upper-case letter and use only letters and digits, like `OtherValue`"),
             );
-            naming::pascal(m.wire.get_ref())
+            return None;
         }
         None => naming::pascal(m.wire.get_ref()),
-    }
+    })
 }
 
 /// A flags enum's value is a set held in 64 bits, one per member.

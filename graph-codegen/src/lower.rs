@@ -150,7 +150,9 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) -
         let m = m.get_ref();
         let wire = m.wire.get_ref();
         // The variant a member makes: its own `variant`, else its wire name in PascalCase.
-        let rust = crate::lang::member_variant(file, m, cx);
+        let Some(rust) = crate::lang::member_variant(file, m, cx) else {
+            continue;
+        };
         let at = m.variant.as_ref().unwrap_or(&m.wire);
         // Enum members must be distinct ignoring case, since reading ignores case.
         if members
