@@ -254,7 +254,9 @@ impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Value<T> {
         if let Some(inner) = v.as_object_mut().and_then(|o| o.remove("value")) {
             v = inner;
         }
-        serde_json::from_value(v).map(Value).map_err(D::Error::custom)
+        serde_json::from_value(v)
+            .map(Value)
+            .map_err(D::Error::custom)
     }
 }
 

@@ -113,7 +113,11 @@ pub mod literal {
     pub fn guid(value: &str) -> Result<String, &'static str> {
         let groups: Vec<&str> = value.split('-').collect();
         let shape = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
-        if !shape || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit())) {
+        if !shape
+            || !groups
+                .iter()
+                .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
             return Err("is not a GUID (8-4-4-4-12 hex digits)");
         }
         Ok(value.to_owned())
@@ -323,7 +327,10 @@ mod tests {
     #[test]
     fn renders_odata_literals() {
         assert_eq!(
-            call(&[("userId", literal::string("6285581f")), ("n", literal::int(3))]),
+            call(&[
+                ("userId", literal::string("6285581f")),
+                ("n", literal::int(3))
+            ]),
             "f(userId='6285581f',n=3)"
         );
         assert_eq!(call(&[]), "f()");
@@ -332,7 +339,10 @@ mod tests {
             literal::string("john.doe@contoso.com").unwrap(),
             "'john.doe@contoso.com'"
         );
-        assert_eq!(literal::string("a,b)=c (d)").unwrap(), "'a%2Cb%29%3Dc%20%28d%29'");
+        assert_eq!(
+            literal::string("a,b)=c (d)").unwrap(),
+            "'a%2Cb%29%3Dc%20%28d%29'"
+        );
         assert_eq!(literal::bool(true).unwrap(), "true");
         assert_eq!(literal::double(1.5).unwrap(), "1.5");
         assert_eq!(literal::double(f64::NEG_INFINITY).unwrap(), "-INF");
@@ -341,7 +351,10 @@ mod tests {
             "57fb72d0-d811-46f4-8947-305e6072eaa5"
         );
         assert!(literal::guid("57fb72d0-d811-46f4-8947-305e6072eaa5')").is_err());
-        assert_eq!(literal::datetime("2024-01-31T09:00:00+01:00").unwrap(), "2024-01-31T09:00:00%2B01:00");
+        assert_eq!(
+            literal::datetime("2024-01-31T09:00:00+01:00").unwrap(),
+            "2024-01-31T09:00:00%2B01:00"
+        );
         assert!(literal::datetime("2024)").is_err());
     }
 

@@ -229,7 +229,10 @@ mod tests {
         assert_eq!(page.next_link.as_deref(), Some("https://n"));
         assert_eq!(page.count, Some(9));
         let page: Page<i32> = serde_json::from_str("[3,4]").unwrap();
-        assert_eq!((page.items, page.next_link, page.count), (vec![3, 4], None, None));
+        assert_eq!(
+            (page.items, page.next_link, page.count),
+            (vec![3, 4], None, None)
+        );
     }
 
     #[test]

@@ -100,7 +100,9 @@ pub(crate) fn lower_function(
         {
             cx.error(
                 &span(file, wire),
-                format!("function parameter `{name}` is not an OData name (letters, digits and `_`)"),
+                format!(
+                    "function parameter `{name}` is not an OData name (letters, digits and `_`)"
+                ),
             );
         } else if reserved.contains(&rust.as_str()) || body_names.contains(&rust) {
             cx.push(

@@ -609,7 +609,11 @@ fn collections_arguments_and_derived_names() {
         "type = \"[Thing]\" }",
         1,
     );
-    assert!(problems(&post_list).is_empty(), "{:#?}", problems(&post_list));
+    assert!(
+        problems(&post_list).is_empty(),
+        "{:#?}",
+        problems(&post_list)
+    );
     let two_binds = BASE.replacen("method = \"GET\"", "method = \"POST\"", 1)
         + "[actions.get_thing.body.\"a@odata.bind\"]\nbind = \"/x/{thing-id}\"\n[actions.get_thing.body.\"b@odata.bind\"]\nbind = \"/y/{thing-id}\"\n";
     assert_one(&two_binds, "23:25", "two arguments named `thing_id`");
@@ -656,18 +660,26 @@ fn function_with(old: &str, new: &str) -> String {
 fn function_parameter_rules() {
     assert!(problems(FUNCTION).is_empty(), "{:#?}", problems(FUNCTION));
     assert_one(
-        &function_with("path = \"/things/{thing-id}/check\"", "path = \"/things/{thing-id}/check(userId='@userId')\""),
+        &function_with(
+            "path = \"/things/{thing-id}/check\"",
+            "path = \"/things/{thing-id}/check(userId='@userId')\"",
+        ),
         "5:8",
         "writes the call of `check` with its parameters",
     );
     let post = function_with("method = \"GET\"", "method = \"POST\"");
     assert!(
-        problems(&post).iter().any(|p| p.contains("function parameters on a POST action")),
+        problems(&post)
+            .iter()
+            .any(|p| p.contains("function parameters on a POST action")),
         "{:#?}",
         problems(&post)
     );
     assert_one(
-        &function_with("path = \"/things/{thing-id}/check\"", "path = \"/things/{thing-id}/check\"\ncall = \"check\""),
+        &function_with(
+            "path = \"/things/{thing-id}/check\"",
+            "path = \"/things/{thing-id}/check\"\ncall = \"check\"",
+        ),
         "6:8",
         "takes its method name from the function's",
     );
@@ -698,15 +710,40 @@ fn function_parameter_rules() {
 
 #[test]
 fn flags_and_variant_rules() {
-    let flags = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{{ wire = \"apps\" }}, {{ wire = \"other\", variant = \"OtherPart\" }}]\n");
+    let flags = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{{ wire = \"apps\" }}, {{ wire = \"other\", variant = \"OtherPart\" }}]\n"
+    );
     assert!(problems(&flags).is_empty(), "{:#?}", problems(&flags));
     let other = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"other\" }}]\n");
-    assert!(problems(&other)[0].contains("variant = \"OtherValue\""), "{}", problems(&other)[0]);
-    let digit = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"1:1\", variant = \"oneToOne\" }}]\n");
-    assert!(problems(&digit)[0].contains("not a PascalCase Rust name"), "{}", problems(&digit)[0]);
-    let twice = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"a\", variant = \"Same\" }}, {{ wire = \"b\", variant = \"Same\" }}]\n");
-    assert!(problems(&twice)[0].contains("listed twice"), "{}", problems(&twice)[0]);
+    assert!(
+        problems(&other)[0].contains("variant = \"OtherValue\""),
+        "{}",
+        problems(&other)[0]
+    );
+    let digit = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"1:1\", variant = \"oneToOne\" }}]\n"
+    );
+    assert!(
+        problems(&digit)[0].contains("not a PascalCase Rust name"),
+        "{}",
+        problems(&digit)[0]
+    );
+    let twice = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"a\", variant = \"Same\" }}, {{ wire = \"b\", variant = \"Same\" }}]\n"
+    );
+    assert!(
+        problems(&twice)[0].contains("listed twice"),
+        "{}",
+        problems(&twice)[0]
+    );
     let many: Vec<String> = (0..65).map(|i| format!("{{ wire = \"m{i}\" }}")).collect();
-    let big = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{}]\n", many.join(", "));
-    assert!(problems(&big)[0].contains("at most 64"), "{}", problems(&big)[0]);
+    let big = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{}]\n",
+        many.join(", ")
+    );
+    assert!(
+        problems(&big)[0].contains("at most 64"),
+        "{}",
+        problems(&big)[0]
+    );
 }

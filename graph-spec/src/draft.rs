@@ -428,7 +428,11 @@ impl Drafter<'_> {
             if *optional {
                 let _ = writeln!(t, "optional = true");
             }
-            let _ = writeln!(t, "doc = {}", quote(&format!("{MARK} the page's description of the parameter")));
+            let _ = writeln!(
+                t,
+                "doc = {}",
+                quote(&format!("{MARK} the page's description of the parameter"))
+            );
         }
         for n in needed {
             if !n.starts_with("Edm.") && !out.needed.contains(&n) {
@@ -588,7 +592,10 @@ impl Drafter<'_> {
                     // A member whose name makes no variant of its own gets one: `Other` is the
                     // variant for values the enum does not list, and a variant starts with a letter.
                     if variant == "Other" {
-                        members.push(format!("{{ wire = {}, variant = \"OtherValue\" }}", quote(m)));
+                        members.push(format!(
+                            "{{ wire = {}, variant = \"OtherValue\" }}",
+                            quote(m)
+                        ));
                     } else if !variant.starts_with(|c: char| c.is_ascii_alphabetic()) {
                         members.push(format!(
                             "{{ wire = {}, variant = {} }}",

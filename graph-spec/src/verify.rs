@@ -268,7 +268,13 @@ fn verify_enum(
         return;
     };
     if e.flags != def.flags {
-        let says = |f: bool| if f { "a flags enum (a set of members)" } else { "a plain enum (one member)" };
+        let says = |f: bool| {
+            if f {
+                "a flags enum (a set of members)"
+            } else {
+                "a plain enum (one member)"
+            }
+        };
         out.push(
             Diagnostic::new(
                 at(file, name),
@@ -279,7 +285,11 @@ fn verify_enum(
                     says(def.flags)
                 ),
             )
-            .help(if def.flags { "add `flags = true`" } else { "remove `flags = true`" }),
+            .help(if def.flags {
+                "add `flags = true`"
+            } else {
+                "remove `flags = true`"
+            }),
         );
     }
     for m in &e.members {
@@ -558,9 +568,15 @@ fn verify_function(
         let Some(p) = op.params.iter().find(|p| &p.name == w) else {
             let d = Diagnostic::new(
                 at(file, wire),
-                format!("`{w}` is not a parameter of the function `{}` in the metadata", op.name),
+                format!(
+                    "`{w}` is not a parameter of the function `{}` in the metadata",
+                    op.name
+                ),
             );
-            out.push(("body", hint(d, w, op.params.iter().map(|p| p.name.as_str()))));
+            out.push((
+                "body",
+                hint(d, w, op.params.iter().map(|p| p.name.as_str())),
+            ));
             continue;
         };
         if let (Ok(expected), Some(ty)) = (names.spelling(model, &p.ty, p.collection), &f.ty)

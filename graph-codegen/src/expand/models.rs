@@ -39,14 +39,10 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         }
         gate(&cx.gates.types[&t.name], out)
     });
-    let enums = cx
-        .spec
-        .enums
-        .iter()
-        .map(|e| {
-            let out = if e.flags { flags_enum(e) } else { open_enum(e) };
-            gate(&cx.gates.types[&e.name], out)
-        });
+    let enums = cx.spec.enums.iter().map(|e| {
+        let out = if e.flags { flags_enum(e) } else { open_enum(e) };
+        gate(&cx.gates.types[&e.name], out)
+    });
     let krate = cx.krate;
     let body = block(
         std::iter::once(quote!(use #krate::__private as rt;))

@@ -334,7 +334,10 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
             Some(crate::template::Segment::Literal(l)) => l.clone(),
             _ => String::new(),
         };
-        (name, params.iter().filter(|f| !f.optional).collect::<Vec<_>>())
+        (
+            name,
+            params.iter().filter(|f| !f.optional).collect::<Vec<_>>(),
+        )
     });
     let tail = match &function {
         None => c.tail.as_ref().map(|t| quote!(.segment(#t))),

@@ -199,7 +199,10 @@ fn function_setter(f: &Field, models: &TokenStream) -> TokenStream {
     let d = doc(&format!(
         "Sets the function parameter `{}`: {}. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\\`, control characters) fails `send` before anything is sent.",
         f.wire,
-        f.doc.as_deref().unwrap_or(&describe(&f.ty)).trim_end_matches('.')
+        f.doc
+            .as_deref()
+            .unwrap_or(&describe(&f.ty))
+            .trim_end_matches('.')
     ));
     quote! {
         #d
@@ -235,9 +238,7 @@ pub(super) fn function_arg(
                 quote!(#rt::literal::string(&::std::string::ToString::to_string(&#value))),
             )
         }
-        TypeRef::String | TypeRef::List(_) => {
-            (text, quote!(#rt::literal::string(#value.as_ref())))
-        }
+        TypeRef::String | TypeRef::List(_) => (text, quote!(#rt::literal::string(#value.as_ref()))),
     }
 }
 
@@ -440,14 +441,26 @@ fn function_doc(a: &Action, params: &[Field]) -> String {
         } else {
             format!("required, the method's argument `{rust}`")
         };
-        let what = p.doc.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-        s.push_str(&format!("- `{}` ({}; {how}).{what}\n", p.wire, describe(&p.ty)));
+        let what = p
+            .doc
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "- `{}` ({}; {how}).{what}\n",
+            p.wire,
+            describe(&p.ty)
+        ));
     }
     let name = match a.path.segments.last() {
         Some(Segment::Literal(l)) => l.as_str(),
         _ => "",
     };
-    let set: Vec<&Field> = params.iter().filter(|p| !p.optional).chain(params.iter().filter(|p| p.optional).take(1)).collect();
+    let set: Vec<&Field> = params
+        .iter()
+        .filter(|p| !p.optional)
+        .chain(params.iter().filter(|p| p.optional).take(1))
+        .collect();
     let wire: Vec<String> = set
         .iter()
         .map(|p| match p.ty {

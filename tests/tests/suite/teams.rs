@@ -88,7 +88,10 @@ async fn members_add_sends_the_pages_request_and_reads_its_results() {
         .into_iter()
         .map(|r| AadUserConversationMemberResult::try_from(r).expect("a member result"))
         .collect();
-    let users: Vec<_> = results.iter().filter_map(|r| r.user_id.as_deref()).collect();
+    let users: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.user_id.as_deref())
+        .collect();
     assert_eq!(
         users,
         [
@@ -167,7 +170,10 @@ async fn a_post_collection_follows_its_next_link_with_get() {
     assert_eq!(users, ["a", "b"]);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!((reqs[0].method.as_str(), reqs[1].method.as_str()), ("POST", "GET"));
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[1].method.as_str()),
+        ("POST", "GET")
+    );
     assert_eq!(
         reqs[1].target,
         format!("/v1.0/teams/{TEAM}/members/add?$skiptoken=1")
