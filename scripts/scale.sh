@@ -68,7 +68,7 @@ cargo build -q --release --manifest-path "$crate/Cargo.toml"; release=$(since "$
 
 echo "summary (stderr of draft): $(tail -1 "$crate/skipped.txt")"
 echo "skipped, by reason:"
-grep '^skipped: ' "$crate/skipped.txt" | sed -E 's/`[^`]*`/`…`/g; s/^skipped: [A-Z]+ [^:]*:/skipped: action:/; s/^skipped: (body field|field|member) `…` of [^:]*:/skipped: \1:/' \
+{ grep '^skipped: ' "$crate/skipped.txt" || true; } | sed -E 's/`[^`]*`/`…`/g; s/^skipped: [A-Z]+ [^:]*:/skipped: action:/; s/^skipped: (body field|field|member) `…` of [^:]*:/skipped: \1:/' \
   | sort | uniq -c | sort -rn
 echo "| what | value |"
 echo "|---|---|"
