@@ -346,32 +346,36 @@ pub use crate::__graph_api_string_enum as string_enum;
 pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
-/// hidden constructor, `call_options`, `replace_body` when it has a body, and the sending
-/// methods its response calls for (`-> ()`, `-> T`, `-> value T` for a primitive or enum that
-/// OData wraps in `value`, or `-> [T]` for a paged collection).
-/// The checker keeps body setters off these names: a method added here belongs in
-/// `graph_codegen::expand::requests::BUILDER_METHODS` too.
+/// hidden constructor, `call_options`, `replace_body` when it has a body, `build`, and the
+/// sending methods its response calls for (`-> ()`, `-> T`, `-> value T` for a primitive or enum
+/// that OData wraps in `value`, or `-> [T]` for a paged collection). The generated code names the
+/// methods (`[send stream all replace_body call_options build]`), from the list graph-codegen's
+/// checker keeps body setters off, so the two cannot drift apart.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __graph_api_request {
-    ($name:ident($info:path) -> $($out:tt)+) => {
-        $crate::__graph_api_request!(@base $name, $info, ());
-        $crate::__graph_api_request!(@send $name, $($out)+);
+    ($m:tt $name:ident($info:path) -> $($out:tt)+) => {
+        $crate::__graph_api_request!(@base $m $name, $info, ());
+        $crate::__graph_api_request!(@send $m $name, $($out)+);
     };
-    ($name:ident($info:path, $body:ty) -> $($out:tt)+) => {
-        $crate::__graph_api_request!(@base $name, $info, $body);
+    ([$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident($info:path, $body:ty) -> $($out:tt)+) => {
+        $crate::__graph_api_request!(@base
+            [$send $stream $all $replace_body $call_options $build] $name, $info, $body);
         impl $name<'_> {
             /// Replaces the whole request body. An `@odata.bind` field the method filled from an
             /// id is filled again when the request is sent.
             #[inline]
-            pub fn replace_body(mut self, body: $body) -> Self {
+            pub fn $replace_body(mut self, body: $body) -> Self {
                 self.0.body = body;
                 self
             }
         }
-        $crate::__graph_api_request!(@send $name, $($out)+);
+        $crate::__graph_api_request!(@send
+            [$send $stream $all $replace_body $call_options $build] $name, $($out)+);
     };
-    (@base $name:ident, $info:path, $body:ty) => {
+    (@base [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, $info:path, $body:ty) => {
         impl<'a> $name<'a> {
             /// This action's metadata.
             pub const INFO: &'static $crate::meta::ActionInfo = &$info;
@@ -382,7 +386,7 @@ macro_rules! __graph_api_request {
             }
 
             /// Overrides the client's retry policy, timeouts or both for this call.
-            pub fn call_options(self, options: $crate::CallOptions) -> Self {
+            pub fn $call_options(self, options: $crate::CallOptions) -> Self {
                 $name(self.0.options(options))
             }
 
@@ -390,16 +394,20 @@ macro_rules! __graph_api_request {
             /// method, URL, headers and body bytes `.send()` would put on the wire. A bad id,
             /// or an action the client's API version or cloud lacks, fails here as it fails
             /// `.send()`.
-            pub fn build(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
+            pub fn $build(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
                 self.0.build(Self::INFO)
             }
         }
     };
-    (@batch $name:ident, $out:ty, $decode:ident) => {
+    (@batch $m:tt $name:ident, $out:ty, $decode:ident) => {
+        $crate::__graph_api_request!(@batch_impl $m $name, $out, $decode);
+    };
+    (@batch_impl [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, $out:ty, $decode:ident) => {
         impl $crate::BatchRequest for $name<'_> {
             type Output = $out;
             fn __into_batch(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
-                self.build()
+                self.$build()
             }
             fn __decode(
                 answer: $crate::__private::Answer,
@@ -408,20 +416,24 @@ macro_rules! __graph_api_request {
             }
         }
     };
-    (@send $name:ident, ()) => {
-        $crate::__graph_api_request!(@batch $name, (), unit);
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, ()) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, (), unit);
         impl $name<'_> {
             /// Sends the request.
-            pub async fn send(self) -> ::std::result::Result<(), $crate::Error> {
+            pub async fn $send(self) -> ::std::result::Result<(), $crate::Error> {
                 self.0.send_unit(Self::INFO).await
             }
         }
     };
-    (@send $name:ident, [$item:ty]) => {
-        $crate::__graph_api_request!(@batch $name, $crate::Page<$item>, json);
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, [$item:ty]) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, $crate::Page<$item>, json);
         impl $name<'_> {
             /// Sends the request and reads the first page.
-            pub async fn send(self) -> ::std::result::Result<$crate::Page<$item>, $crate::Error> {
+            pub async fn $send(self) -> ::std::result::Result<$crate::Page<$item>, $crate::Error> {
                 self.0.send_json(Self::INFO).await
             }
 
@@ -429,32 +441,36 @@ macro_rules! __graph_api_request {
             /// page is one call with the retry policy; a next-page link is followed only on the
             /// service root's scheme, host and port.
             #[inline]
-            pub fn stream(self) -> $crate::PageStream<$item> {
+            pub fn $stream(self) -> $crate::PageStream<$item> {
                 self.0.stream(Self::INFO)
             }
 
             /// Every item of the collection, across all pages, up to the call's
             /// `max_collected_items` (100,000 unless the client or call sets it); use
             /// `.stream()` for larger collections.
-            pub async fn all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
-                self.stream().collect_all().await
+            pub async fn $all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
+                self.$stream().collect_all().await
             }
         }
     };
-    (@send $name:ident, value $out:ty) => {
-        $crate::__graph_api_request!(@batch $name, $out, value);
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, value $out:ty) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, $out, value);
         impl $name<'_> {
             /// Sends the request and reads the value (OData's `{"value": ...}`).
-            pub async fn send(self) -> ::std::result::Result<$out, $crate::Error> {
+            pub async fn $send(self) -> ::std::result::Result<$out, $crate::Error> {
                 self.0.send_value(Self::INFO).await
             }
         }
     };
-    (@send $name:ident, $out:ty) => {
-        $crate::__graph_api_request!(@batch $name, $out, json);
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, $out:ty) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, $out, json);
         impl $name<'_> {
             /// Sends the request.
-            pub async fn send(self) -> ::std::result::Result<$out, $crate::Error> {
+            pub async fn $send(self) -> ::std::result::Result<$out, $crate::Error> {
                 self.0.send_json(Self::INFO).await
             }
         }

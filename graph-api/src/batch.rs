@@ -74,6 +74,7 @@ static BATCH: ActionInfo = ActionInfo {
         delegated_personal: PermissionScheme::NotSupported,
         application: PermissionScheme::NotSupported,
         notes: &[],
+        cloud_limits: &[],
         levels: &[],
     },
 };
@@ -610,11 +611,22 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
     // The token the POSTs will carry (cached): its claims check each item before anything is
     // sent, when the client asks for that, and name what a 403 item lacks.
     let token = crate::call::within(call, client.inner.auth.token()).await??;
+    // An item the client's cloud does not take with the token's permission type is refused
+    // as the direct call would be.
+    for (i, q) in items.iter().enumerate() {
+        if let Some(e) =
+            crate::call::cloud_refusal(q.request.info, client.inner.cloud, token.permissions())
+        {
+            outcomes[i] = Some(Err(e));
+        }
+    }
     if client.inner.preflight
         && let Some(held) = token.permissions()
     {
         for (i, q) in items.iter().enumerate() {
-            if let Err(m) = held.check(q.request.info, q.request.rsc_consent) {
+            if outcomes[i].is_none()
+                && let Err(m) = held.check(q.request.info, q.request.rsc_consent)
+            {
                 outcomes[i] = Some(Err(Error::MissingPermission(m)));
             }
         }

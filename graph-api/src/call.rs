@@ -388,9 +388,34 @@ impl<'c> Call<'c> {
         }
     }
 
+    /// Stage 3, first part: refuses a call the action's table supports for the token's
+    /// permission type but not in the client's national cloud (a cloud limit in the spec). The
+    /// token is read only for such an action; always, not only with the preflight on, since the
+    /// cloud would refuse the call anyway.
+    async fn cloud_limits(&self) -> Result<(), Error> {
+        let info = self.request.info;
+        let cloud = self.client.cloud;
+        if !info
+            .permissions
+            .cloud_limits
+            .iter()
+            .any(|l| l.clouds.contains(&cloud))
+        {
+            return Ok(());
+        }
+        let token = within(self.deadline, self.client.auth.token()).await??;
+        match cloud_refusal(info, cloud, token.permissions()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Stages 3 and 4: the preflight, then attempts until one succeeds, one fails in a way that
     /// rules out retrying, or the policy or the deadline says stop.
     pub(crate) async fn run(&self) -> Result<Response, Error> {
+        if self.request.preflight {
+            self.cloud_limits().await?;
+        }
         if self.client.preflight && self.request.preflight {
             self.preflight().await?;
         }
@@ -492,12 +517,21 @@ impl<'c> Call<'c> {
     }
 
     /// One attempt as it goes out: the credentials, the call's `client-request-id` (with
-    /// `Retry-Attempt` on retries), then the prepared headers and body.
+    /// `Retry-Attempt` on retries), `Accept: application/json` and graph-api's `User-Agent`,
+    /// then the prepared headers (which may name another `Accept`) and body.
     pub(crate) fn outgoing(&self, token: &Bearer, attempt: u32) -> Result<reqwest::Request, Error> {
         let r = self.request;
         let mut req = reqwest::Request::new(r.method.clone(), r.url.clone());
         let headers = req.headers_mut();
-        headers.reserve(r.headers.len() + 3);
+        headers.reserve(r.headers.len() + 5);
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            HeaderValue::from_static(crate::USER_AGENT),
+        );
         headers.insert(reqwest::header::AUTHORIZATION, token.header()?);
         headers.insert(CLIENT_REQUEST_ID, self.client_request_id.clone());
         if attempt > 1 {
@@ -835,4 +869,25 @@ mod tests {
             None
         );
     }
+}
+
+/// `Error::Unavailable` when the spec says the token's permission type cannot call the action in
+/// `cloud` (see [`CloudLimit`](graph_meta::CloudLimit)); `None` otherwise, also for an opaque
+/// token, whose type the client cannot tell.
+pub(crate) fn cloud_refusal(
+    info: &'static ActionInfo,
+    cloud: graph_meta::NationalCloud,
+    held: Option<&crate::permissions::TokenPermissions>,
+) -> Option<Error> {
+    let limit = info.permissions.cloud_limit(held?.kind, cloud)?;
+    Some(Error::Unavailable {
+        action: info.id,
+        reason: format!(
+            "with {} permissions in the national cloud {} (\"{}\", {})",
+            limit.kind.spec_key(),
+            cloud.name(),
+            limit.text,
+            limit.source
+        ),
+    })
 }

@@ -82,7 +82,9 @@ pub enum Error {
     /// The client was configured in a way that cannot work.
     #[error("invalid client configuration: {0}")]
     Config(String),
-    /// The action does not exist in the configured API version or national cloud.
+    /// The action does not exist in the configured API version or national cloud, or the spec
+    /// says that cloud does not take it with the token's permission type (such as application
+    /// permissions for a user's Teams apps in US Government L4 and L5).
     #[error("`{action}` is not available {reason}; nothing was sent")]
     Unavailable {
         /// The action's id.

@@ -54,6 +54,11 @@ pub use client::{
     DEFAULT_MAX_COLLECTED_ITEMS, GraphClient, GraphClientBuilder,
 };
 pub use error::{ApiError, ERROR_BODY_LIMIT, Error, SNIPPET_LIMIT, TimeoutLimit};
+
+/// The `User-Agent` every request is sent with, `graph-api/<version>`, so that a service log
+/// (and Microsoft's support) can tell which client sent it; an
+/// [`AttemptHook`](hook::AttemptHook) may replace it.
+pub const USER_AGENT: &str = concat!("graph-api/", env!("CARGO_PKG_VERSION"));
 pub use graph_macros::spec;
 /// Action metadata as data (re-exported from `graph-meta`): [`ActionInfo`](meta::ActionInfo),
 /// permission tables and privilege levels, methods, versions and clouds.
@@ -67,8 +72,6 @@ pub use workflows::ConsentedUpgrade;
 
 // `upgrade_with_required_consent` is written by hand on the installation navigation types
 // (workflows.rs); downstream specs may not add a method of that name under graph-api's paths.
-graph_macros::spec!(
-    "spec",
-    crate = crate,
-    reserve = ["upgrade_with_required_consent"]
-);
+// The list is `graph_codegen::extension::BASE_HANDWRITTEN`, which the macro and `graph-spec check
+// --base` both read.
+graph_macros::spec!("spec", crate = crate);

@@ -1,5 +1,6 @@
-//! The rules a spec must follow, one function each: per value (called while lowering) and
-//! across entries (run on the lowered model).
+//! The check stage: every rule a spec must follow, one commented function each, listed in
+//! [`check`] (per entry, then across entries over the lowered model), and the [`prune`] step
+//! that leaves out what the rules rejected. Rules report; they never change the model.
 
 use crate::diag::{Ctxt, Diagnostic, did_you_mean};
 use crate::model::*;
@@ -17,8 +18,16 @@ pub(crate) fn span<T>(file: FileId, s: &Spanned<T>) -> Span {
     }
 }
 
-/// The checks of `graph-spec verify` an action can be excepted from.
-pub const METADATA_CHECKS: &[&str] = &["path", "method", "body", "response", "clouds"];
+/// The checks of `graph-spec verify` (and, for `permissions`, `graph-spec drift`) an action can
+/// be excepted from.
+pub const METADATA_CHECKS: &[&str] = &[
+    "path",
+    "method",
+    "body",
+    "response",
+    "clouds",
+    "permissions",
+];
 
 /// An exception names a check `graph-spec verify` runs and says why the entry differs.
 pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, cx: &mut Ctxt) {
@@ -26,7 +35,10 @@ pub(crate) fn check_metadata_exceptions(file: FileId, ex: &spec::Table<String>, 
         if !METADATA_CHECKS.contains(&name.get_ref().as_str()) {
             let mut d = Diagnostic::new(
                 span(file, name),
-                format!("`{}` is not a check of `graph-spec verify`", name.get_ref()),
+                format!(
+                    "`{}` is not a check of `graph-spec verify` or `drift`",
+                    name.get_ref()
+                ),
             );
             d = match did_you_mean(name.get_ref(), METADATA_CHECKS.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -91,41 +103,6 @@ pub(crate) fn check_rsc_has_level(file: FileId, name: &SString, levels: &[Level]
     }
 }
 
-/// A cargo feature name is letters, digits, `-` and `_`, starting with a letter or digit.
-pub(crate) fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) -> bool {
-    let s = name.get_ref();
-    let ok = s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        cx.push(
-            Diagnostic::new(
-                span(file, name),
-                format!("\"{s}\" is not a cargo feature name"),
-            )
-            .help("use letters, digits, `-` and `_`, like \"teams-apps\""),
-        );
-    }
-    ok
-}
-
-/// A privilege level is one of Microsoft's five, 1 (least privileged) to 5.
-pub(crate) fn check_level(file: FileId, level: &Spanned<i64>, cx: &mut Ctxt) -> Option<u8> {
-    match u8::try_from(*level.get_ref()) {
-        Ok(l @ 1..=5) => Some(l),
-        _ => {
-            cx.push(
-                Diagnostic::new(
-                    span(file, level),
-                    format!("privilege level {} is not 1 to 5", level.get_ref()),
-                )
-                .help("copy `privilegeLevel` from the permission's scheme in permissions.json"),
-            );
-            None
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rules on single values
 // ---------------------------------------------------------------------------------------------
@@ -178,23 +155,6 @@ pub(crate) fn check_accessor_name(file: FileId, name: &SString, cx: &mut Ctxt) {
             .help("use a snake_case name that is not a Rust keyword"),
         );
     }
-}
-
-/// A field type is a primitive, a PascalCase name, or `[T]`.
-pub(crate) fn check_type_syntax(file: FileId, ty: &SString, cx: &mut Ctxt) -> Option<TypeRef> {
-    let parsed = TypeRef::parse(ty.get_ref());
-    if parsed.is_none() {
-        let mut d = Diagnostic::new(span(file, ty), format!("`{}` is not a type", ty.get_ref()));
-        d = match did_you_mean(ty.get_ref(), TypeRef::PRIMITIVES.iter().copied()) {
-            Some(p) => d.help(format!("did you mean `{p}`?")),
-            None => d.help(format!(
-                "use one of {}, a type or enum name in PascalCase, or `[T]` for a collection",
-                TypeRef::PRIMITIVES.join(", ")
-            )),
-        };
-        cx.push(d);
-    }
-    parsed
 }
 
 /// `rsc_consent` only means something on a request body field.
@@ -274,55 +234,6 @@ pub(crate) fn check_field_name(file: FileId, wire: &SString, in_body: bool, cx: 
     }
 }
 
-/// `bind` makes a required body field hold the URL of the entity whose id the caller passes, so
-/// its template has exactly one parameter and the field is a string.
-pub(crate) fn check_bind(
-    file: FileId,
-    wire: &SString,
-    f: &spec::FieldSpec,
-    in_body: bool,
-    cx: &mut Ctxt,
-) -> Option<PathTemplate> {
-    let b = f.bind.as_ref()?;
-    if !in_body {
-        cx.error(&span(file, b), "`bind` applies to request body fields only");
-        return None;
-    }
-    if f.optional {
-        cx.error(&span(file, b), "a `bind` field is required: the method that builds the request takes its id; remove `optional`");
-    }
-    if let Some(t) = f.ty.as_ref().filter(|t| t.get_ref() != "string") {
-        cx.error(
-            &span(file, t),
-            "a `bind` field holds a URL, so its type is `string`; remove `type`",
-        );
-    }
-    if !wire.get_ref().ends_with("@odata.bind") {
-        cx.push(
-            Diagnostic::new(
-                span(file, wire),
-                format!(
-                    "`bind` field `{}` is not an `@odata.bind` name",
-                    wire.get_ref()
-                ),
-            )
-            .help("name it as the page does, such as \"teamsApp@odata.bind\""),
-        );
-    }
-    let t = check_template(file, b, cx)?;
-    if t.params().count() != 1 {
-        cx.push(
-            Diagnostic::new(
-                span(file, b),
-                "a `bind` path names exactly one parameter, the id the caller passes",
-            )
-            .help("write it like \"/appCatalogs/teamsApps/{teams-app-id}\""),
-        );
-        return None;
-    }
-    Some(t)
-}
-
 /// `navigation` marks relationships of model types, which only responses carry.
 pub(crate) fn check_navigation_flag(
     file: FileId,
@@ -337,28 +248,6 @@ pub(crate) fn check_navigation_flag(
             "`navigation` applies to model type fields only; remove it from the body",
         );
     }
-}
-
-/// A query option is one of the OData system query options graph-api knows.
-pub(crate) fn check_query_option(
-    name: &str,
-    sp: &Span,
-    cx: &mut Ctxt,
-) -> Option<&'static (&'static str, &'static str, QueryArg)> {
-    let found = QUERY_OPTIONS.iter().find(|(w, _, _)| *w == name);
-    if found.is_none() {
-        let names = QUERY_OPTIONS.iter().map(|(w, _, _)| *w);
-        let mut d = Diagnostic::new(sp.clone(), format!("unknown query option \"{name}\""));
-        d = match did_you_mean(name, names.clone()) {
-            Some(s) => d.help(format!("did you mean \"{s}\"?")),
-            None => d.help(format!(
-                "expected one of: {}",
-                names.collect::<Vec<_>>().join(", ")
-            )),
-        };
-        cx.push(d);
-    }
-    found
 }
 
 pub(crate) fn check_rsc_flag_in_body(
@@ -378,113 +267,29 @@ pub(crate) fn check_rsc_flag_in_body(
     }
 }
 
-/// The HTTP method is one Graph uses.
-pub(crate) fn check_method(file: FileId, m: &SString, cx: &mut Ctxt) -> Option<HttpMethod> {
-    let found = HttpMethod::parse(m.get_ref());
-    if found.is_none() {
-        let names = HttpMethod::ALL.iter().map(|(s, _)| *s);
-        let mut d = Diagnostic::new(
-            span(file, m),
-            format!("unknown HTTP method \"{}\"", m.get_ref()),
-        );
-        d = match did_you_mean(m.get_ref(), names.clone()) {
-            Some(s) => d.help(format!("did you mean \"{s}\"?")),
-            None => d.help(format!(
-                "expected one of: {}",
-                names.collect::<Vec<_>>().join(", ")
-            )),
-        };
-        cx.push(d);
-    }
-    found
-}
-
-/// The path template is well formed (see `template.rs`).
-pub(crate) fn check_template(file: FileId, path: &SString, cx: &mut Ctxt) -> Option<PathTemplate> {
-    match PathTemplate::parse(path.get_ref()) {
-        Ok(t) => Some(t),
-        Err(errors) => {
-            // The template sits inside quotes; offsets are relative to its first character.
-            let base = path.span().start + 1;
-            for e in errors {
-                cx.error(
-                    &Span {
-                        file,
-                        range: base + e.range.start..base + e.range.end.max(e.range.start + 1),
-                    },
-                    e.message,
+/// A cloud limit names clouds the action has: where the action is not deployed at all, the
+/// action's `clouds` already say so.
+pub(crate) fn check_cloud_limits_in_clouds(
+    file: FileId,
+    p: &spec::PermissionsSpec,
+    clouds: &[NationalCloud],
+    cx: &mut Ctxt,
+) {
+    for l in &p.cloud_limits {
+        for c in l.get_ref().clouds.get_ref() {
+            let listed = NationalCloud::ALL
+                .iter()
+                .find(|(k, _)| k == c.get_ref())
+                .is_none_or(|(_, cloud)| clouds.contains(cloud));
+            if !listed {
+                cx.push(
+                    Diagnostic::new(
+                        span(file, c),
+                        format!("cloud \"{}\" is not in the action's `clouds`", c.get_ref()),
+                    )
+                    .help("a cloud limit names clouds that have the action; remove this one"),
                 );
             }
-            None
-        }
-    }
-}
-
-pub(crate) fn check_known<T: Copy>(
-    file: FileId,
-    list: &Spanned<Vec<SString>>,
-    known: &[(&'static str, T)],
-    what: &str,
-    cx: &mut Ctxt,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for v in list.get_ref() {
-        match known.iter().find(|(s, _)| s == v.get_ref()) {
-            Some((_, t)) => out.push(*t),
-            None => {
-                let names: Vec<&str> = known.iter().map(|(s, _)| *s).collect();
-                let mut d = Diagnostic::new(
-                    span(file, v),
-                    format!(
-                        "unknown {what} \"{}\"; expected one of: {}",
-                        v.get_ref(),
-                        names.join(", ")
-                    ),
-                );
-                if let Some(s) = did_you_mean(v.get_ref(), names.iter().copied()) {
-                    d = d.help(format!("did you mean \"{s}\"?"));
-                }
-                cx.push(d);
-            }
-        }
-    }
-    if list.get_ref().is_empty() {
-        cx.error(&span(file, list), format!("list at least one {what}"));
-    }
-    out
-}
-
-/// API versions are `v1.0` or `beta`.
-pub(crate) fn check_versions(
-    file: FileId,
-    v: &Spanned<Vec<SString>>,
-    cx: &mut Ctxt,
-) -> Vec<ApiVersion> {
-    check_known(file, v, ApiVersion::ALL, "API version", cx)
-}
-
-/// Clouds are the four national cloud deployments Graph documents.
-pub(crate) fn check_clouds(
-    file: FileId,
-    v: &Spanned<Vec<SString>>,
-    cx: &mut Ctxt,
-) -> Vec<NationalCloud> {
-    check_known(file, v, NationalCloud::ALL, "cloud", cx)
-}
-
-/// A success status is a 2xx code.
-pub(crate) fn check_status(file: FileId, s: &Spanned<i64>, cx: &mut Ctxt) -> Option<u16> {
-    match u16::try_from(*s.get_ref()) {
-        Ok(code @ 200..=299) => Some(code),
-        _ => {
-            cx.push(
-                Diagnostic::new(
-                    span(file, s),
-                    format!("success status {} is not a 2xx code", s.get_ref()),
-                )
-                .help("state the status the page gives for success, such as 200 or 204"),
-            );
-            None
         }
     }
 }
@@ -506,16 +311,22 @@ pub(crate) fn check_response_body(
 
 /// The method that builds a request takes the required body fields (a bound one as the id its
 /// path names), so their argument names must differ.
-pub(crate) fn check_argument_names(body: &[Field], cx: &mut Ctxt) {
+pub(crate) fn check_argument_names(
+    file: FileId,
+    body: &spec::Table<spec::FieldSpec>,
+    cx: &mut Ctxt,
+) {
     let mut seen: Vec<String> = Vec::new();
-    for f in body.iter().filter(|f| !f.optional) {
-        let arg = match f.bind.as_ref().and_then(|t| t.params().next()) {
-            Some(p) => naming::snake(p),
-            None => naming::snake(&f.wire),
-        };
+    for (wire, f) in body.iter().filter(|(_, f)| !f.get_ref().optional) {
+        let bound = f.get_ref().bind.as_ref().and_then(|b| {
+            PathTemplate::parse(b.get_ref())
+                .ok()
+                .and_then(|t| t.params().next().map(naming::snake))
+        });
+        let arg = bound.unwrap_or_else(|| naming::snake(wire.get_ref()));
         if seen.contains(&arg) {
             cx.error(
-                &f.span,
+                &span(file, wire),
                 format!("the request method would take two arguments named `{arg}`; rename the bind parameter or the field"),
             );
         }
@@ -565,11 +376,11 @@ pub(crate) fn check_params_match(
     id: &SString,
     path_s: &SString,
     path: &PathTemplate,
-    params: &[Param],
+    params: &spec::Table<spec::ParamSpec>,
     cx: &mut Ctxt,
 ) {
     for name in path.params() {
-        if !params.iter().any(|p| p.name == name) {
+        if !params.iter().any(|(p, _)| p.get_ref() == name) {
             let offset = path_s.get_ref().find(&format!("{{{name}}}")).unwrap_or(0)
                 + path_s.span().start
                 + 1;
@@ -588,12 +399,15 @@ pub(crate) fn check_params_match(
             );
         }
     }
-    for p in params {
-        if !path.params().any(|n| n == p.name) {
+    for (p, _) in params {
+        if !path.params().any(|n| n == p.get_ref()) {
             cx.push(
                 Diagnostic::new(
-                    p.span.clone(),
-                    format!("parameter `{}` is declared but not in the path", p.name),
+                    span(file, p),
+                    format!(
+                        "parameter `{}` is declared but not in the path",
+                        p.get_ref()
+                    ),
                 )
                 .help("remove it, or add `{name}` to the path"),
             );
@@ -617,22 +431,6 @@ pub(crate) fn check_call(
             )
             .help(
                 "add `call = \"get\"` (or `delete`, `update`, ...) to name the method on the item",
-            ),
-        );
-    }
-}
-
-/// `"not_supported"` is the only bare word a permissions row accepts.
-pub(crate) fn check_not_supported_keyword(
-    file: FileId,
-    s: &Spanned<spec::SchemeSpec>,
-    k: &str,
-    cx: &mut Ctxt,
-) {
-    if k != "not_supported" {
-        cx.push(
-            Diagnostic::new(span(file, s), format!("\"{k}\" is not a permissions row")).help(
-                "write \"not_supported\", or a table { least = [\"...\"], higher = [\"...\"] }",
             ),
         );
     }
@@ -667,6 +465,64 @@ pub(crate) fn check_least_higher_disjoint(file: FileId, l: &spec::ListsSpec, cx:
             );
         }
     }
+}
+
+/// A permission appears once in a row: twice in `least`, or twice in `higher`, is a slip (the
+/// page lists each once), reported at the repeat. Across the two lists,
+/// [`check_least_higher_disjoint`] reports it.
+pub(crate) fn check_no_repeated_permission(file: FileId, l: &spec::ListsSpec, cx: &mut Ctxt) {
+    for (list, which) in [(l.least.get_ref(), "least"), (&l.higher, "higher")] {
+        for (i, name) in list.iter().enumerate() {
+            if list[..i].iter().any(|x| x.get_ref() == name.get_ref()) {
+                cx.push(
+                    Diagnostic::new(
+                        span(file, name),
+                        format!(
+                            "`{}` is listed twice as {which} privileged in this row",
+                            name.get_ref()
+                        ),
+                    )
+                    .help("list each permission once, as the page does"),
+                );
+            }
+        }
+    }
+}
+
+/// Names a `call` cannot take: methods a request already has (`send`, `all`, `stream`,
+/// `build`, ...), which would read as the request itself (`messages().send(body).send()`).
+pub fn request_method_names() -> impl Iterator<Item = &'static str> {
+    crate::expand::requests::BUILDER_METHODS.into_iter()
+}
+
+/// An action's `call` names the step that makes its request; a name a request's own methods
+/// have would make calls read like a request being sent twice, so it is refused with a name to
+/// use instead.
+pub(crate) fn check_call_name(file: FileId, call: &SString, method: HttpMethod, cx: &mut Ctxt) {
+    let s = call.get_ref().as_str();
+    if !request_method_names().any(|m| m == s) {
+        return;
+    }
+    let instead = match method {
+        HttpMethod::Get if s == "all" || s == "stream" => "list",
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "add",
+        HttpMethod::Patch => "update",
+        HttpMethod::Put => "replace",
+        HttpMethod::Delete => "delete",
+    };
+    cx.push(
+        Diagnostic::new(
+            span(file, call),
+            format!(
+                "`call = \"{s}\"` names the step like a request's own `.{s}()`, so a call would read `.{s}(..).{s}()`"
+            ),
+        )
+        .help(format!(
+            "name the step by what it does, such as `call = \"{instead}\"` (a request's own methods are {})",
+            request_method_names().collect::<Vec<_>>().join(", ")
+        )),
+    );
 }
 
 /// Permission names are dot-separated words, such as `TeamsAppInstallation.ReadWriteForChat.All`.
@@ -713,19 +569,371 @@ pub(crate) fn check_note_names_listed(
     }
 }
 
+/// `bind` makes a required body field hold the URL of the entity whose id the caller passes:
+/// only a request body has one, it is not optional, its type is `string` (left out), and its
+/// name is an `@odata.bind` name. (The path itself is parsed while lowering.)
+pub(crate) fn check_bind_field(
+    file: FileId,
+    wire: &SString,
+    f: &spec::FieldSpec,
+    in_body: bool,
+    cx: &mut Ctxt,
+) {
+    let Some(b) = f.bind.as_ref() else { return };
+    if !in_body {
+        cx.error(&span(file, b), "`bind` applies to request body fields only");
+        return;
+    }
+    if f.optional {
+        cx.error(&span(file, b), "a `bind` field is required: the method that builds the request takes its id; remove `optional`");
+    }
+    if let Some(t) = f.ty.as_ref().filter(|t| t.get_ref() != "string") {
+        cx.error(
+            &span(file, t),
+            "a `bind` field holds a URL, so its type is `string`; remove `type`",
+        );
+    }
+    if !wire.get_ref().ends_with("@odata.bind") {
+        cx.push(
+            Diagnostic::new(
+                span(file, wire),
+                format!(
+                    "`bind` field `{}` is not an `@odata.bind` name",
+                    wire.get_ref()
+                ),
+            )
+            .help("name it as the page does, such as \"teamsApp@odata.bind\""),
+        );
+    }
+}
+
+/// A cargo feature name is letters, digits, `-` and `_`, starting with a letter or digit.
+pub(crate) fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) {
+    let s = name.get_ref();
+    let ok = s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        cx.push(
+            Diagnostic::new(
+                span(file, name),
+                format!("\"{s}\" is not a cargo feature name"),
+            )
+            .help("use letters, digits, `-` and `_`, like \"teams-apps\""),
+        );
+    }
+}
+
+/// Enum members are distinct ignoring case (reading ignores case), each names a Rust variant
+/// (its `variant`, else its wire name in PascalCase, with a letter first), none is `Other` (kept
+/// for values Graph adds later), there is one at least, and a flags enum has at most 64.
+pub(crate) fn check_enum_members(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) {
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    for m in &e.members {
+        let wire = m.get_ref().wire.get_ref().as_str();
+        let Some(rust) = crate::lang::member_variant(file, m.get_ref(), cx) else {
+            continue;
+        };
+        let at = m.get_ref().variant.as_ref().unwrap_or(&m.get_ref().wire);
+        let sp = span(file, &m.get_ref().wire);
+        if seen
+            .iter()
+            .any(|(p, r)| p.eq_ignore_ascii_case(wire) || *r == rust)
+        {
+            cx.error(
+                &span(file, at),
+                format!("enum member `{wire}` is listed twice (reading ignores case); remove one"),
+            );
+            continue;
+        }
+        if !rust.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            cx.push(
+                Diagnostic::new(
+                    sp,
+                    format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+                )
+                .help("name its variant: { wire = \"...\", variant = \"PascalCaseName\" }"),
+            );
+            continue;
+        }
+        if rust == "Other" {
+            cx.push(
+                Diagnostic::new(
+                    span(file, at),
+                    "enum member `Other` is reserved for values Graph adds later; rename it",
+                )
+                .help("keep the wire name and name the variant: { wire = \"other\", variant = \"OtherValue\" }"),
+            );
+            continue;
+        }
+        seen.push((wire, rust));
+    }
+    if e.members.is_empty() {
+        cx.error(
+            &span(file, name),
+            format!(
+                "enum `{}` has no members; list them as members = [{{ wire = \"...\" }}]",
+                name.get_ref()
+            ),
+        );
+    }
+    if e.flags {
+        crate::lang::check_flags_size(file, name, e, cx);
+    }
+}
+
+/// Two wire names that make one Rust name (`displayName`, `display_name`) cannot both be fields.
+pub(crate) fn check_field_rust_names(
+    file: FileId,
+    fields: &spec::Table<spec::FieldSpec>,
+    cx: &mut Ctxt,
+) {
+    let mut rust_names: HashMap<String, &str> = HashMap::new();
+    for (wire, _) in fields {
+        let rust = naming::snake(wire.get_ref());
+        if let Some(prev) = rust_names.insert(rust.clone(), wire.get_ref()) {
+            cx.push(
+                Diagnostic::new(span(file, wire), format!("field `{}` has the same Rust name `{rust}` as field `{prev}`", wire.get_ref()))
+                    .help("rename one of them; wire names differing only in case or separators cannot both be fields"),
+            );
+        }
+    }
+}
+
+/// A query option is listed once.
+pub(crate) fn check_query_unique(file: FileId, query: &[Spanned<spec::QuerySpec>], cx: &mut Ctxt) {
+    let mut seen: Vec<&str> = Vec::new();
+    for q in query {
+        let (name, sp, _) = crate::lower::query_name(file, q);
+        if seen.contains(&name) {
+            cx.error(
+                &sp,
+                format!("query option `{name}` is listed twice; keep one"),
+            );
+        }
+        seen.push(name);
+    }
+}
+
+/// A cloud limit is on a permission type the table supports (on a row that is
+/// `"not_supported"` it would say nothing), and its source is a learn.microsoft.com page.
+pub(crate) fn check_cloud_limit_rows(file: FileId, p: &spec::PermissionsSpec, cx: &mut Ctxt) {
+    for l in &p.cloud_limits {
+        let l = l.get_ref();
+        let row = match l.kind.get_ref().as_str() {
+            "delegated" => &p.delegated,
+            "delegated_personal" => &p.delegated_personal,
+            "application" => &p.application,
+            _ => continue,
+        };
+        if matches!(row.get_ref(), spec::SchemeSpec::Keyword(_)) {
+            cx.push(
+                Diagnostic::new(
+                    span(file, &l.kind),
+                    format!("the {} row is \"not_supported\" already", l.kind.get_ref()),
+                )
+                .help("a cloud limit applies to a permission type the table supports; remove it"),
+            );
+        }
+        check_docs_link(file, &l.source, cx);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Rules across entries
+// The check stage
 // ---------------------------------------------------------------------------------------------
 
+/// What the rules know besides the spec: the navigation of the crate a downstream spec extends,
+/// and the cargo features of the crate the spec belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// graph-api's navigation, for a downstream spec (see [`crate::extension`]).
+    pub base: Option<crate::extension::BaseIndex>,
+    /// The features the spec's crate declares in its `Cargo.toml`; `None` when unknown.
+    pub features: Option<Vec<String>>,
+}
+
+/// Runs every rule over the lowered model, in this order. Per-entry rules read the parsed entry
+/// (for its spans) and report into the entry (a report rejects it); rules across entries read the
+/// lowered model and name the entries they reject. No rule changes anything: [`prune`] then
+/// leaves out what was rejected.
+pub fn check(files: &[(FileId, spec::SpecFile)], spec: &Spec, env: &Env, cx: &mut Ctxt) {
+    for (file, f) in files {
+        let file = *file;
+        if let Some(feature) = &f.feature {
+            cx.within(span(file, feature), |cx| {
+                check_feature_name(file, feature, cx)
+            });
+        }
+        for (_, s) in &f.segments {
+            let item = &s.get_ref().item;
+            cx.within(span(file, item), |cx| check_accessor_name(file, item, cx));
+        }
+        for (name, t) in &f.types {
+            cx.within(span(file, name), |cx| {
+                check_type_name(file, name, cx);
+                check_fields(file, &t.get_ref().fields, false, cx);
+            });
+        }
+        for (name, e) in &f.enums {
+            cx.within(span(file, name), |cx| {
+                check_type_name(file, name, cx);
+                check_enum_members(file, name, e.get_ref(), cx);
+            });
+        }
+        if let Some(levels) = &f.privilege_levels {
+            let l = levels.get_ref();
+            for (name, _) in l
+                .delegated
+                .iter()
+                .chain(&l.delegated_personal)
+                .chain(&l.application)
+            {
+                check_permission_name(file, name, cx);
+            }
+            for r in &levels.get_ref().resource_specific {
+                check_rsc_has_level(file, r, &spec.levels, cx);
+            }
+        }
+        for (id, a) in &f.actions {
+            cx.within(span(file, id), |cx| check_action(file, id, a.get_ref(), cx));
+        }
+    }
+    check_levels_unique(spec, cx);
+    check_unique_names(spec, cx);
+    let declared: HashSet<&str> = files
+        .iter()
+        .flat_map(|(_, f)| f.types.keys().chain(f.enums.keys()))
+        .map(|n| n.get_ref().as_str())
+        .collect();
+    check_type_refs(spec, &declared, cx);
+    crate::lang::check_function_types(spec, cx);
+    check_bases(spec, &declared, cx);
+    check_recursion(spec, cx);
+    check_segment_items(spec, cx);
+    // Last, over what is left: the navigation tree and, for a downstream spec, its base.
+    check_navigation(spec, env.base.as_ref(), cx);
+    if let Some(declared) = &env.features {
+        check_crate_features(spec, declared, cx);
+    }
+}
+
+/// The rules of one type's or body's fields.
+fn check_fields(file: FileId, fields: &spec::Table<spec::FieldSpec>, in_body: bool, cx: &mut Ctxt) {
+    for (wire, f) in fields {
+        let f = f.get_ref();
+        check_bind_field(file, wire, f, in_body, cx);
+        check_rsc_flag_in_body(file, wire, f, in_body, cx);
+        check_navigation_flag(file, wire, f, in_body, cx);
+        check_field_name(file, wire, in_body, cx);
+    }
+    check_field_rust_names(file, fields, cx);
+}
+
+/// The rules of one action entry.
+fn check_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt) {
+    check_action_id(file, id, cx);
+    check_docs_link(file, &a.docs, cx);
+    for h in &a.headers {
+        check_header(file, h.get_ref(), cx);
+    }
+    for q in &a.query {
+        for h in crate::lower::query_name(file, q).2 {
+            check_header(file, h.get_ref(), cx);
+        }
+    }
+    check_query_unique(file, &a.query, cx);
+    // Values the rules below need, parsed again without reporting (lowering reported them).
+    let method = HttpMethod::parse(a.method.get_ref());
+    let path = PathTemplate::parse(a.path.get_ref()).ok();
+    let status = u16::try_from(*a.response.get_ref().status.get_ref()).ok();
+    if let Some(b) = &a.body {
+        check_fields(file, b.get_ref(), true, cx);
+        if let Some(m) = method {
+            check_body_allowed(file, m, b, cx);
+        }
+        check_argument_names(file, b.get_ref(), cx);
+    }
+    if let Some(path) = &path {
+        check_params_match(file, id, &a.path, path, &a.params, cx);
+        check_call(file, &a.path, path, &a.call, cx);
+    }
+    if let Some(status) = status {
+        check_response_body(file, &a.response, status, cx);
+    }
+    crate::lang::check_function(file, a, method, path.as_ref(), cx);
+    check_permissions(file, a.permissions.get_ref(), cx);
+    let clouds: Vec<NationalCloud> = a
+        .clouds
+        .get_ref()
+        .iter()
+        .filter_map(|c| NationalCloud::ALL.iter().find(|(k, _)| k == c.get_ref()))
+        .map(|(_, c)| *c)
+        .collect();
+    check_cloud_limits_in_clouds(file, a.permissions.get_ref(), &clouds, cx);
+    check_cloud_limit_rows(file, a.permissions.get_ref(), cx);
+    check_metadata_exceptions(file, &a.metadata_exceptions, cx);
+    if let Some(call) = &a.call {
+        check_accessor_name(file, call, cx);
+        if let Some(m) = method {
+            check_call_name(file, call, m, cx);
+        }
+    }
+}
+
+/// The rules of a permissions table.
+fn check_permissions(file: FileId, p: &spec::PermissionsSpec, cx: &mut Ctxt) {
+    let mut all: Vec<&String> = Vec::new();
+    for row in [&p.delegated, &p.delegated_personal, &p.application] {
+        if let spec::SchemeSpec::Lists(l) = row.get_ref() {
+            check_least_not_empty(file, &l.least, cx);
+            for name in l.least.get_ref().iter().chain(&l.higher) {
+                check_permission_name(file, name, cx);
+                all.push(name.get_ref());
+            }
+            check_least_higher_disjoint(file, l, cx);
+            check_no_repeated_permission(file, l, cx);
+        }
+    }
+    for n in &p.notes {
+        for name in &n.get_ref().unusable_with_rsc_consent {
+            check_permission_name(file, name, cx);
+            check_note_names_listed(file, name, &all, cx);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules across entries, over the lowered model
+// ---------------------------------------------------------------------------------------------
+
+/// A permission's level is given once per permission type.
+pub(crate) fn check_levels_unique(spec: &Spec, cx: &mut Ctxt) {
+    let mut seen: HashSet<(PermissionType, &str)> = HashSet::new();
+    for l in &spec.levels {
+        if !seen.insert((l.kind, l.permission.as_str())) {
+            cx.report(
+                &l.span,
+                Diagnostic::new(
+                    l.span.clone(),
+                    format!(
+                        "the {} level of `{}` is given twice; keep one",
+                        l.kind.spec_key(),
+                        l.permission
+                    ),
+                ),
+            );
+        }
+    }
+}
+
 /// Action ids, and type and enum names, are each declared once across all files; so are the
-/// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a reserved name.
-pub(crate) fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
+/// Rust names made from them (`a_b` and `a__b` both make `AB`), and none takes a name the
+/// generated code uses itself (from the code that emits it: [`crate::expand::reserved_names`]).
+/// The first declaration is kept.
+pub(crate) fn check_unique_names(spec: &Spec, cx: &mut Ctxt) {
     // Rust name -> the spec name that made it; `None` for names the generated code uses itself.
-    // `Self`, the statics the generated `actions` module has of its own, and the prelude names
-    // the generated code uses unqualified.
-    let mut taken: HashMap<String, Option<String>> = std::iter::once("Self")
-        .chain(crate::expand::actions::STATICS)
-        .chain(crate::expand::PRELUDE_NAMES)
+    let mut taken: HashMap<String, Option<String>> = crate::expand::reserved_names()
         .map(|k| (k.to_owned(), None))
         .collect();
     let mut first = |rust: String, name: &str, sp: &Span, what: &str, cx: &mut Ctxt| {
@@ -749,145 +957,141 @@ pub(crate) fn check_unique_names(spec: &mut Spec, cx: &mut Ctxt) {
                 "rename it".to_owned(),
             ),
         };
-        cx.push(Diagnostic::new(sp.clone(), message).help(help));
+        cx.report(sp, Diagnostic::new(sp.clone(), message).help(help));
         false
     };
-    spec.types
-        .retain(|t| first(t.name.clone(), &t.name, &t.span, "type", cx));
-    spec.enums
-        .retain(|e| first(e.name.clone(), &e.name, &e.span, "type", cx));
-    spec.actions.retain(|a| {
+    for t in &spec.types {
+        first(t.name.clone(), &t.name, &t.span, "type", cx);
+    }
+    for e in &spec.enums {
+        first(e.name.clone(), &e.name, &e.span, "type", cx);
+    }
+    for a in &spec.actions {
         let request = naming::pascal(&a.id);
         let shouty = naming::shouty(&a.id);
         // An id such as `v1` makes the same name twice; that is one name, not a duplicate.
-        let ok = (shouty == request || first(shouty, &a.id, &a.span, "action", cx))
-            && first(request.clone(), &a.id, &a.span, "action", cx);
-        ok && (a.body.is_none() || first(format!("{request}Body"), &a.id, &a.span, "action", cx))
-    });
+        let _ = (shouty == request || first(shouty, &a.id, &a.span, "action", cx))
+            && first(request.clone(), &a.id, &a.span, "action", cx)
+            && (a.body.is_none() || first(format!("{request}Body"), &a.id, &a.span, "action", cx));
+    }
 }
 
-/// Every named field type is a declared type or enum.
-pub(crate) fn check_type_refs(spec: &mut Spec, poisoned: &HashSet<String>, cx: &mut Ctxt) {
-    let known: HashSet<String> = spec
+/// Every named field type is a declared type or enum. A name declared with a problem is not
+/// reported again: what refers to it is left out by the prune step.
+pub(crate) fn check_type_refs(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ctxt) {
+    let known: Vec<&str> = spec
         .types
         .iter()
-        .map(|t| t.name.clone())
-        .chain(spec.enums.iter().map(|e| e.name.clone()))
+        .map(|t| t.name.as_str())
+        .chain(spec.enums.iter().map(|e| e.name.as_str()))
         .collect();
-    let resolves = |name: Option<&str>, sp: &Span, cx: &mut Ctxt| -> bool {
-        let Some(name) = name else { return true };
-        if known.contains(name) {
-            return true;
+    let check = |name: Option<&str>, sp: &Span, cx: &mut Ctxt| {
+        let Some(name) = name else { return };
+        if declared.contains(name) {
+            return;
         }
-        if !poisoned.contains(name) {
-            let mut d = Diagnostic::new(sp.clone(), format!("type `{name}` is not declared"));
-            d = match did_you_mean(name, known.iter().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("declare it as [types.{name}] or [enums.{name}]")),
-            };
-            cx.push(d);
-        }
-        false
+        let mut d = Diagnostic::new(sp.clone(), format!("type `{name}` is not declared"));
+        d = match did_you_mean(name, known.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!("declare it as [types.{name}] or [enums.{name}]")),
+        };
+        cx.push(d);
     };
-    for t in &mut spec.types {
-        t.fields.retain(|f| resolves(f.ty.named(), &f.ty_span, cx));
-    }
-    spec.actions.retain_mut(|a| {
-        let before = cx.len();
-        if let Some(body) = &mut a.body {
-            body.retain(|f| resolves(f.ty.named(), &f.ty_span, cx));
+    for t in &spec.types {
+        for f in &t.fields {
+            check(f.ty.named(), &f.ty_span, cx);
         }
-        let response_ok = resolves(
+    }
+    for a in &spec.actions {
+        for f in a.body.iter().flatten() {
+            check(f.ty.named(), &f.ty_span, cx);
+        }
+        check(
             a.response.as_ref().and_then(TypeRef::named),
             &a.response_span,
             cx,
         );
-        response_ok && cx.len() == before
-    });
+    }
 }
 
 /// A derived type names a declared base, says which `@odata.type` names it, does not derive from
 /// itself (through any chain), and declares no field its bases already have.
-pub(crate) fn check_bases(spec: &mut Spec, cx: &mut Ctxt) {
-    let bases: HashMap<String, Option<(String, Span)>> = spec
+pub(crate) fn check_bases(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ctxt) {
+    let bases: HashMap<&str, Option<&str>> = spec
         .types
         .iter()
-        .map(|t| (t.name.clone(), t.base.clone()))
+        .map(|t| (t.name.as_str(), t.base.as_ref().map(|(b, _)| b.as_str())))
         .collect();
-    let fields: HashMap<String, Vec<String>> = spec
+    let fields: HashMap<&str, Vec<String>> = spec
         .types
         .iter()
         .map(|t| {
             (
-                t.name.clone(),
+                t.name.as_str(),
                 t.fields.iter().map(|f| f.wire.clone()).collect(),
             )
         })
         .collect();
-    let mut bad: HashSet<String> = HashSet::new();
     for t in &spec.types {
         let Some((base, sp)) = &t.base else { continue };
-        if !bases.contains_key(base) {
+        if !declared.contains(base.as_str()) {
             let mut d = Diagnostic::new(sp.clone(), format!("base type `{base}` is not declared"));
-            if let Some(s) = did_you_mean(base, bases.keys().map(String::as_str)) {
+            if let Some(s) = did_you_mean(base, bases.keys().copied()) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
-            cx.push(d);
-            bad.insert(t.name.clone());
+            cx.report(&t.span, d);
             continue;
         }
         if t.odata_type.is_none() {
-            cx.push(
+            cx.report(
+                &t.span,
                 Diagnostic::new(t.span.clone(), format!("derived type `{}` has no `odata_type`", t.name))
                     .help("add the `@odata.type` value Graph sends for it, such as \"#microsoft.graph.userScopeTeamsAppInstallation\""),
             );
-            bad.insert(t.name.clone());
         }
         // Walk up the chain: a cycle, or a field declared twice.
-        let mut seen = vec![t.name.clone()];
-        let mut cur = Some(base.clone());
+        let mut seen = vec![t.name.as_str()];
+        let mut cur = Some(base.as_str());
         while let Some(b) = cur {
             if seen.contains(&b) {
-                cx.error(
-                    sp,
-                    format!("type `{}` derives from itself through `{b}`", t.name),
+                cx.report(
+                    &t.span,
+                    Diagnostic::new(
+                        sp.clone(),
+                        format!("type `{}` derives from itself through `{b}`", t.name),
+                    ),
                 );
-                bad.insert(t.name.clone());
                 break;
             }
             for f in &t.fields {
                 if fields
-                    .get(&b)
-                    .is_some_and(|fs: &Vec<String>| fs.contains(&naming::snake(&f.wire)))
+                    .get(b)
+                    .is_some_and(|fs| fs.contains(&naming::snake(&f.wire)))
                 {
-                    cx.push(
+                    cx.report(
+                        &t.span,
                         Diagnostic::new(
                             f.span.clone(),
                             format!("field `{}` is already declared by base type `{b}`", f.wire),
                         )
                         .help("remove it here: a derived type has every field of its bases"),
                     );
-                    bad.insert(t.name.clone());
                 }
             }
-            seen.push(b.clone());
-            cur = bases.get(&b).cloned().flatten().map(|(n, _)| n);
+            seen.push(b);
+            cur = bases.get(b).copied().flatten();
         }
-    }
-    if !bad.is_empty() {
-        spec.types.retain(|t| !bad.contains(&t.name));
-        check_type_refs(spec, &bad, &mut Ctxt::default());
     }
 }
 
 /// A type may not contain itself except through a collection, which gives indirection.
-pub(crate) fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
+pub(crate) fn check_recursion(spec: &Spec, cx: &mut Ctxt) {
     let by_name: HashMap<&str, &TypeDef> =
         spec.types.iter().map(|t| (t.name.as_str(), t)).collect();
-    let mut recursive: HashSet<String> = HashSet::new();
     for t in &spec.types {
         let mut stack: Vec<&str> = vec![t.name.as_str()];
         let mut seen = HashSet::new();
+        let mut recursive = false;
         while let Some(cur) = stack.pop() {
             let Some(def) = by_name.get(cur) else {
                 continue;
@@ -895,9 +1099,10 @@ pub(crate) fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
             for f in &def.fields {
                 let TypeRef::Named(n) = &f.ty else { continue };
                 if n == &t.name {
-                    recursive.insert(t.name.clone());
+                    recursive = true;
                     if cur == t.name {
-                        cx.push(
+                        cx.report(
+                            &t.span,
                             Diagnostic::new(
                                 f.ty_span.clone(),
                                 format!(
@@ -913,16 +1118,15 @@ pub(crate) fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
                 }
             }
         }
-    }
-    // A cycle through several types is reported at each type's declaration.
-    for t in &spec.types {
-        if recursive.contains(&t.name)
+        // A cycle through several types is reported at each type's declaration.
+        if recursive
             && !t
                 .fields
                 .iter()
                 .any(|f| f.ty == TypeRef::Named(t.name.clone()))
         {
-            cx.push(
+            cx.report(
+                &t.span,
                 Diagnostic::new(
                     t.span.clone(),
                     format!("type `{}` contains itself through other types", t.name),
@@ -931,52 +1135,148 @@ pub(crate) fn check_recursion(spec: &mut Spec, cx: &mut Ctxt) {
             );
         }
     }
-    if !recursive.is_empty() {
-        spec.types.retain(|t| !recursive.contains(&t.name));
-        // Drop the fields that referred to them; they were reported above.
-        check_type_refs(spec, &recursive, &mut Ctxt::default());
+}
+
+/// A collection segment has one item name across all files.
+pub(crate) fn check_segment_items(spec: &Spec, cx: &mut Ctxt) {
+    let mut seg_names: HashMap<&str, &str> = HashMap::new();
+    for (seg, item, sp) in &spec.segments {
+        if cx.is_rejected(sp) {
+            continue;
+        }
+        match seg_names.get(seg.as_str()) {
+            Some(prev) if prev != item => cx.report(
+                sp,
+                Diagnostic::new(
+                    sp.clone(),
+                    format!("segment `{seg}` is given two item names, `{prev}` and `{item}`"),
+                ),
+            ),
+            _ => {
+                seg_names.insert(seg, item);
+            }
+        }
     }
 }
 
-/// Paths that share a prefix navigate through the same methods: one name per segment and node.
-/// Returns the navigation tree of the actions that pass, built once here.
-pub(crate) fn check_navigation(spec: &mut Spec, cx: &mut Ctxt) -> crate::nav::Tree {
-    let mut seg_names: HashMap<String, String> = HashMap::new();
-    spec.segments
-        .retain(|(seg, item, sp)| match seg_names.get(seg) {
-            Some(prev) if prev != item => {
-                cx.error(
-                    sp,
-                    format!("segment `{seg}` is given two item names, `{prev}` and `{item}`"),
-                );
-                false
-            }
-            _ => {
-                seg_names.insert(seg.clone(), item.clone());
-                true
-            }
-        });
-    let (mut tree, conflicts) = crate::nav::Tree::build(spec);
-    let dropped: HashSet<usize> = conflicts.iter().map(|(i, _)| *i).collect();
-    for (_, d) in conflicts {
-        cx.push(d);
+/// Paths that share a prefix navigate through the same methods: one name per segment and node
+/// (the later action is rejected). For a downstream spec, no method shadows one graph-api has
+/// on the same navigation type (see [`crate::extension`]). Runs over the entries that survive
+/// the rules before it.
+pub(crate) fn check_navigation(
+    spec: &Spec,
+    base: Option<&crate::extension::BaseIndex>,
+    cx: &mut Ctxt,
+) {
+    let keep = Survivors::of(spec, cx);
+    let (tree, conflicts) =
+        crate::nav::Tree::build_with(spec, |i| keep.actions[i], |sp| !cx.is_rejected(sp));
+    for (i, d) in conflicts {
+        cx.report(&spec.actions[i].span, d);
     }
-    if !dropped.is_empty() {
-        let mut next = 0;
-        let new_index: Vec<Option<usize>> = (0..spec.actions.len())
-            .map(|i| {
-                (!dropped.contains(&i)).then(|| {
-                    next += 1;
-                    next - 1
-                })
+    if let Some(base) = base {
+        for (i, d) in crate::extension::clashes(&tree, spec, base) {
+            cx.report(&spec.actions[i].span, d);
+        }
+    }
+}
+
+/// Every feature a spec file names is one its crate declares, or its entries would never
+/// compile.
+pub(crate) fn check_crate_features(spec: &Spec, declared: &[String], cx: &mut Ctxt) {
+    for (_, name, span) in &spec.features {
+        if !declared.contains(name) {
+            cx.push(
+                Diagnostic::new(
+                    span.clone(),
+                    format!("feature `{name}` is not declared in the crate's Cargo.toml"),
+                )
+                .help(format!(
+                    "add `{name} = []` under [features] (and to `default` if it should be on)"
+                )),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The prune step
+// ---------------------------------------------------------------------------------------------
+
+/// Which entries stay: those not rejected, and not referring (through a field type, a response
+/// type or a base) to one that does not stay.
+struct Survivors {
+    types: HashSet<String>,
+    actions: Vec<bool>,
+}
+
+impl Survivors {
+    fn of(spec: &Spec, cx: &Ctxt) -> Survivors {
+        let mut types: HashSet<String> = spec
+            .types
+            .iter()
+            .filter(|t| !cx.is_rejected(&t.span))
+            .map(|t| t.name.clone())
+            .chain(
+                spec.enums
+                    .iter()
+                    .filter(|e| !cx.is_rejected(&e.span))
+                    .map(|e| e.name.clone()),
+            )
+            .collect();
+        // A type whose base does not stay does not either, to a fixed point.
+        loop {
+            let gone: Vec<String> = spec
+                .types
+                .iter()
+                .filter(|t| types.contains(&t.name))
+                .filter(|t| t.base.as_ref().is_some_and(|(b, _)| !types.contains(b)))
+                .map(|t| t.name.clone())
+                .collect();
+            if gone.is_empty() {
+                break;
+            }
+            for g in gone {
+                types.remove(&g);
+            }
+        }
+        let resolves = |ty: Option<&str>| ty.is_none_or(|n| types.contains(n));
+        let actions = spec
+            .actions
+            .iter()
+            .map(|a| {
+                !cx.is_rejected(&a.span)
+                    && a.body.iter().flatten().all(|f| resolves(f.ty.named()))
+                    && a.function.iter().flatten().all(|f| resolves(f.ty.named()))
+                    && resolves(a.response.as_ref().and_then(TypeRef::named))
             })
             .collect();
-        let mut index = 0;
-        spec.actions.retain(|_| {
-            index += 1;
-            !dropped.contains(&(index - 1))
-        });
-        tree.renumber(&new_index);
+        Survivors { types, actions }
     }
-    tree
+}
+
+/// The one prune step after the rules: leaves out every rejected entry and what refers to it (a
+/// model type keeps its other fields), and builds the navigation tree of what is left.
+pub fn prune(mut spec: Spec, cx: &Ctxt) -> (Spec, crate::nav::Tree) {
+    let keep = Survivors::of(&spec, cx);
+    // By declaration, not only by name: of a name declared twice, the first stays.
+    spec.types
+        .retain(|t| !cx.is_rejected(&t.span) && keep.types.contains(&t.name));
+    spec.enums
+        .retain(|e| !cx.is_rejected(&e.span) && keep.types.contains(&e.name));
+    for t in &mut spec.types {
+        t.fields
+            .retain(|f| f.ty.named().is_none_or(|n| keep.types.contains(n)));
+    }
+    let mut index = 0;
+    spec.actions.retain(|_| {
+        index += 1;
+        keep.actions[index - 1]
+    });
+    spec.segments.retain(|(_, _, sp)| !cx.is_rejected(sp));
+    spec.levels.retain(|l| !cx.is_rejected(&l.span));
+    spec.features.retain(|(_, _, sp)| !cx.is_rejected(sp));
+    // The navigation rule rejected every action that would conflict; none is left.
+    let (tree, _) = crate::nav::Tree::build(&spec);
+    (spec, tree)
 }

@@ -82,16 +82,44 @@ fn caret_width(file: &crate::source::SourceFile, span: &Span, line: usize, text:
     end_col.saturating_sub(start_col).max(1)
 }
 
-/// Collects diagnostics so that every problem is reported, not only the first.
+/// Collects diagnostics so that every problem is reported, not only the first, and which spec
+/// entries they reject (each entry is known by the span of its name).
+///
+/// While the checker is inside an entry ([`Ctxt::within`]), every diagnostic rejects that entry;
+/// rules across entries name the entry they reject ([`Ctxt::report`]). The prune step then leaves
+/// the rejected entries out.
 #[derive(Debug, Default)]
 pub struct Ctxt {
     diags: Vec<Diagnostic>,
+    entry: Option<crate::source::Span>,
+    rejected: std::collections::HashSet<crate::source::Span>,
 }
 
 impl Ctxt {
-    /// Records a diagnostic.
+    /// Records a diagnostic (rejecting the entry being checked, if any).
     pub fn push(&mut self, diag: Diagnostic) {
+        if let Some(e) = &self.entry {
+            self.rejected.insert(e.clone());
+        }
         self.diags.push(diag);
+    }
+
+    /// Records a diagnostic that rejects the entry declared at `entry`.
+    pub fn report(&mut self, entry: &crate::source::Span, diag: Diagnostic) {
+        self.rejected.insert(entry.clone());
+        self.diags.push(diag);
+    }
+
+    /// Runs `rules` for the entry declared at `entry`: whatever they report rejects it.
+    pub fn within(&mut self, entry: crate::source::Span, rules: impl FnOnce(&mut Ctxt)) {
+        let outer = self.entry.replace(entry);
+        rules(self);
+        self.entry = outer;
+    }
+
+    /// Whether the entry declared at `entry` has been rejected.
+    pub fn is_rejected(&self, entry: &crate::source::Span) -> bool {
+        self.rejected.contains(entry)
     }
 
     /// Records an error at a span.

@@ -44,18 +44,20 @@ pub(crate) fn check_flags_size(file: FileId, name: &SString, e: &spec::EnumSpec,
     }
 }
 
-/// An action's OData function parameters, checked: the action is a GET whose path ends in the
+/// An action's OData function parameters: the action is a GET whose path ends in the
 /// function's name (no `call`, no parentheses written into the path), and each parameter is a
 /// single value (primitive or enum) under a name that makes a setter of its own.
-pub(crate) fn lower_function(
+pub(crate) fn check_function(
     file: FileId,
     a: &spec::ActionSpec,
     method: Option<HttpMethod>,
     path: Option<&PathTemplate>,
     cx: &mut Ctxt,
-) -> Option<Vec<Field>> {
+) {
     check_no_call_syntax(file, a, cx);
-    let table = a.function_params.as_ref()?;
+    let Some(table) = a.function_params.as_ref() else {
+        return;
+    };
     let at = span(file, table);
     if let Some(m) = method.filter(|m| *m != HttpMethod::Get) {
         cx.push(
@@ -83,7 +85,6 @@ pub(crate) fn lower_function(
                 .help("end the path with the function's name, such as `/doesUserHaveAccess`, and list its parameters in `function_params`"),
         );
     }
-    let fields = crate::lower::lower_fields(file, table.get_ref(), false, cx);
     let reserved: Vec<&str> = crate::check::builder_methods().collect();
     let body_names: Vec<String> = a
         .body
@@ -100,9 +101,7 @@ pub(crate) fn lower_function(
         {
             cx.error(
                 &span(file, wire),
-                format!(
-                    "function parameter `{name}` is not an OData name (letters, digits and `_`)"
-                ),
+                format!("function parameter `{name}` is not an OData name (letters, digits and `_`)"),
             );
         } else if reserved.contains(&rust.as_str()) || body_names.contains(&rust) {
             cx.push(
@@ -119,16 +118,15 @@ pub(crate) fn lower_function(
                 "a function parameter is a value: `navigation`, `rsc_consent` and `bind` do not apply",
             );
         }
-    }
-    for f in &fields {
-        if matches!(f.ty, TypeRef::List(_)) {
+        if let Some(ty) = &f.ty
+            && matches!(TypeRef::parse(ty.get_ref()), Some(TypeRef::List(_)))
+        {
             cx.push(
-                Diagnostic::new(f.ty_span.clone(), format!("function parameter `{}` is a collection", f.wire))
+                Diagnostic::new(span(file, ty), format!("function parameter `{name}` is a collection"))
                     .help("the spec writes single values into the path (string, bool, int32, int64, double, datetime, guid or an enum)"),
             );
         }
     }
-    Some(fields)
 }
 
 /// Parentheses in a path segment are a function call written into the path: the spec keeps
@@ -145,30 +143,29 @@ fn check_no_call_syntax(file: FileId, a: &spec::ActionSpec, cx: &mut Ctxt) {
 }
 
 /// A function parameter named by type must be an enum: the path holds values, not objects.
-pub(crate) fn check_function_types(spec: &mut Spec, cx: &mut Ctxt) {
-    let enums: Vec<String> = spec.enums.iter().map(|e| e.name.clone()).collect();
-    let types: Vec<String> = spec.types.iter().map(|t| t.name.clone()).collect();
-    spec.actions.retain(|a| {
-        let before = cx.len();
+/// A parameter naming anything else rejects its action.
+pub(crate) fn check_function_types(spec: &Spec, cx: &mut Ctxt) {
+    let enums: Vec<&str> = spec.enums.iter().map(|e| e.name.as_str()).collect();
+    let types: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+    for a in &spec.actions {
         for f in a.function.iter().flatten() {
             let Some(name) = f.ty.named() else { continue };
-            if enums.iter().any(|e| e == name) {
+            if enums.contains(&name) {
                 continue;
             }
-            let d = if types.iter().any(|t| t == name) {
+            let d = if types.contains(&name) {
                 Diagnostic::new(f.ty_span.clone(), format!("function parameter `{}` is the model type `{name}`", f.wire))
                     .help("the spec writes single values into the path (string, bool, int32, int64, double, datetime, guid or an enum)")
             } else {
                 let d = Diagnostic::new(f.ty_span.clone(), format!("type `{name}` is not declared"));
-                match did_you_mean(name, enums.iter().map(String::as_str)) {
+                match did_you_mean(name, enums.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!("declare it as [enums.{name}]")),
                 }
             };
-            cx.push(d);
+            cx.report(&a.span, d);
         }
-        cx.len() == before
-    });
+    }
 }
 
 /// The OData call an action's docs show: `name(p='{p}',q={q})`, strings quoted.

@@ -8,6 +8,8 @@
 pub mod check;
 pub mod diag;
 pub mod expand;
+pub mod extension;
+pub mod invocation;
 pub mod lang;
 pub mod lower;
 pub mod model;
@@ -37,13 +39,13 @@ pub struct Generated {
     pub diagnostics: Vec<Diagnostic>,
     /// The navigation this spec makes, one entry per node and feature gate (for a base crate
     /// built with only some of its features); [`Generated::index`] merges it.
-    pub gated_index: Vec<nav::BaseNode>,
+    pub gated_index: Vec<extension::BaseNode>,
 }
 
 impl Generated {
     /// The navigation this spec makes, as the base that downstream specs extend.
-    pub fn index(&self) -> nav::BaseIndex {
-        nav::BaseIndex::merge(self.gated_index.clone())
+    pub fn index(&self) -> extension::BaseIndex {
+        extension::BaseIndex::merge(self.gated_index.clone())
     }
 
     /// Every diagnostic rendered like rustc does, separated by blank lines; `None` when clean.
@@ -114,14 +116,22 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Parses and checks every source: the sound part of the spec with its navigation tree, and
-/// every problem found.
+/// every problem found (as [`load_with`] with nothing known about the spec's crate).
 pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
+    load_with(sources, &check::Env::default())
+}
+
+/// The pipeline up to the model: each file parsed entry by entry (shape errors drop only their
+/// entry), lowered (values that do not parse drop theirs), checked (every rule, knowing `env`),
+/// and pruned of what the rules rejected, with the navigation tree of what is left.
+pub fn load_with(
+    sources: &SourceMap,
+    env: &check::Env,
+) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
     let mut cx = diag::Ctxt::default();
     let mut parsed = Vec::new();
     for (id, file) in sources.files() {
         check::check_placeholders(id, &file.text, &mut cx);
-        // Each entry is read on its own: a shape error drops only its entry, and every one of
-        // them in every file is reported.
         let (f, errors) = spec::parse(&file.text);
         for e in &errors {
             cx.push(toml_diagnostic(id, e));
@@ -130,9 +140,38 @@ pub fn load(sources: &SourceMap) -> (model::Spec, nav::Tree, Vec<Diagnostic>) {
             parsed.push((id, f));
         }
     }
-    // The checker builds the navigation tree once, leaving out every action that clashed.
-    let (spec, tree) = lower::lower(&parsed, &mut cx);
+    let lowered = lower::lower(&parsed, &mut cx);
+    check::check(&parsed, &lowered, env, &mut cx);
+    let (spec, tree) = check::prune(lowered, &cx);
     (spec, tree, cx.finish())
+}
+
+/// The `[features]` the package holding `spec` declares: the nearest `Cargo.toml` with a
+/// `[package]` going up from the spec path as given (so a linked spec folder counts as its
+/// crate's). `None` when there is none or it does not parse.
+pub fn crate_features(spec: &Path) -> Option<Vec<String>> {
+    let mut dir = spec.parent();
+    while let Some(d) = dir {
+        let manifest = if d.as_os_str().is_empty() {
+            PathBuf::from("Cargo.toml")
+        } else {
+            d.join("Cargo.toml")
+        };
+        if let Ok(text) = std::fs::read_to_string(&manifest)
+            && let Ok(table) = text.parse::<toml::Table>()
+            && table.contains_key("package")
+        {
+            return Some(
+                table
+                    .get("features")
+                    .and_then(toml::Value::as_table)
+                    .map(|f| f.keys().cloned().collect())
+                    .unwrap_or_default(),
+            );
+        }
+        dir = d.parent();
+    }
+    None
 }
 
 /// Turns a TOML or shape error into a diagnostic, with a did-you-mean for misspelt keys.
@@ -183,10 +222,13 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
             };
         }
     };
-    let (spec, tree, mut diagnostics) = load(&sources);
-    if let Some(base) = &opts.base {
-        diagnostics.extend(tree.clashes(&spec, base));
-    }
+    // The same rules for the macro and `graph-spec check`: the base a downstream spec extends,
+    // and the features of the crate the spec is in.
+    let env = check::Env {
+        base: opts.base.clone(),
+        features: crate_features(path),
+    };
+    let (spec, tree, diagnostics) = load_with(&sources, &env);
     let (tokens, gated_index) = expand::expand_indexed(&spec, &tree, opts);
     Generated {
         sources,

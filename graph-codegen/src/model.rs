@@ -276,6 +276,21 @@ pub struct Permissions {
     pub application: Scheme,
     /// Notes.
     pub notes: Vec<Note>,
+    /// Clouds where a permission type the table supports cannot call the action.
+    pub cloud_limits: Vec<CloudLimit>,
+}
+
+/// A permission type that cannot call an action in some of its clouds.
+#[derive(Debug, Clone)]
+pub struct CloudLimit {
+    /// The permission type.
+    pub kind: PermissionType,
+    /// The clouds.
+    pub clouds: Vec<NationalCloud>,
+    /// What the source says.
+    pub text: String,
+    /// The page that says so.
+    pub source: String,
 }
 
 impl Permissions {

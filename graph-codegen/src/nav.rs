@@ -79,17 +79,32 @@ impl Tree {
     /// Builds the tree. An action whose methods clash with an earlier one's is left out and
     /// reported with its index in [`Spec::actions`].
     pub fn build(spec: &Spec) -> (Tree, Vec<(usize, Diagnostic)>) {
-        let items: HashMap<&str, &str> = spec
-            .segments
-            .iter()
-            .map(|(s, i, _)| (s.as_str(), i.as_str()))
-            .collect();
+        Tree::build_with(spec, |_| true, |_| true)
+    }
+
+    /// [`Tree::build`] over the actions and segment item names that `keep_action` (by index in
+    /// [`Spec::actions`]) and `keep_segment` (by where the item name is declared) keep; the
+    /// first item name of a segment counts.
+    pub fn build_with(
+        spec: &Spec,
+        keep_action: impl Fn(usize) -> bool,
+        keep_segment: impl Fn(&crate::source::Span) -> bool,
+    ) -> (Tree, Vec<(usize, Diagnostic)>) {
+        let mut items: HashMap<&str, &str> = HashMap::new();
+        for (s, i, sp) in &spec.segments {
+            if keep_segment(sp) {
+                items.entry(s.as_str()).or_insert(i.as_str());
+            }
+        }
         let mut tree = Tree {
             nodes: vec![Node::default()],
             ..Tree::default()
         };
         let mut errors = Vec::new();
         for (index, action) in spec.actions.iter().enumerate() {
+            if !keep_action(index) {
+                continue;
+            }
             let before = tree.nodes.len();
             if let Err(e) = tree.add(index, action, &items) {
                 // Nothing of an action left out stays in the tree.
@@ -111,21 +126,6 @@ impl Tree {
         let nodes = &self.nodes;
         self.edges
             .retain(|(node, _), edge| *node < len && *edge < nodes[*node].edges.len());
-    }
-
-    /// Renumbers the actions the tree refers to after some were left out of the spec:
-    /// `new_index[old]` is the action's new index.
-    pub fn renumber(&mut self, new_index: &[Option<usize>]) {
-        // Only actions that were kept are in the tree (a left-out one was rolled back).
-        let renumbered = |i: usize| new_index.get(i).copied().flatten();
-        for (n, node) in self.nodes.iter_mut().enumerate() {
-            if n > 0 {
-                node.action = renumbered(node.action).unwrap_or(node.action);
-            }
-            for call in &mut node.calls {
-                call.action = renumbered(call.action).unwrap_or(call.action);
-            }
-        }
     }
 
     fn add(
@@ -304,121 +304,12 @@ impl Tree {
     }
 }
 
-/// The navigation a base crate (graph-api) already has, which a downstream spec extends: each
-/// node's path prefix with every parameter written `{}`, its type name in the base crate's `nav`
-/// module (empty for the client), and the names of its methods.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BaseIndex {
-    /// One entry per node; the client's prefix is empty.
-    pub nodes: Vec<BaseNode>,
-}
-
-/// One navigation node of the base crate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseNode {
-    /// The path prefix, parameters written `{}`: `/chats/{}`.
-    pub prefix: String,
-    /// The type in the base crate's `nav` module; empty for the client.
-    pub type_name: String,
-    /// Its navigation and action methods.
-    pub methods: Vec<String>,
-    /// The base crate's cargo features any of which compiles the node; `None` when it always is.
-    pub features: Option<Vec<String>>,
-}
-
-impl BaseIndex {
-    /// One node per prefix, with the methods of every entry for it (entries differ when the
-    /// base crate compiles some of a node's methods only with some features).
-    pub fn merge(entries: impl IntoIterator<Item = BaseNode>) -> BaseIndex {
-        let mut nodes: Vec<BaseNode> = Vec::new();
-        for e in entries {
-            match nodes.iter_mut().find(|n| n.prefix == e.prefix) {
-                Some(n) => {
-                    for m in e.methods {
-                        if !n.methods.contains(&m) {
-                            n.methods.push(m);
-                        }
-                    }
-                }
-                None => nodes.push(BaseNode {
-                    features: None,
-                    ..e
-                }),
-            }
-        }
-        BaseIndex { nodes }
-    }
-}
-
-/// A prefix with every parameter written `{}`, so that `{chat-id}` and `{id}` compare equal.
-pub fn shape(prefix: &str) -> String {
-    let mut out = String::with_capacity(prefix.len());
-    let mut in_param = false;
-    for c in prefix.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if in_param => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-impl Tree {
-    /// The base node each of this tree's nodes extends, if any (index-aligned with `nodes`).
-    pub fn extended<'b>(&self, base: &'b BaseIndex) -> Vec<Option<&'b BaseNode>> {
-        let by_shape: HashMap<&str, &BaseNode> =
-            base.nodes.iter().map(|n| (n.prefix.as_str(), n)).collect();
-        self.nodes
-            .iter()
-            .map(|n| by_shape.get(shape(&n.prefix).as_str()).copied())
-            .collect()
-    }
-
-    /// Methods this tree would add to a base node that already has a method of that name
-    /// (which would shadow it), reported on the path of the action that adds it.
-    pub fn clashes(&self, spec: &Spec, base: &BaseIndex) -> Vec<Diagnostic> {
-        let extended = self.extended(base);
-        let mut out = Vec::new();
-        for (n, node) in self.nodes.iter().enumerate() {
-            let Some(b) = extended[n] else { continue };
-            let taken = |name: &str| b.methods.iter().any(|m| m == name);
-            let what = if b.type_name.is_empty() {
-                "`GraphClient`".to_owned()
-            } else {
-                format!("graph-api's `nav::{}`", b.type_name)
-            };
-            for e in &node.edges {
-                // The same step as the base's is the base's own method, not a clash.
-                if taken(&e.accessor) && extended[e.target].is_none() {
-                    let a = &spec.actions[self.nodes[e.target].action];
-                    out.push(Diagnostic::new(a.path_span.clone(), format!("`{}` is already a method of {what}, which leads elsewhere", e.accessor))
-                        .help("rename the collection's item name under [segments], or choose another path"));
-                }
-            }
-            for c in &node.calls {
-                if taken(&c.name) {
-                    let a = &spec.actions[c.action];
-                    out.push(
-                        Diagnostic::new(
-                            a.path_span.clone(),
-                            format!("`{}` is already a method of {what}", c.name),
-                        )
-                        .help("name the method differently with `call`"),
-                    );
-                }
-            }
-        }
-        out
-    }
-}
-
 /// Names `GraphClient` already has, which the spec cannot use for root navigation methods.
+/// `GraphClient` is written by hand in graph-api, so this list cannot come from an emitter; a
+/// test in graph-api-tests (`metadata::graph_client_methods_are_reserved`) reads graph-api's
+/// source and fails when a public method of `GraphClient` is missing here.
 pub const RESERVED_ROOT: &[&str] = &[
+    "batch",
     "builder",
     "service_root",
     "api_version",

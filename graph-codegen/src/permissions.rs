@@ -8,7 +8,7 @@
 //! among the higher privileged (by level, then name), then the rest by name. A row with no
 //! marked permission is not supported.
 
-use crate::model::{HttpMethod, PermissionType, Scheme, Spec};
+use crate::model::{HttpMethod, Level, PermissionType, Scheme, Spec};
 use crate::source::{SourceMap, Span};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -132,6 +132,12 @@ impl Source {
     /// A permission's privilege level for one kind, if the file gives one.
     pub fn level(&self, permission: &str, kind: PermissionType) -> Option<u8> {
         self.levels.get(&(permission.to_owned(), kind)).copied()
+    }
+
+    /// Whether the file marks the permission as granted by resource-specific consent
+    /// (`"authorizationType": "RSC"`).
+    pub fn is_resource_specific(&self, permission: &str) -> bool {
+        self.resource_specific.contains(permission)
     }
 
     /// The table the docs render for a method and path, one row per kind in the order of
@@ -311,6 +317,60 @@ pub fn drift(spec: &Spec, source: &Source) -> Vec<Drift> {
                 what: format!("{} privilege level", l.kind.spec_key()),
                 spec: l.level.to_string(),
                 source: theirs.map_or("no level".to_owned(), |t| t.to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// Where the spec's `[privilege_levels]` and its tables part ways: a permission a table names
+/// (delegated or application) that `permissions.json` ranks but no level of the spec or of
+/// `inherited` (graph-api's, for a downstream spec) states is missing; a level for a permission
+/// no table of the spec names is stale. Both are drifts: the planner ranks an unlevelled
+/// permission last, and a stale level is one nobody checks against a table.
+pub fn level_coverage(spec: &Spec, source: &Source, inherited: &[Level]) -> Vec<Drift> {
+    let mut out = Vec::new();
+    let mut named: Vec<(PermissionType, &str)> = Vec::new();
+    for a in &spec.actions {
+        for (i, kind) in PermissionType::ALL.into_iter().enumerate() {
+            if kind == PermissionType::DelegatedPersonal {
+                continue;
+            }
+            let Scheme::Supported { least, higher } = a.permissions.row(kind) else {
+                continue;
+            };
+            for p in least.iter().chain(higher) {
+                if named.contains(&(kind, p.as_str())) {
+                    continue;
+                }
+                named.push((kind, p.as_str()));
+                let stated = spec
+                    .levels
+                    .iter()
+                    .chain(inherited)
+                    .any(|l| l.kind == kind && &l.permission == p);
+                if let (false, Some(level)) = (stated, source.level(p, kind)) {
+                    out.push(Drift {
+                        subject: p.clone(),
+                        span: a.permissions.spans[i].clone(),
+                        what: format!("{} privilege level, missing", kind.spec_key()),
+                        spec: "nothing".into(),
+                        source: level.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    for l in &spec.levels {
+        if !named.contains(&(l.kind, l.permission.as_str())) {
+            out.push(Drift {
+                subject: l.permission.clone(),
+                span: l.span.clone(),
+                what: format!("{} privilege level, stale", l.kind.spec_key()),
+                spec: format!("{} for a permission no table names", l.level),
+                source: source
+                    .level(&l.permission, l.kind)
+                    .map_or("no level".to_owned(), |t| t.to_string()),
             });
         }
     }

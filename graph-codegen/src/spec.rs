@@ -260,6 +260,25 @@ pub struct PermissionsSpec {
     /// Notes under the table.
     #[serde(default)]
     pub notes: Vec<Spanned<NoteSpec>>,
+    /// Clouds where a permission type the table supports cannot call the action.
+    #[serde(default)]
+    pub cloud_limits: Vec<Spanned<CloudLimitSpec>>,
+}
+
+/// A permission type that cannot call the action in some national clouds that have it:
+/// `{ type = "application", clouds = ["us_gov_l4"], text = "...", source = "https://..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudLimitSpec {
+    /// The permission type's row key: `delegated`, `delegated_personal` or `application`.
+    #[serde(rename = "type")]
+    pub kind: SString,
+    /// The clouds, as in the action's `clouds`.
+    pub clouds: Spanned<Vec<SString>>,
+    /// What the source says, in its words.
+    pub text: SString,
+    /// The learn.microsoft.com page that says so.
+    pub source: SString,
 }
 
 /// One row of the permissions table: `"not_supported"`, or the two lists.

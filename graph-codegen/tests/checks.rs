@@ -746,4 +746,35 @@ fn flags_and_variant_rules() {
         "{}",
         problems(&big)[0]
     );
+
+/// The prune step keeps the first declaration of a name declared twice and leaves out the rest,
+/// and what an entry with a problem refers to stays when it is sound on its own.
+#[test]
+fn the_prune_step_keeps_the_first_of_a_name_and_the_sound_entries() {
+    let map = sources(&[
+        ("spec/a.toml", BASE),
+        (
+            "spec/b.toml",
+            "[types.Thing]\ndoc = \"Again.\"\n[types.Thing.fields.other]\ntype = \"string\"\n",
+        ),
+    ]);
+    let (spec, tree, diags) = graph_codegen::load(&map);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let things: Vec<_> = spec.types.iter().filter(|t| t.name == "Thing").collect();
+    assert_eq!(things.len(), 1, "one `Thing` is generated");
+    assert_eq!(things[0].fields[0].wire, "id", "the first declaration's");
+    assert_eq!(spec.actions.len(), 1, "get_thing still refers to a `Thing`");
+    assert!(tree.nodes.len() > 1, "and is navigable");
+
+    // An action rejected by a rule is left out of the model and of the tree.
+    let bad = with(
+        "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
+        "docs = \"https://example.com\"",
+    );
+    let map = sources(&[("spec/t.toml", &bad)]);
+    let (spec, tree, diags) = graph_codegen::load(&map);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(spec.actions.is_empty());
+    assert_eq!(tree.nodes.len(), 1, "only the client");
+    assert_eq!(spec.types.len(), 1, "the sound type stays");
 }

@@ -182,6 +182,21 @@ pub struct PermissionNote {
     pub unusable_with_rsc_consent: &'static [&'static str],
 }
 
+/// A national cloud where one permission type cannot call the action although the cloud has it,
+/// such as Microsoft Teams' user-scope app installations, which GCC High and DoD do not support in
+/// application context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudLimit {
+    /// The permission type that cannot call the action there.
+    pub kind: PermissionType,
+    /// The clouds where it cannot.
+    pub clouds: &'static [crate::NationalCloud],
+    /// What the source says, in its words.
+    pub text: &'static str,
+    /// The page that says so.
+    pub source: &'static str,
+}
+
 /// A permissions table with its notes, and the privilege levels of the permissions it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permissions {
@@ -193,6 +208,8 @@ pub struct Permissions {
     pub application: PermissionScheme,
     /// Notes under the table.
     pub notes: &'static [PermissionNote],
+    /// Clouds where a permission type the table supports cannot call the action.
+    pub cloud_limits: &'static [CloudLimit],
     /// Where the privilege levels (and resource-specific flags) of the table's permissions are
     /// read: the level tables of the spec that declares the action, first its own, then those
     /// of the crates it builds on (a downstream crate's actions list graph-api's table after
@@ -201,6 +218,17 @@ pub struct Permissions {
 }
 
 impl Permissions {
+    /// The limit that keeps `kind` from calling the action in `cloud`, if any.
+    pub fn cloud_limit(
+        &self,
+        kind: PermissionType,
+        cloud: crate::NationalCloud,
+    ) -> Option<&CloudLimit> {
+        self.cloud_limits
+            .iter()
+            .find(|l| l.kind == kind && l.clouds.contains(&cloud))
+    }
+
     /// The row for one permission type.
     pub fn scheme(&self, kind: PermissionType) -> &PermissionScheme {
         match kind {

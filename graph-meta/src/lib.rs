@@ -12,7 +12,7 @@ mod service;
 pub mod throttling;
 
 pub use action::{
-    ActionInfo, HttpMethod, PermissionNote, PermissionScheme, PermissionType, Permissions,
-    PrivilegeLevel, ResponseKind, usable_in_row,
+    ActionInfo, CloudLimit, HttpMethod, PermissionNote, PermissionScheme, PermissionType,
+    Permissions, PrivilegeLevel, ResponseKind, usable_in_row,
 };
 pub use service::{ApiVersion, NationalCloud};

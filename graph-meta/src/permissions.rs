@@ -26,6 +26,7 @@
 //!         delegated_personal: PermissionScheme::NotSupported,
 //!         application: PermissionScheme::Supported { least: &["Chat.Read.All"], higher: &["Chat.ReadWrite.All"] },
 //!         notes: &[],
+//!         cloud_limits: &[],
 //!         levels: &[LEVELS],
 //!     },
 //! };
@@ -550,6 +551,7 @@ mod tests {
                     higher: leak(higher.to_vec()),
                 },
                 notes: &[],
+                cloud_limits: &[],
                 levels: &[],
             },
         }))

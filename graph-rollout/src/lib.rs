@@ -240,6 +240,8 @@ pub struct Failure {
 pub struct Summary {
     /// The app's catalog id.
     pub app_id: String,
+    /// The app's name in the catalog.
+    pub app_name: Option<String>,
     /// The target version.
     pub target_version: String,
     /// Whether this was a dry run (nothing written).
@@ -813,6 +815,7 @@ impl Rollout {
         };
         let mut summary = Summary {
             app_id: plan.app_id.clone(),
+            app_name: plan.app_name.clone(),
             target_version: plan.target_version.clone(),
             dry_run: self.dry_run,
             found: BTreeMap::new(),

@@ -15,6 +15,8 @@ pub struct Prop {
     pub nullable: bool,
     /// The property's description, when the metadata has one.
     pub description: Option<String>,
+    /// Whether the service sets it (`Org.OData.Core.V1.Computed`), so a client never sends it.
+    pub computed: bool,
 }
 
 /// A navigation property.
@@ -41,6 +43,10 @@ pub struct TypeDef {
     pub props: Vec<Prop>,
     /// Navigation properties, in document order.
     pub navs: Vec<Nav>,
+    /// The key's properties, declared on this type (`id` on `entity`).
+    pub keys: Vec<String>,
+    /// The type's description, when the metadata has one.
+    pub description: Option<String>,
 }
 
 /// An enumeration.
@@ -50,6 +56,8 @@ pub struct EnumDef {
     pub members: Vec<String>,
     /// Whether values are comma-separated combinations of members.
     pub flags: bool,
+    /// The enumeration's description, when the metadata has one.
+    pub description: Option<String>,
 }
 
 /// A bound action (POST) or function (GET).
@@ -116,6 +124,23 @@ fn description(node: roxmltree::Node) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether an element carries `Org.OData.Core.V1.Computed` (true).
+fn computed(node: roxmltree::Node) -> bool {
+    node.children().any(|c| {
+        c.has_tag_name("Annotation")
+            && c.attribute("Term") == Some("Org.OData.Core.V1.Computed")
+            && c.attribute("Bool") != Some("false")
+    })
+}
+
+/// What out-of-line `<Annotations Target="...">` blocks say, by target (`ns.type` or
+/// `ns.type/property`, the namespace's alias resolved).
+#[derive(Default)]
+struct Outside {
+    descriptions: HashMap<String, String>,
+    computed: std::collections::HashSet<String>,
+}
+
 impl Model {
     /// Reads a CSDL document; the error says why it is not one.
     pub fn parse(text: &str) -> Result<Model, String> {
@@ -139,6 +164,24 @@ impl Model {
                 aliases.insert(alias.to_owned(), ns.to_owned());
             }
         }
+        let mut outside = Outside::default();
+        for s in &schemas {
+            for a in s.children().filter(|c| c.has_tag_name("Annotations")) {
+                let Some(target) = a.attribute("Target") else {
+                    continue;
+                };
+                let target = match target.split_once('/') {
+                    Some((t, rest)) => format!("{}/{rest}", qualify(t, &aliases)),
+                    None => qualify(target, &aliases),
+                };
+                if let Some(d) = description(a) {
+                    outside.descriptions.insert(target.clone(), d);
+                }
+                if computed(a) {
+                    outside.computed.insert(target);
+                }
+            }
+        }
         let mut m = Model::default();
         for s in &schemas {
             let ns = s.attribute("Namespace").unwrap_or_default();
@@ -153,7 +196,16 @@ impl Model {
                             .filter_map(|c| c.attribute("Name").map(str::to_owned))
                             .collect();
                         let flags = n.attribute("IsFlags") == Some("true");
-                        m.enums.insert(qualified, EnumDef { members, flags });
+                        let description = description(n)
+                            .or_else(|| outside.descriptions.get(&qualified).cloned());
+                        m.enums.insert(
+                            qualified,
+                            EnumDef {
+                                members,
+                                flags,
+                                description,
+                            },
+                        );
                     }
                     "EntityType" | "ComplexType" => {
                         let mut t = TypeDef {
@@ -161,6 +213,15 @@ impl Model {
                             base: n.attribute("BaseType").map(|b| qualify(b, &aliases)),
                             props: Vec::new(),
                             navs: Vec::new(),
+                            keys: n
+                                .children()
+                                .filter(|c| c.has_tag_name("Key"))
+                                .flat_map(|k| k.children())
+                                .filter(|r| r.has_tag_name("PropertyRef"))
+                                .filter_map(|r| r.attribute("Name").map(str::to_owned))
+                                .collect(),
+                            description: description(n)
+                                .or_else(|| outside.descriptions.get(&qualified).cloned()),
                         };
                         for c in n.children().filter(roxmltree::Node::is_element) {
                             let (Some(cname), Some(cty)) =
@@ -170,12 +231,15 @@ impl Model {
                             };
                             let (ty, collection) = type_ref(cty, &aliases);
                             if c.has_tag_name("Property") {
+                                let target = format!("{qualified}/{cname}");
                                 t.props.push(Prop {
                                     name: cname.to_owned(),
                                     ty,
                                     collection,
                                     nullable: c.attribute("Nullable") != Some("false"),
-                                    description: description(c),
+                                    description: description(c)
+                                        .or_else(|| outside.descriptions.get(&target).cloned()),
+                                    computed: computed(c) || outside.computed.contains(&target),
                                 });
                             } else if c.has_tag_name("NavigationProperty") {
                                 t.navs.push(Nav {
@@ -225,6 +289,7 @@ impl Model {
                                 collection,
                                 nullable: p.attribute("Nullable") != Some("false"),
                                 description: description(p),
+                                computed: false,
                             });
                         }
                         m.ops.push(op);
@@ -279,6 +344,14 @@ impl Model {
         let mut chain = self.chain(name);
         chain.reverse();
         chain.iter().flat_map(|t| t.props.iter()).collect()
+    }
+
+    /// The key's properties of a type, declared on it or on a base.
+    pub fn all_keys(&self, name: &str) -> Vec<&str> {
+        self.chain(name)
+            .iter()
+            .flat_map(|t| t.keys.iter().map(String::as_str))
+            .collect()
     }
 
     /// A navigation property of a type or its bases.

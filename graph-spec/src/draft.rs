@@ -100,6 +100,9 @@ pub struct Drafted {
     pub types: usize,
     /// Number of enums drafted.
     pub enums: usize,
+    /// The permissions the drafted tables name (delegated and application), in order, for the
+    /// `[privilege_levels]` drafted with them.
+    named: Vec<(PermissionType, String)>,
 }
 
 impl Drafted {
@@ -117,6 +120,9 @@ pub struct Drafter<'a> {
     pub permissions: Option<&'a Source>,
     /// The clouds' metadata.
     pub clouds: Option<&'a [CloudModel]>,
+    /// Privilege levels the drafted spec inherits (graph-api's, for a downstream crate), which
+    /// its own `[privilege_levels]` need not repeat.
+    pub inherited: &'a [graph_codegen::model::Level],
 }
 
 fn quote(s: &str) -> String {
@@ -238,10 +244,21 @@ impl Drafter<'_> {
                     HttpMethod::Get => (status, response, call) = (200, Some(ty), Some("get")),
                     HttpMethod::Delete => (status, response, call) = (204, None, Some("delete")),
                     HttpMethod::Post | HttpMethod::Patch => {
+                        // What the service sets (its key, and what the metadata marks
+                        // computed) is never sent. A create requires a structured property the
+                        // metadata says is never null (a message's `body`); a primitive or enum
+                        // one the service defaults stays optional, and an update sends only what
+                        // changes.
+                        let keys = model.all_keys(&node.ty);
                         for p in model.all_props(&node.ty) {
+                            if p.computed || keys.contains(&p.name.as_str()) {
+                                continue;
+                            }
+                            let structured = model.types.contains_key(&p.ty);
+                            let optional = m == HttpMethod::Patch || p.nullable || !structured;
                             match spec_type(model, &p.ty, p.collection) {
                                 Ok(t) => {
-                                    body.push((p.name.clone(), t, true));
+                                    body.push((p.name.clone(), t, optional));
                                     needed.push(p.ty.clone());
                                 }
                                 Err(e) => out.skipped.push((
@@ -388,6 +405,14 @@ impl Drafter<'_> {
                             let _ = writeln!(t, "{} = \"not_supported\"", kind.spec_key());
                         }
                         Scheme::Supported { least, higher } => {
+                            if *kind != PermissionType::DelegatedPersonal {
+                                for p in least.iter().chain(higher) {
+                                    let named = (*kind, p.clone());
+                                    if !out.named.contains(&named) {
+                                        out.named.push(named);
+                                    }
+                                }
+                            }
                             let _ = writeln!(
                                 t,
                                 "{} = {{ least = {}, higher = {} }}",
@@ -415,22 +440,26 @@ impl Drafter<'_> {
                 }
             }
         }
+        // One line per field, in wire order, so that a field the page does not send is one line
+        // to delete.
+        if !body.is_empty() {
+            let _ = writeln!(t, "\n[actions.{id}.body]");
+        }
         for (name, ty, optional) in &body {
-            let _ = writeln!(t, "\n[actions.{id}.body.{}]", key(name));
-            let _ = writeln!(t, "type = {}", quote(ty));
-            if *optional {
-                let _ = writeln!(t, "optional = true");
-            }
+            let optional = if *optional { ", optional = true" } else { "" };
+            let _ = writeln!(t, "{} = {{ type = {}{optional} }}", key(name), quote(ty));
+        }
+        // A function's parameters go in its path segment, one line each in the call's order.
+        if !function.is_empty() {
+            let _ = writeln!(t, "\n[actions.{id}.function_params]");
         }
         for (name, ty, optional) in &function {
-            let _ = writeln!(t, "\n[actions.{id}.function_params.{}]", key(name));
-            let _ = writeln!(t, "type = {}", quote(ty));
-            if *optional {
-                let _ = writeln!(t, "optional = true");
-            }
+            let optional = if *optional { ", optional = true" } else { "" };
             let _ = writeln!(
                 t,
-                "doc = {}",
+                "{} = {{ type = {}{optional}, doc = {} }}",
+                key(name),
+                quote(ty),
                 quote(&format!("{MARK} the page's description of the parameter"))
             );
         }
@@ -512,6 +541,7 @@ impl Drafter<'_> {
             text,
             "# Drafted by `graph-spec draft` from Microsoft Graph's v1.0 metadata. What is marked TODO(draft)\n# comes from the docs pages; `graph-spec check` lists each mark until it is filled in.\n"
         );
+        text.push_str(&self.levels(out));
         // A collection's item method (`drives/{id}` -> `drive`) must not be the name of a
         // literal step (`drive`) or of the collection itself (`calendarView` -> `calendar_view`).
         let mut steps: BTreeSet<String> = BTreeSet::new();
@@ -574,11 +604,10 @@ impl Drafter<'_> {
             }
             if let Some(e) = self.model.enums.get(&q) {
                 let _ = writeln!(text, "[enums.{name}]");
-                let _ = writeln!(
-                    text,
-                    "doc = {}",
-                    quote(&format!("{MARK} one sentence from the page"))
-                );
+                let doc = e.description.clone().unwrap_or_else(|| {
+                    format!("Microsoft Graph's `{}` enumeration.", simple_name(&q))
+                });
+                let _ = writeln!(text, "doc = {}", quote(&doc));
                 if e.flags {
                     let _ = writeln!(
                         text,
@@ -614,11 +643,10 @@ impl Drafter<'_> {
                 continue;
             };
             let _ = writeln!(text, "[types.{name}]");
-            let _ = writeln!(
-                text,
-                "doc = {}",
-                quote(&format!("{MARK} one sentence from the resource page"))
-            );
+            let doc = t.description.clone().unwrap_or_else(|| {
+                format!("Microsoft Graph's `{}` resource type.", simple_name(&q))
+            });
+            let _ = writeln!(text, "doc = {}", quote(&doc));
             let _ = writeln!(text, "odata_type = {}", quote(&format!("#{q}")));
             // `entity` (only `id`) is the root of every entity type: its field is written into
             // each type, as the spec's own types do, rather than drafted as a base.
@@ -643,7 +671,7 @@ impl Drafter<'_> {
                     navs.join(", ")
                 );
             }
-            let mut fields = String::new();
+            let mut fields = format!("[types.{name}.fields]\n");
             for p in props {
                 match spec_type(self.model, &p.ty, p.collection) {
                     Ok(ty)
@@ -655,12 +683,17 @@ impl Drafter<'_> {
                         ));
                     }
                     Ok(ty) => {
-                        let _ = writeln!(fields, "\n[types.{name}.fields.{}]", key(&p.name));
-                        let _ = writeln!(fields, "type = {}", quote(&ty));
-                        let _ = writeln!(fields, "optional = true");
-                        if let Some(d) = &p.description {
-                            let _ = writeln!(fields, "doc = {}", quote(d));
-                        }
+                        let doc = p
+                            .description
+                            .as_ref()
+                            .map(|d| format!(", doc = {}", quote(d)))
+                            .unwrap_or_default();
+                        let _ = writeln!(
+                            fields,
+                            "{} = {{ type = {}, optional = true{doc} }}",
+                            key(&p.name),
+                            quote(&ty)
+                        );
                         if !p.ty.starts_with("Edm.") {
                             queue.push(p.ty.clone());
                         }
@@ -681,10 +714,69 @@ impl Drafter<'_> {
                     }
                 }
             }
-            text.push_str(&fields);
+            // A type without fields (all left out) has no fields table.
+            if fields.lines().count() > 1 {
+                text.push('\n');
+                text.push_str(&fields);
+            }
             text.push('\n');
             out.types += 1;
         }
+        text
+    }
+}
+
+/// A qualified CSDL name without its namespace: `chatMessage`.
+fn simple_name(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+impl Drafter<'_> {
+    /// `[privilege_levels]` for every permission the drafted tables name that
+    /// `permissions.json` ranks and no inherited level states, and which of them are granted by
+    /// resource-specific consent; empty without a permissions file.
+    fn levels(&self, out: &Drafted) -> String {
+        let Some(source) = self.permissions else {
+            return String::new();
+        };
+        let mut rsc: Vec<&str> = Vec::new();
+        let mut rows: [Vec<String>; 2] = Default::default();
+        for (kind, p) in &out.named {
+            if self
+                .inherited
+                .iter()
+                .any(|l| l.kind == *kind && &l.permission == p)
+            {
+                continue;
+            }
+            let Some(level) = source.level(p, *kind) else {
+                continue;
+            };
+            if source.is_resource_specific(p) && !rsc.contains(&p.as_str()) {
+                rsc.push(p);
+            }
+            let row = usize::from(*kind == PermissionType::Application);
+            rows[row].push(format!("{} = {level}", quote(p)));
+        }
+        if rows.iter().all(Vec::is_empty) {
+            return String::new();
+        }
+        let mut text = String::from(
+            "# How privileged each permission the tables name is, from permissions.json.\n[privilege_levels]\n",
+        );
+        if !rsc.is_empty() {
+            let names: Vec<String> = rsc.iter().map(|p| p.to_string()).collect();
+            let _ = writeln!(text, "resource_specific = {}", list(&names));
+        }
+        for (key, row) in ["delegated", "application"].iter().zip(&rows) {
+            if !row.is_empty() {
+                let _ = writeln!(text, "[privilege_levels.{key}]");
+                for line in row {
+                    let _ = writeln!(text, "{line}");
+                }
+            }
+        }
+        text.push('\n');
         text
     }
 }
@@ -766,9 +858,12 @@ fn action_id(node: &Node, m: HttpMethod, segs: &[Seg]) -> String {
     };
     words.push(verb);
     let n = if op { lits.len() - 1 } else { lits.len() };
-    for (i, l) in lits.iter().take(n) {
+    // A create adds one item to the collection: it is named by the item, singular
+    // (`POST /chats/{chat-id}/messages` -> `create_chat_message`).
+    let creates = !op && m == HttpMethod::Post && node.collection;
+    for (k, (i, l)) in lits.iter().take(n).enumerate() {
         let l = l.rsplit('.').next().unwrap_or(l);
-        let keyed = matches!(segs.get(i + 1), Some(Seg::Param(_)));
+        let keyed = matches!(segs.get(i + 1), Some(Seg::Param(_))) || (creates && k + 1 == n);
         words.push(if keyed {
             naming::singular(l)
         } else {
@@ -776,4 +871,102 @@ fn action_id(node: &Node, m: HttpMethod, segs: &[Seg]) -> String {
         });
     }
     words.join("_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small metadata document: an entity with a key, a computed property and descriptions,
+    /// some inline and some in out-of-line `<Annotations>` blocks, as Microsoft's file has both.
+    const CSDL: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+      </EntityType>
+      <EntityType Name="note" BaseType="graph.entity">
+        <Property Name="body" Type="graph.noteBody" Nullable="false" />
+        <Property Name="kind" Type="graph.noteKind" Nullable="false" />
+        <Property Name="title" Type="Edm.String">
+          <Annotation Term="Org.OData.Core.V1.Description" String="The note's title." />
+        </Property>
+        <Property Name="createdDateTime" Type="Edm.DateTimeOffset" />
+      </EntityType>
+      <ComplexType Name="noteBody">
+        <Property Name="content" Type="Edm.String" />
+      </ComplexType>
+      <EnumType Name="noteKind">
+        <Member Name="plain" Value="0" />
+      </EnumType>
+      <EntityContainer Name="GraphService">
+        <EntitySet Name="notes" EntityType="microsoft.graph.note" />
+      </EntityContainer>
+      <Annotations Target="graph.note">
+        <Annotation Term="Org.OData.Core.V1.Description" String="A note someone keeps." />
+      </Annotations>
+      <Annotations Target="graph.note/createdDateTime">
+        <Annotation Term="Org.OData.Core.V1.Computed" Bool="true" />
+      </Annotations>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+    fn draft(method: &str, path: &str) -> String {
+        let model = Model::parse(CSDL).expect("a CSDL document");
+        let drafter = Drafter {
+            model: &model,
+            permissions: None,
+            clouds: None,
+            inherited: &[],
+        };
+        let mut out = Drafted::default();
+        drafter.action(&mut out, method, path).expect("drafts");
+        drafter.render(&mut out)
+    }
+
+    #[test]
+    fn a_create_is_named_by_its_item_and_sends_only_what_a_client_sets() {
+        let text = draft("POST", "/notes");
+        assert!(text.contains("[actions.create_note]\n"), "{text}");
+        // The key and the computed property are the service's. A structured property that is
+        // never null is required; an enum one the service defaults, and a nullable one, are
+        // not. One line per field.
+        let body = "[actions.create_note.body]\nbody = { type = \"NoteBody\" }\nkind = { type = \"NoteKind\", optional = true }\ntitle = { type = \"string\", optional = true }\n\n";
+        assert!(text.contains(body), "{text}");
+        // An update sends only what changes: every field optional, the key still left out.
+        let update = draft("PATCH", "/notes/{note-id}");
+        let body = "body]\nbody = { type = \"NoteBody\", optional = true }\nkind = { type = \"NoteKind\", optional = true }\ntitle";
+        assert!(update.contains(body), "{update}");
+    }
+
+    #[test]
+    fn docs_come_from_the_metadata_descriptions() {
+        let text = draft("GET", "/notes");
+        assert!(
+            text.contains("[types.Note]\ndoc = \"A note someone keeps.\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "title = { type = \"string\", optional = true, doc = \"The note's title.\" }\n"
+            ),
+            "{text}"
+        );
+        // Without a description, a doc that is true as it stands rather than a placeholder.
+        assert!(
+            text.contains(
+                "[types.NoteBody]\ndoc = \"Microsoft Graph's `noteBody` resource type.\"\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "[enums.NoteKind]\ndoc = \"Microsoft Graph's `noteKind` enumeration.\"\n"
+            ),
+            "{text}"
+        );
+    }
 }

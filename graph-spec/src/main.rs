@@ -13,33 +13,99 @@ use graph_meta::permissions::{PlanAction, Privilege};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  graph-spec check <file-or-dir>...
-      print every problem; exit 1 on any
-  graph-spec expand <file-or-dir>
-      print the generated Rust, formatted
-  graph-spec drift --permissions <permissions.json> <file-or-dir>
-      compare every permissions table with the one Microsoft's file renders; exit 1 on any difference
-  graph-spec permissions [--type delegated|application] [--rsc-consent] <file-or-dir> <action-id>...
-      the least-privileged permissions to request for those actions, and what each covers
-  graph-spec synth <actions> [<first>]
+/// Each command's usage: its name and the lines `graph-spec <command> --help` prints.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "check",
+        "  graph-spec check [--base <spec dir>] <file-or-dir>...
+      print every problem; exit 1 on any. With --base (a downstream crate's spec checked against
+      graph-api's `spec/`), also what the build reports against the base spec's navigation",
+    ),
+    (
+        "expand",
+        "  graph-spec expand [--base <spec dir>] [--trait <Name>] <file-or-dir>
+      print the generated Rust, formatted; with --base, as a downstream crate gets it (its
+      extension traits on the base spec's navigation, trait name by --trait, default Ext)",
+    ),
+    (
+        "drift",
+        "  graph-spec drift --permissions <permissions.json> [--base <spec dir>] [--verbose] <file-or-dir>
+      compare every permissions table with the one Microsoft's file renders, and the privilege
+      levels with the file's: a level that differs, one missing for a permission a table names
+      (with --base, the base spec's levels count as stated) and a stale one no table names; exit
+      1 on any difference. `metadata_exceptions = { permissions = \"why\" }` on an entry excepts
+      its table, shown with --verbose",
+    ),
+    (
+        "permissions",
+        "  graph-spec permissions [--type delegated|application] [--rsc-consent]
+                         <file-or-dir> [--spec <file-or-dir>]... <action-id>...
+      the least-privileged permissions to request for those actions, and what each covers;
+      each --spec adds a spec (graph-api's and a crate's own), its actions and privilege levels",
+    ),
+    (
+        "build-script",
+        "  graph-spec build-script [<spec dir>]...
+      print the build.rs a crate needs so that `cargo build` sees new and removed spec files
+      under each folder its `spec!` reads (default `spec`); write it to the crate's build.rs",
+    ),
+    (
+        "synth",
+        "  graph-spec synth <actions> [<first>]
       print a synthetic spec of that many actions (for scale tests); with <first>, actions
-      first.. of it, so that files from consecutive ranges form one spec
-  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
-                   ['METHOD /path'...] [--under </path> [--depth N]]...
+      first.. of it, so that files from consecutive ranges form one spec",
+    ),
+    (
+        "draft",
+        "  graph-spec draft --csdl <cleanMetadata.xml> [--permissions <permissions.json>] [--clouds <dir>]
+                   [--base <spec dir>] ['METHOD /path'...] [--under </path> [--depth N]]...
       print spec entries for the named actions (or every action under a path, through at most N
-      navigation properties, default 1), with the types and enums they need; what the metadata
-      cannot know is marked TODO(draft): for `check` to report. Keys are named by the path given,
-      or {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
-      when a named action did not draft
-  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
+      navigation properties, default 1), with the types and enums they need, docs from the
+      metadata's descriptions, and (with --permissions) the privilege levels of the permissions
+      the tables name, except those the --base spec states; what the metadata cannot know is
+      marked TODO(draft): for `check` to report. Keys are named by the path given, or
+      {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
+      when a named action did not draft",
+    ),
+    (
+        "verify",
+        "  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
       check entries against the metadata: every path segment resolves (a key's name is free, its
       place is not), the method is allowed there, body fields are the action's parameters or the
       entity's properties with their types, the response type, type fields and enum members
       exist with their types, and (with --clouds: v1.0-Prod/Fairfax/Mooncake.csdl) the clouds
       listed are those whose metadata has the action. `metadata_exceptions` on an entry excepts
-      a check, shown with --verbose; exit 1 on findings
-exit codes: 0 clean, 1 findings, 2 unusable input";
+      a check, shown with --verbose; exit 1 on findings",
+    ),
+];
+
+/// The last line of every usage text.
+const EXIT_CODES: &str = "exit codes: 0 clean, 1 findings, 2 unusable input";
+
+/// The whole usage: every command's.
+fn usage() -> String {
+    let mut text = String::from("usage:\n");
+    for (_, lines) in COMMANDS {
+        text.push_str(lines);
+        text.push('\n');
+    }
+    text.push_str("  graph-spec <command> --help\n      that command's usage\n");
+    text.push_str(EXIT_CODES);
+    text
+}
+
+/// One command's usage, or `None` for a name that is no command.
+fn command_usage(cmd: &str) -> Option<String> {
+    COMMANDS
+        .iter()
+        .find(|(name, _)| *name == cmd)
+        .map(|(_, lines)| format!("usage:\n{lines}\n{EXIT_CODES}"))
+}
+
+/// Whether an argument asks for help.
+fn is_help(arg: &str) -> bool {
+    matches!(arg, "--help" | "-h")
+}
 
 /// Writes to standard output; a closed pipe (`graph-spec expand spec | head`) ends the output
 /// quietly instead of panicking.
@@ -53,24 +119,54 @@ macro_rules! out {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let result = match args.split_first() {
-        Some((cmd, paths)) if cmd == "check" && !paths.is_empty() => Ok(check(paths, &cwd)),
-        Some((cmd, [path])) if cmd == "expand" => Ok(expand(Path::new(path), &cwd)),
-        Some((cmd, rest)) if cmd == "drift" => drift(rest, &cwd),
-        Some((cmd, rest)) if cmd == "permissions" => permissions(rest, &cwd),
-        Some((cmd, rest)) if cmd == "draft" => draft_cmd(rest),
-        Some((cmd, rest)) if cmd == "verify" => verify_cmd(rest, &cwd),
-        Some((cmd, rest @ ([_] | [_, _]))) if cmd == "synth" => synth(rest),
-        _ => Err("no such command".to_owned()),
+    let Some((cmd, rest)) = args.split_first() else {
+        eprintln!("error: name a command\nrun `graph-spec --help` for usage");
+        return ExitCode::from(2);
+    };
+    // Help, for the tool or one command, goes to standard output and exits 0.
+    if is_help(cmd) || cmd == "help" {
+        let text = rest
+            .first()
+            .and_then(|c| command_usage(c))
+            .unwrap_or_else(usage);
+        out!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    if let Some(text) = command_usage(cmd).filter(|_| rest.iter().any(|a| is_help(a))) {
+        out!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    let result = match cmd.as_str() {
+        "check" => check_cmd(rest, &cwd),
+        "expand" => expand_cmd(rest, &cwd),
+        "drift" => drift(rest, &cwd),
+        "permissions" => permissions(rest, &cwd),
+        "build-script" => build_script(rest),
+        "draft" => draft_cmd(rest, &cwd),
+        "verify" => verify_cmd(rest, &cwd),
+        "synth" => synth(rest),
+        _ => {
+            let hint = graph_codegen::diag::did_you_mean(cmd, COMMANDS.iter().map(|(n, _)| *n))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            Err(format!("no such command `{cmd}`{hint}"))
+        }
     };
     result.unwrap_or_else(|message| {
-        eprintln!("error: {message}\n{USAGE}");
+        let help = match command_usage(cmd) {
+            Some(_) => format!("graph-spec {cmd} --help"),
+            None => "graph-spec --help".to_owned(),
+        };
+        eprintln!("error: {message}\nrun `{help}` for usage");
         ExitCode::from(2)
     })
 }
 
 /// `synth <actions> [<first>]`: a synthetic spec, or one range of it.
 fn synth(args: &[String]) -> Result<ExitCode, String> {
+    if !(1..=2).contains(&args.len()) {
+        return Err("synth takes <actions> [<first>]".into());
+    }
     let number = |s: &String| {
         s.parse::<usize>()
             .map_err(|_| format!("`{s}` is not a number"))
@@ -81,56 +177,86 @@ fn synth(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `[features]` of the package whose folder holds `spec` (the nearest `Cargo.toml` with a
-/// `[package]`, going up the path as written, so a linked spec folder counts as its crate's), and
-/// that manifest's path.
-fn crate_features(spec: &Path) -> Option<(PathBuf, Vec<String>)> {
-    let mut dir = spec.parent();
-    while let Some(d) = dir {
-        let manifest = if d.as_os_str().is_empty() {
-            PathBuf::from("Cargo.toml")
-        } else {
-            d.join("Cargo.toml")
-        };
-        if let Ok(text) = std::fs::read_to_string(&manifest)
-            && let Ok(table) = text.parse::<toml::Table>()
-            && table.contains_key("package")
-        {
-            let features = table
-                .get("features")
-                .and_then(toml::Value::as_table)
-                .map(|f| f.keys().cloned().collect())
-                .unwrap_or_default();
-            return Some((manifest, features));
-        }
-        dir = d.parent();
-    }
-    None
+/// The options a downstream crate's `spec!` expands with: graph-api's navigation from the base
+/// spec, and an extension trait.
+fn downstream_options(
+    base: &str,
+    cwd: &Path,
+    name: &str,
+) -> Result<graph_codegen::Options, String> {
+    let index = base_index(base, cwd)?;
+    let ident = syn_ident(name)?;
+    Ok(graph_codegen::Options {
+        extension_trait: Some(ident),
+        base: Some(index),
+        ..graph_codegen::Options::default()
+    })
 }
 
-fn check(paths: &[String], cwd: &Path) -> ExitCode {
+/// A trait name given on the command line, as an identifier.
+fn syn_ident(name: &str) -> Result<proc_macro2::Ident, String> {
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(format!("`{name}` is not a Rust identifier"));
+    }
+    Ok(proc_macro2::Ident::new(
+        name,
+        proc_macro2::Span::call_site(),
+    ))
+}
+
+/// The navigation a base spec (graph-api's `spec/`) makes, with the methods graph-api writes by
+/// hand on it: what graph-api hands a downstream `spec!` when built with all its features.
+fn base_index(base: &str, cwd: &Path) -> Result<graph_codegen::extension::BaseIndex, String> {
+    let generated =
+        graph_codegen::generate(Path::new(base), cwd, &graph_codegen::Options::default());
+    if let Some(errors) = generated.render_errors() {
+        return Err(format!(
+            "{errors}\n\nthe base spec {base} has problems; `graph-spec check {base}` lists them"
+        ));
+    }
+    let mut index = generated.index();
+    for node in &mut index.nodes {
+        for name in graph_codegen::extension::BASE_HANDWRITTEN {
+            node.methods.push((*name).to_owned());
+        }
+    }
+    Ok(index)
+}
+
+/// `check [--base <spec dir>] <file-or-dir>...`
+fn check_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let mut base = None;
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--base" => base = Some(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a.clone()),
+        }
+    }
+    if paths.is_empty() {
+        return Err("check takes spec files or folders".into());
+    }
+    let opts = match base {
+        Some(b) => downstream_options(b, cwd, "Ext")?,
+        None => graph_codegen::Options::default(),
+    };
+    Ok(check(&paths, cwd, &opts))
+}
+
+/// The same pipeline and rules as the `spec!` macro (the crate's features included); with a
+/// base in `opts`, also the clashes with the navigation of the spec a downstream spec extends.
+fn check(paths: &[String], cwd: &Path, opts: &graph_codegen::Options) -> ExitCode {
     let mut failed = false;
     for p in paths {
-        let mut generated =
-            graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default());
-        // Every feature a spec file names must be one its crate declares.
-        if let Some((manifest, declared)) = crate_features(Path::new(p)) {
-            let (spec, _, _) = graph_codegen::load(&generated.sources);
-            for (_, name, span) in &spec.features {
-                if !declared.contains(name) {
-                    generated.diagnostics.push(
-                        graph_codegen::Diagnostic::new(
-                            span.clone(),
-                            format!(
-                                "feature `{name}` is not declared in {}",
-                                manifest.display()
-                            ),
-                        )
-                        .help(format!("add `{name} = []` under [features] (and to `default` if it should be on)")),
-                    );
-                }
-            }
-        }
+        // The same pipeline and rules as the macro, the crate's features included.
+        let generated = graph_codegen::generate(Path::new(p), cwd, opts);
         if let Some(errors) = generated.render_errors() {
             let count = generated.diagnostics.len();
             eprintln!("{errors}\n\nerror: {p}: {count} problem(s)\n");
@@ -147,8 +273,35 @@ fn check(paths: &[String], cwd: &Path) -> ExitCode {
     }
 }
 
-fn expand(path: &Path, cwd: &Path) -> ExitCode {
-    let generated = graph_codegen::generate(path, cwd, &graph_codegen::Options::default());
+/// `expand [--base <spec dir>] [--trait <Name>] <file-or-dir>`
+fn expand_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (mut base, mut name) = (None, None);
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--base" => base = Some(value(&mut it, a)?),
+            "--trait" => name = Some(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a),
+        }
+    }
+    let [path] = paths[..] else {
+        return Err("expand takes one spec file or folder".into());
+    };
+    let opts = match (base, name) {
+        (Some(b), n) => downstream_options(b, cwd, n.map_or("Ext", String::as_str))?,
+        (None, Some(n)) => graph_codegen::Options {
+            extension_trait: Some(syn_ident(n)?),
+            ..graph_codegen::Options::default()
+        },
+        (None, None) => graph_codegen::Options::default(),
+    };
+    Ok(expand(Path::new(path), cwd, &opts))
+}
+
+fn expand(path: &Path, cwd: &Path, opts: &graph_codegen::Options) -> ExitCode {
+    let generated = graph_codegen::generate(path, cwd, opts);
     if let Some(errors) = generated.render_errors() {
         eprintln!("{errors}");
         return ExitCode::FAILURE;
@@ -163,6 +316,22 @@ fn expand(path: &Path, cwd: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `build-script [<spec dir>]...`: the build script that makes cargo rerun the crate's build
+/// when a file under a spec folder is added, edited or removed (a proc macro can track the files
+/// it read, but not a folder), and tells `spec!` that the folder is tracked.
+fn build_script(args: &[String]) -> Result<ExitCode, String> {
+    if let Some(flag) = args.iter().find(|a| a.starts_with("--")) {
+        return Err(format!("unknown option `{flag}`"));
+    }
+    let dirs: Vec<&str> = if args.is_empty() {
+        vec!["spec"]
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    out!("{}", graph_codegen::source::build_script(&dirs).trim_end());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The spec under `path`, checked; its problems make it unusable for the other commands.
@@ -193,24 +362,75 @@ fn load_spec(
     Ok((sources, spec))
 }
 
+/// The `permissions` reasons of the spec's `metadata_exceptions`, by action id: where an entry
+/// knowingly follows its docs page over `permissions.json`.
+fn permission_exceptions(sources: &graph_codegen::SourceMap) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (_, f) in sources.files() {
+        if let (Some(parsed), _) = graph_codegen::spec::parse(&f.text) {
+            for (id, a) in &parsed.actions {
+                for (check, reason) in &a.get_ref().metadata_exceptions {
+                    if check.get_ref() == "permissions" {
+                        out.push((id.get_ref().clone(), reason.get_ref().clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
-    let [flag, file, spec_path] = args else {
+    let (mut file, mut base, mut verbose) = (None, None, false);
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--permissions" => file = Some(value(&mut it, a)?),
+            "--base" => base = Some(value(&mut it, a)?),
+            "--verbose" | "-v" => verbose = true,
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
+            _ => paths.push(a),
+        }
+    }
+    let (Some(file), [spec_path]) = (file, &paths[..]) else {
         return Err("drift takes --permissions <permissions.json> <file-or-dir>".into());
     };
-    if flag != "--permissions" {
-        return Err(format!("unknown option `{flag}`"));
-    }
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
     let source =
         graph_codegen::permissions::Source::parse(&text).map_err(|e| format!("`{file}`: {e}"))?;
     let (sources, spec) = load(spec_path, cwd)?;
-    let found = graph_codegen::permissions::drift(&spec, &source);
+    let inherited = match base {
+        Some(b) => load(b, cwd)?.1.levels,
+        None => Vec::new(),
+    };
+    let exceptions = permission_exceptions(&sources);
+    let mut found = graph_codegen::permissions::drift(&spec, &source);
+    found.extend(graph_codegen::permissions::level_coverage(
+        &spec, &source, &inherited,
+    ));
+    let (excepted, found): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|d| exceptions.iter().any(|(id, _)| *id == d.subject));
     for d in &found {
         out!("{}", d.render(&sources));
     }
+    if verbose {
+        for d in &excepted {
+            let reason = exceptions
+                .iter()
+                .find(|(id, _)| *id == d.subject)
+                .map_or("", |(_, r)| r.as_str());
+            out!("excepted ({reason}): {}", d.render(&sources));
+        }
+    }
     if found.is_empty() {
+        let stated = match excepted.len() {
+            0 => String::new(),
+            n => format!(" ({n} stated exception(s); --verbose shows them)"),
+        };
         out!(
-            "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}",
+            "ok: the {} permissions tables and {} privilege levels in {spec_path} agree with {file}{stated}",
             spec.actions.len(),
             spec.levels.len()
         );
@@ -225,7 +445,9 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
 /// from the spec model as it is (no `ActionInfo` statics are built for it).
 struct Planned<'a> {
     action: &'a model::Action,
-    levels: &'a [model::Level],
+    /// The privilege-level tables the action is ranked by: its own spec's first, then the other
+    /// specs' (as a downstream crate's action reads its own table, then graph-api's).
+    levels: Vec<&'a [model::Level]>,
 }
 
 impl PlanAction for Planned<'_> {
@@ -248,6 +470,7 @@ impl PlanAction for Planned<'_> {
     fn privilege(&self, kind: PermissionType, permission: &str) -> Option<Privilege> {
         self.levels
             .iter()
+            .flat_map(|table| table.iter())
             .find(|l| l.kind == kind && l.permission == permission)
             .map(|l| Privilege {
                 level: l.level,
@@ -260,6 +483,7 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let mut kinds = vec![PermissionType::Delegated, PermissionType::Application];
     let mut rsc = false;
     let mut rest: Vec<&String> = Vec::new();
+    let mut more: Vec<&String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -275,6 +499,8 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
                 }
             }
             "--rsc-consent" => rsc = true,
+            "--spec" => more.push(value(&mut it, a)?),
+            flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             _ => rest.push(a),
         }
     }
@@ -284,20 +510,38 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     if ids.is_empty() {
         return Err("name at least one action id".into());
     }
-    let (_, spec) = load(spec_path, cwd)?;
+    // Every spec named: the first, then each --spec, in order.
+    let mut specs = Vec::new();
+    for path in std::iter::once(*spec_path).chain(more.iter().copied()) {
+        specs.push((path, load(path, cwd)?.1));
+    }
     let mut actions = Vec::new();
     for id in ids {
-        let Some(a) = spec.actions.iter().find(|a| &a.id == *id) else {
-            let hint =
-                graph_codegen::diag::did_you_mean(id, spec.actions.iter().map(|a| a.id.as_str()))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-            return Err(format!("no action `{id}` in {spec_path}{hint}"));
+        let found = specs
+            .iter()
+            .enumerate()
+            .find_map(|(k, (_, spec))| spec.actions.iter().find(|a| &a.id == *id).map(|a| (k, a)));
+        let Some((k, a)) = found else {
+            let known = specs
+                .iter()
+                .flat_map(|(_, s)| s.actions.iter().map(|a| a.id.as_str()));
+            let hint = graph_codegen::diag::did_you_mean(id, known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let names: Vec<&str> = specs.iter().map(|(p, _)| p.as_str()).collect();
+            return Err(format!("no action `{id}` in {}{hint}", names.join(", ")));
         };
-        actions.push(Planned {
-            action: a,
-            levels: &spec.levels,
-        });
+        let levels = std::iter::once(&specs[k].1)
+            .chain(
+                specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != k)
+                    .map(|(_, (_, s))| s),
+            )
+            .map(|s| s.levels.as_slice())
+            .collect();
+        actions.push(Planned { action: a, levels });
     }
     let actions: Vec<&Planned> = actions.iter().collect();
     let mut failed = false;
@@ -348,8 +592,8 @@ fn value<'a>(it: &mut std::slice::Iter<'a, String>, flag: &str) -> Result<&'a St
     it.next().ok_or_else(|| format!("{flag} takes a value"))
 }
 
-fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
-    let (mut csdl_path, mut perms_path, mut clouds_dir) = (None, None, None);
+fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
+    let (mut csdl_path, mut perms_path, mut clouds_dir, mut base) = (None, None, None, None);
     let mut named: Vec<&String> = Vec::new();
     let mut under: Vec<(String, usize)> = Vec::new();
     let mut it = args.iter();
@@ -358,6 +602,7 @@ fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--csdl" => csdl_path = Some(value(&mut it, a)?),
             "--permissions" => perms_path = Some(value(&mut it, a)?),
             "--clouds" => clouds_dir = Some(value(&mut it, a)?),
+            "--base" => base = Some(value(&mut it, a)?),
             "--under" => under.push((value(&mut it, a)?.clone(), 1)),
             "--depth" => {
                 let n = value(&mut it, a)?;
@@ -392,10 +637,15 @@ fn draft_cmd(args: &[String]) -> Result<ExitCode, String> {
         Some(d) => Some(draft::read_clouds(Path::new(d))?),
         None => None,
     };
+    let inherited = match base {
+        Some(b) => load(b, cwd)?.1.levels,
+        None => Vec::new(),
+    };
     let drafter = draft::Drafter {
         model: &model,
         permissions: source.as_ref(),
         clouds: clouds.as_deref(),
+        inherited: &inherited,
     };
     let mut out = draft::Drafted::default();
     let mut failed = false;

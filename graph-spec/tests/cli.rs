@@ -35,7 +35,12 @@ fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("graph-spec-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    for f in ["teams-app-installation.toml", "permissions.toml"] {
+    for f in [
+        "teams-app-installation.toml",
+        "app-catalog.toml",
+        "discovery.toml",
+        "permissions.toml",
+    ] {
         let text = std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
         let text = if f.starts_with("teams") {
             edit(text)
@@ -190,7 +195,11 @@ fn unusable_input_exits_2_with_a_reason() {
             ],
             "--type takes delegated or application",
         ),
-        (vec![], "no such command"),
+        (vec![], "name a command"),
+        (
+            vec!["chek", "spec"],
+            "no such command `chek`; did you mean `check`?",
+        ),
         (vec!["verify", "spec"], "verify needs --csdl"),
         (
             vec!["verify", "--csdl", "no/such/metadata.xml", "spec"],
@@ -217,6 +226,64 @@ fn unusable_input_exits_2_with_a_reason() {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+        // The error and one line on where usage is, not the whole usage.
+        let help = match args.first() {
+            Some(cmd) if *cmd != "chek" => format!("run `graph-spec {cmd} --help` for usage"),
+            _ => "run `graph-spec --help` for usage".to_owned(),
+        };
+        assert!(text(&out).contains(&help), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("usage:"), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
+fn help_on_every_command_prints_its_usage_and_exits_0() {
+    for args in [vec!["--help"], vec!["-h"], vec!["help"]] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        let usage = String::from_utf8_lossy(&out.stdout);
+        for cmd in [
+            "check",
+            "expand",
+            "drift",
+            "permissions",
+            "build-script",
+            "draft",
+            "verify",
+            "synth",
+        ] {
+            assert!(
+                usage.contains(&format!("graph-spec {cmd} ")),
+                "{args:?} lacks {cmd}: {usage}"
+            );
+        }
+    }
+    for cmd in [
+        "check",
+        "expand",
+        "drift",
+        "permissions",
+        "build-script",
+        "draft",
+        "verify",
+        "synth",
+    ] {
+        // Help wins over whatever else is on the line, a misspelt option included.
+        for args in [
+            vec![cmd, "--help"],
+            vec![cmd, "--nonsense", "-h"],
+            vec!["help", cmd],
+        ] {
+            let out = run(&args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+            let usage = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                usage.contains(&format!("graph-spec {cmd} ")),
+                "{args:?}: {usage}"
+            );
+            let others = usage.matches("  graph-spec ").count();
+            assert_eq!(others, 1, "{args:?} prints one command's usage: {usage}");
+        }
     }
 }
 
@@ -504,8 +571,8 @@ fn fill_seed_draft(draft: &str, spec: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         .replacen(
-            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true",
-            "[actions.upgrade_chat_installed_app.body.consentedPermissionSet]\ntype = \"TeamsAppPermissionSet\"\noptional = true\nrsc_consent = true",
+            "consentedPermissionSet = { type = \"TeamsAppPermissionSet\", optional = true }",
+            "consentedPermissionSet = { type = \"TeamsAppPermissionSet\", optional = true, rsc_consent = true }",
             1,
         )
 }
@@ -549,16 +616,42 @@ fn the_seed_draft_once_filled_in_is_the_spec_entry() {
         "{}",
         text(&checked)
     );
+    let summary_line = draft
+        .lines()
+        .position(|l| l.starts_with("summary = \"TODO(draft):"))
+        .expect("a summary placeholder")
+        + 1;
     assert!(
-        text(&checked).contains("draft.toml:5:12"),
+        text(&checked).contains(&format!("draft.toml:{summary_line}:12")),
         "the summary's placeholder is located: {}",
         text(&checked)
     );
+    // The privilege levels of every permission the table names are drafted, as graph-api's
+    // spec states them; the type docs come from the metadata, not placeholders.
+    assert!(
+        draft.contains("[privilege_levels.application]\n"),
+        "{draft}"
+    );
+    assert!(!draft.contains("one sentence from"), "{draft}");
     let spec_text =
         std::fs::read_to_string(root().join("spec/teams-app-installation.toml")).expect("spec");
     std::fs::write(dir.join("draft.toml"), fill_seed_draft(&draft, &spec_text)).expect("write");
     let drafted = load_dir(&dir);
     let spec = load_dir(&root().join("spec"));
+    assert!(!drafted.levels.is_empty());
+    for l in &drafted.levels {
+        let stated = spec
+            .levels
+            .iter()
+            .find(|s| s.kind == l.kind && s.permission == l.permission)
+            .unwrap_or_else(|| panic!("{} has a level in graph-api's spec", l.permission));
+        assert_eq!(
+            (stated.level, stated.resource_specific),
+            (l.level, l.resource_specific),
+            "{}",
+            l.permission
+        );
+    }
     let mine = drafted.actions.first().expect("one action");
     let theirs = spec
         .actions
@@ -736,7 +829,7 @@ fn an_exception_names_a_check_and_a_reason() {
     let report = text(&out);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(
-        report.contains("`cloud` is not a check of `graph-spec verify`")
+        report.contains("`cloud` is not a check of `graph-spec verify` or `drift`")
             && report.contains("did you mean `clouds`?"),
         "{report}"
     );
@@ -765,10 +858,11 @@ fn drafts_what_spec_teams_needs() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     for expected in [
         "response = { status = 200, type = \"[ActionResultPart]\" }",
-        "[actions.does_user_have_access_team_channel.function_params.userPrincipalName]\ntype = \"string\"\noptional = true",
+        "[actions.does_user_have_access_team_channel.function_params]\nuserId = { type = \"string\", optional = true,",
+        "userPrincipalName = { type = \"string\", optional = true,",
         "[enums.ClonableTeamParts]",
         "flags = true",
-        "[actions.clone_team.body.partsToClone]\ntype = \"ClonableTeamParts\"",
+        "partsToClone = { type = \"ClonableTeamParts\" }",
     ] {
         assert!(draft.contains(expected), "{expected} missing from\n{draft}");
     }
@@ -839,5 +933,255 @@ fn verify_reports_function_and_flags_mistakes() {
             "{at} {message} in\n{report}"
         );
     }
+
+/// The messages of rendered diagnostics (the text after the carets), in order.
+fn messages(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t.strip_prefix('|')?.trim_start();
+            let message = t.strip_prefix('^')?.trim_start_matches('^').trim();
+            (!message.is_empty()).then(|| message.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn check_with_a_base_reports_what_the_downstream_build_reports() {
+    let case = "tests/tests/ui/paths/shadows_graph_api_navigation";
+    let build = std::fs::read_to_string(root().join(format!("{case}.stderr"))).expect("stderr");
+    let expected = messages(&build);
+    assert_eq!(expected.len(), 2, "{build}");
+    let plain = run(&["check", &format!("{case}.toml")]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "without the base: {}",
+        text(&plain)
+    );
+    let based = run(&["check", "--base", "spec", &format!("{case}.toml")]);
+    assert_eq!(based.status.code(), Some(1), "{}", text(&based));
+    assert_eq!(messages(&text(&based)), expected, "{}", text(&based));
+    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too.
+    let contoso = run(&["check", "--base", "spec", "tests/fixtures/contoso"]);
+    assert_eq!(contoso.status.code(), Some(0), "{}", text(&contoso));
+}
+
+#[test]
+fn expand_with_a_base_is_what_a_downstream_crate_gets() {
+    let out = run(&[
+        "expand",
+        "--base",
+        "spec",
+        "--trait",
+        "ContosoGraph",
+        "tests/fixtures/contoso",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let snapshot =
+        std::fs::read_to_string(root().join("tests/snapshots/contoso.rs")).expect("snapshot");
+    let body: String = snapshot
+        .lines()
+        .skip_while(|l| !l.is_empty())
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let expanded = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(expanded.trim_end(), body.trim_end());
+    assert!(expanded.contains("impl<'a> ContosoGraphChat<'a> for ::graph_api::nav::Chat<'a>"));
+}
+
+#[test]
+fn the_build_script_it_writes_tracks_the_folders_named() {
+    let out = run(&["build-script", "spec", "more/spec"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        script.contains("println!(\"cargo::rerun-if-changed=spec\");"),
+        "{script}"
+    );
+    assert!(
+        script.contains("println!(\"cargo::rerun-if-changed=more/spec\");"),
+        "{script}"
+    );
+    assert!(
+        script.contains("println!(\"cargo::rustc-env=GRAPH_API_SPEC_TRACKED=spec;more/spec\");"),
+        "{script}"
+    );
+    // graph-api's own build script is the one the tool writes for its folder.
+    let own = std::fs::read_to_string(root().join("graph-api/build.rs")).expect("build.rs");
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("println!"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let default = run(&["build-script"]);
+    assert_eq!(
+        lines(&own),
+        lines(&String::from_utf8_lossy(&default.stdout))
+    );
+}
+
+#[test]
+fn permissions_plans_over_several_spec_folders() {
+    // A downstream action beside graph-api's own, in one plan.
+    let out = run(&[
+        "permissions",
+        "--type",
+        "application",
+        "tests/fixtures/contoso",
+        "--spec",
+        "spec",
+        "get_team_installation",
+        "list_teams_apps",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "application permissions for 2 action(s):\n  Fixture.Read.All (level 2): get_team_installation\n  AppCatalog.Read.All (level 3): list_teams_apps\n"
+    );
+    let alone = run(&["permissions", "tests/fixtures/contoso", "list_teams_apps"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    // A crate's action naming a permission whose level only graph-api's table has: ranked by it
+    // once graph-api's spec is in the plan.
+    let dir = std::env::temp_dir().join(format!("graph-spec-plan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let entry = r#"[actions.read_chat_things]
+summary = "Fixture: read a chat's things."
+docs = "https://learn.microsoft.com/en-us/graph/overview"
+method = "GET"
+path = "/chats/{chat-id}/contosoThings"
+call = "list"
+versions = ["v1.0"]
+clouds = ["global"]
+idempotent = true
+response = { status = 200 }
+params = { chat-id = {} }
+[actions.read_chat_things.permissions]
+delegated = { least = ["Chat.Read"] }
+delegated_personal = "not_supported"
+application = "not_supported"
+"#;
+    std::fs::write(dir.join("things.toml"), entry).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let own = run(&["permissions", "--type", "delegated", &d, "read_chat_things"]);
+    assert!(
+        text(&own).contains("Chat.Read (no level): read_chat_things"),
+        "{}",
+        text(&own)
+    );
+    let both = run(&[
+        "permissions",
+        "--type",
+        "delegated",
+        &d,
+        "--spec",
+        "spec",
+        "read_chat_things",
+        "list_user_chats",
+    ]);
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both));
+    assert!(
+        text(&both).contains("Chat.Read (level 2): read_chat_things, list_user_chats"),
+        "{}",
+        text(&both)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stated_permissions_exception_is_reported_as_excepted() {
+    const ANCHOR: &str = "[actions.upgrade_chat_app_installation.permissions]\n";
+    // The entry follows a (made-up) page that lists one more higher application permission.
+    let disagree = |t: String| {
+        let at = t.find(ANCHOR).expect("upgrade table") + ANCHOR.len();
+        let row = t[at..]
+            .find("application = { least = [")
+            .expect("application row")
+            + at;
+        let higher = t[row..].find("higher = [").expect("higher") + row + "higher = [".len();
+        format!("{}\"Teamwork.Migrate.All\", {}", &t[..higher], &t[higher..])
+    };
+    let plain = spec_copy("perm-exception-none", disagree);
+    let out = run(&["drift", "--permissions", SOURCE, &plain.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("upgrade_chat_app_installation: application higher, extra"),
+        "{}",
+        text(&out)
+    );
+    let reason = "The docs page lists Teamwork.Migrate.All, permissions.json does not; the entry follows the page.";
+    let stated = spec_copy("perm-exception", |t| {
+        let t = disagree(t);
+        let at = t
+            .find("[actions.upgrade_chat_app_installation]\n")
+            .expect("entry")
+            + "[actions.upgrade_chat_app_installation]\n".len();
+        format!(
+            "{}metadata_exceptions = {{ permissions = \"{reason}\" }}\n{}",
+            &t[..at],
+            &t[at..]
+        )
+    });
+    // The level of the permission the page adds, as permissions.json ranks it.
+    let levels = std::fs::read_to_string(stated.join("permissions.toml")).expect("levels");
+    let levels = levels.replacen(
+        "[privilege_levels.application]\n",
+        "[privilege_levels.application]\n\"Teamwork.Migrate.All\" = 3\n",
+        1,
+    );
+    std::fs::write(stated.join("permissions.toml"), levels).expect("write");
+    let d = stated.to_string_lossy().into_owned();
+    let checked = run(&["check", &d]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let out = run(&["drift", "--permissions", SOURCE, &d]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("(1 stated exception(s); --verbose shows them)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("Teamwork.Migrate.All"),
+        "{}",
+        text(&out)
+    );
+    let verbose = run(&["drift", "--verbose", "--permissions", SOURCE, &d]);
+    assert_eq!(verbose.status.code(), Some(0), "{}", text(&verbose));
+    assert!(
+        text(&verbose).contains(&format!("excepted ({reason}): "))
+            && text(&verbose)
+                .contains("application higher, extra: spec says [Teamwork.Migrate.All]"),
+        "{}",
+        text(&verbose)
+    );
+    let _ = std::fs::remove_dir_all(&plain);
+    let _ = std::fs::remove_dir_all(&stated);
+}
+
+#[test]
+fn drift_reports_missing_and_stale_privilege_levels() {
+    let dir = spec_copy("levels", |t| t);
+    let levels = std::fs::read_to_string(dir.join("permissions.toml")).expect("levels");
+    // One level dropped (its permission is in tables), one added that no table names.
+    let dropped = "\"TeamsAppInstallation.ReadForChat\" = 2\n";
+    assert!(levels.contains(dropped), "{levels}");
+    let edited = levels.replacen(dropped, "\"Bookings.Read.All\" = 2\n", 1);
+    std::fs::write(dir.join("permissions.toml"), edited).expect("write");
+    let out = run(&["drift", "--permissions", SOURCE, &dir.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    assert!(
+        report.contains("TeamsAppInstallation.ReadForChat: delegated privilege level, missing: spec says nothing, permissions.json says"),
+        "{report}"
+    );
+    assert!(
+        report.contains("permissions.toml:")
+            && report.contains("Bookings.Read.All: delegated privilege level, stale"),
+        "{report}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -172,6 +172,7 @@ pub mod actions {
                 higher: &["Fixture.ReadWrite.All", "Fixture.Read.Group"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -197,6 +198,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -225,6 +227,7 @@ pub mod actions {
                 higher: &[],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -250,6 +253,7 @@ pub mod actions {
             },
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -278,6 +282,7 @@ pub mod actions {
                 higher: &[],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -303,6 +308,7 @@ pub mod actions {
             delegated_personal: NotSupported,
             application: NotSupported,
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
@@ -348,13 +354,17 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct GetTeamInstallation<'a>(rt::Request<'a, ()>);
     rt::request!(
+        [send stream all replace_body call_options build]
         GetTeamInstallation(actions::GET_TEAM_INSTALLATION) -> models::Installation
     );
     /// Fixture: remove an installed app from a team: `DELETE /teams/{team-id}/contosoApps/{installation-id}`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveTeamInstallation<'a>(rt::Request<'a, ()>);
-    rt::request!(RemoveTeamInstallation(actions::REMOVE_TEAM_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveTeamInstallation(actions::REMOVE_TEAM_INSTALLATION) -> ()
+    );
     /// The request body of [`AddTeamInstallation`].
     #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
     #[serde(crate = "rt::serde", rename_all = "camelCase")]
@@ -388,6 +398,7 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct AddTeamInstallation<'a>(rt::Request<'a, AddTeamInstallationBody>);
     rt::request!(
+        [send stream all replace_body call_options build]
         AddTeamInstallation(actions::ADD_TEAM_INSTALLATION, AddTeamInstallationBody) ->
         models::Installation
     );
@@ -402,12 +413,18 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct PinPersonInstallation<'a>(rt::Request<'a, ()>);
-    rt::request!(PinPersonInstallation(actions::PIN_PERSON_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        PinPersonInstallation(actions::PIN_PERSON_INSTALLATION) -> ()
+    );
     /// Fixture: list the messages of a chat: `GET /chats/{chat-id}/messages`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListChatMessages<'a>(rt::Request<'a, ()>);
-    rt::request!(ListChatMessages(actions::LIST_CHAT_MESSAGES) -> [models::Message]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListChatMessages(actions::LIST_CHAT_MESSAGES) -> [models::Message]
+    );
     impl ListChatMessages<'_> {
         /// Sets `$top`.
         pub fn top(self, value: u32) -> Self {
@@ -450,7 +467,10 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RenameString<'a>(rt::Request<'a, RenameStringBody>);
-    rt::request!(RenameString(actions::RENAME_STRING, RenameStringBody) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RenameString(actions::RENAME_STRING, RenameStringBody) -> ()
+    );
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
@@ -506,6 +526,9 @@ pub mod nav {
         /** Fixture: install an app in a team.
 
  `POST /teams/{team-id}/contosoApps`
+
+ # Arguments
+ - `teams_app_odata_bind`: The app to install, as `https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}`.
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
@@ -623,6 +646,10 @@ pub mod nav {
         /** Fixture: rename a string resource.
 
  `POST /strings/{string-id}/rename`
+
+ # Arguments
+ - `name`: `name` of the request body.
+ - `aliases`: `aliases` of the request body.
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |

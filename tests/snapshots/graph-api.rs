@@ -1397,11 +1397,11 @@ pub mod models {
     pub enum TeamsAppResourceSpecificPermissionType {
         /** Indicates that the resource specific permission is of delegated type.
 
- Wire value `Delegated`.*/
+ Wire value `delegated`.*/
         Delegated,
         /** Indicates that the resource specific permission is of application type.
 
- Wire value `Application`.*/
+ Wire value `application`.*/
         Application,
         /// Wire value `unknownFutureValue`.
         UnknownFutureValue,
@@ -1410,8 +1410,8 @@ pub mod models {
     }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     rt::string_enum!(
-        TeamsAppResourceSpecificPermissionType { Delegated = "Delegated", Application =
-        "Application", UnknownFutureValue = "unknownFutureValue" }
+        TeamsAppResourceSpecificPermissionType { Delegated = "delegated", Application =
+        "application", UnknownFutureValue = "unknownFutureValue" }
     );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The method of distribution for the app.
@@ -1604,6 +1604,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1672,6 +1673,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1701,6 +1703,7 @@ pub mod actions {
                 higher: &["TeamSettings.Read.All", "TeamSettings.ReadWrite.All"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1730,6 +1733,7 @@ pub mod actions {
                 higher: &["Chat.ReadWrite.All"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1779,6 +1783,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1824,6 +1829,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1874,6 +1880,7 @@ pub mod actions {
                     ],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1924,6 +1931,7 @@ pub mod actions {
                     ],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -1960,6 +1968,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2016,6 +2025,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2078,6 +2088,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2134,6 +2145,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2191,6 +2203,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2235,6 +2248,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2285,6 +2299,14 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "List apps installed for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2302,7 +2324,7 @@ pub mod actions {
         headers: &[],
         success_status: 200,
         response: One("UserScopeTeamsAppInstallation"),
-        query_options: &["$select", "$expand"],
+        query_options: &["$expand"],
         permissions: Permissions {
             delegated: Supported {
                 least: &["TeamsAppInstallation.ReadForUser"],
@@ -2330,6 +2352,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Get app installed for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2376,6 +2406,14 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Install app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2417,6 +2455,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Upgrade installed app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2458,6 +2504,14 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[
+                crate::meta::CloudLimit {
+                    kind: crate::meta::PermissionType::Application,
+                    clouds: &[UsGovL4, UsGovL5Dod],
+                    text: "Uninstall app for user: not supported in application context in the GCC High and DOD environments.",
+                    source: "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences",
+                },
+            ],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2487,6 +2541,7 @@ pub mod actions {
                 higher: &["TeamMember.ReadWrite.All"],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2520,6 +2575,7 @@ pub mod actions {
                 ],
             },
             notes: &[],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2554,6 +2610,7 @@ pub mod actions {
                     unusable_with_rsc_consent: &[],
                 },
             ],
+            cloud_limits: &[],
             levels: &[PRIVILEGE_LEVELS],
         },
     };
@@ -2665,12 +2722,6 @@ pub mod actions {
             permission: "Chat.ReadWrite",
             kind: PermissionType::Delegated,
             level: 2u8,
-            resource_specific: false,
-        },
-        PrivilegeLevel {
-            permission: "Chat.ReadWrite.All",
-            kind: PermissionType::Delegated,
-            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -3256,7 +3307,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeamsApps<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "app-catalog")]
-    rt::request!(ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListTeamsApps(actions::LIST_TEAMS_APPS) -> [models::TeamsApp]
+    );
     #[cfg(feature = "app-catalog")]
     impl ListTeamsApps<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -3278,7 +3332,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUsers<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUsers(actions::LIST_USERS) -> [models::User]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListUsers(actions::LIST_USERS)
+        -> [models::User]
+    );
     #[cfg(feature = "discovery")]
     impl ListUsers<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -3328,7 +3385,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListTeams<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListTeams(actions::LIST_TEAMS) -> [models::Team]);
+    rt::request!(
+        [send stream all replace_body call_options build] ListTeams(actions::LIST_TEAMS)
+        -> [models::Team]
+    );
     #[cfg(feature = "discovery")]
     impl ListTeams<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
@@ -3362,7 +3422,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct ListUserChats<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "discovery")]
-    rt::request!(ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListUserChats(actions::LIST_USER_CHATS) -> [models::Chat]
+    );
     #[cfg(feature = "discovery")]
     impl ListUserChats<'_> {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
@@ -3389,6 +3452,7 @@ pub mod requests {
     pub struct ListChatAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListChatAppInstallations(actions::LIST_CHAT_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -3414,6 +3478,7 @@ pub mod requests {
     pub struct GetChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetChatAppInstallation(actions::GET_CHAT_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -3479,6 +3544,7 @@ pub mod requests {
     pub struct AddChatAppInstallation<'a>(rt::Request<'a, AddChatAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddChatAppInstallation(actions::ADD_CHAT_APP_INSTALLATION,
         AddChatAppInstallationBody) -> ()
     );
@@ -3540,6 +3606,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeChatAppInstallation(actions::UPGRADE_CHAT_APP_INSTALLATION,
         UpgradeChatAppInstallationBody) -> ()
     );
@@ -3566,7 +3633,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveChatAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveChatAppInstallation(actions::REMOVE_CHAT_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve a list of apps installed in the specified team: `GET /teams/{team-id}/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -3574,6 +3644,7 @@ pub mod requests {
     pub struct ListTeamAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListTeamAppInstallations(actions::LIST_TEAM_APP_INSTALLATIONS) ->
         [models::TeamsAppInstallation]
     );
@@ -3599,6 +3670,7 @@ pub mod requests {
     pub struct GetTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetTeamAppInstallation(actions::GET_TEAM_APP_INSTALLATION) ->
         models::TeamsAppInstallation
     );
@@ -3664,6 +3736,7 @@ pub mod requests {
     pub struct AddTeamAppInstallation<'a>(rt::Request<'a, AddTeamAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddTeamAppInstallation(actions::ADD_TEAM_APP_INSTALLATION,
         AddTeamAppInstallationBody) -> ()
     );
@@ -3725,6 +3798,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeTeamAppInstallation(actions::UPGRADE_TEAM_APP_INSTALLATION,
         UpgradeTeamAppInstallationBody) -> ()
     );
@@ -3751,7 +3825,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveTeamAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveTeamAppInstallation(actions::REMOVE_TEAM_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams-app-installation")]
     /// Retrieve the list of apps installed in the personal scope of the specified user: `GET /users/{user-id}/teamwork/installedApps`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
     #[derive(Debug, Clone)]
@@ -3759,6 +3836,7 @@ pub mod requests {
     pub struct ListUserAppInstallations<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         ListUserAppInstallations(actions::LIST_USER_APP_INSTALLATIONS) ->
         [models::UserScopeTeamsAppInstallation]
     );
@@ -3784,15 +3862,12 @@ pub mod requests {
     pub struct GetUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         GetUserAppInstallation(actions::GET_USER_APP_INSTALLATION) ->
         models::UserScopeTeamsAppInstallation
     );
     #[cfg(feature = "teams-app-installation")]
     impl GetUserAppInstallation<'_> {
-        /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
-        pub fn select(self, value: impl Into<String>) -> Self {
-            Self(self.0.query("$select", value.into(), &[]))
-        }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
@@ -3849,6 +3924,7 @@ pub mod requests {
     pub struct AddUserAppInstallation<'a>(rt::Request<'a, AddUserAppInstallationBody>);
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddUserAppInstallation(actions::ADD_USER_APP_INSTALLATION,
         AddUserAppInstallationBody) -> ()
     );
@@ -3910,6 +3986,7 @@ pub mod requests {
     );
     #[cfg(feature = "teams-app-installation")]
     rt::request!(
+        [send stream all replace_body call_options build]
         UpgradeUserAppInstallation(actions::UPGRADE_USER_APP_INSTALLATION,
         UpgradeUserAppInstallationBody) -> ()
     );
@@ -3936,7 +4013,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct RemoveUserAppInstallation<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams-app-installation")]
-    rt::request!(RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build]
+        RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ()
+    );
     #[cfg(feature = "teams")]
     /// The request body of [`AddTeamMembers`].
     #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
@@ -3964,6 +4044,7 @@ pub mod requests {
     pub struct AddTeamMembers<'a>(rt::Request<'a, AddTeamMembersBody>);
     #[cfg(feature = "teams")]
     rt::request!(
+        [send stream all replace_body call_options build]
         AddTeamMembers(actions::ADD_TEAM_MEMBERS, AddTeamMembersBody) ->
         [models::ActionResultPart]
     );
@@ -3973,7 +4054,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct DoesUserHaveAccess<'a>(rt::Request<'a, ()>);
     #[cfg(feature = "teams")]
-    rt::request!(DoesUserHaveAccess(actions::DOES_USER_HAVE_ACCESS) -> value bool);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        DoesUserHaveAccess(actions::DOES_USER_HAVE_ACCESS) -> value bool
+    );
     #[cfg(feature = "teams")]
     impl DoesUserHaveAccess<'_> {
         /// Sets the function parameter `userId`: Unique identifier for the user. Either specify the userId or the userPrincipalName. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
@@ -4067,7 +4151,10 @@ pub mod requests {
     #[must_use = "a request does nothing until `.send().await`"]
     pub struct CloneTeam<'a>(rt::Request<'a, CloneTeamBody>);
     #[cfg(feature = "teams")]
-    rt::request!(CloneTeam(actions::CLONE_TEAM, CloneTeamBody) -> ());
+    rt::request!(
+        [send stream all replace_body call_options build] CloneTeam(actions::CLONE_TEAM,
+        CloneTeamBody) -> ()
+    );
     #[cfg(feature = "teams")]
     impl CloneTeam<'_> {
         /// Sets `description`: An optional description for the group; left blank when not given.
@@ -4340,6 +4427,9 @@ pub mod nav {
 
  - If the chat is associated with an onlineMeeting instance, then, effectively, the teamsApp will get installed to the meeting.
 
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -4512,6 +4602,10 @@ pub mod nav {
  - Cloning is a long-running operation. After the POST clone returns, GET the operation returned by the Location: header until its status isn't running; the recommended delay between GETs is 5 seconds.
  - If the description property isn't specified in the request body, it takes the value of the displayName property from the request payload.
 
+ # Arguments
+ - `display_name`: The display name for the group.
+ - `parts_to_clone`: The parts to clone: apps, tabs, settings, channels, members.
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -4576,6 +4670,9 @@ pub mod nav {
         /** Install an app to the specified team.
 
  `POST /teams/{team-id}/installedApps`
+
+ # Arguments
+ - `teams_app_id`: The app to install: the generated app ID of the catalog app (the teamsApp's id).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
@@ -4652,8 +4749,6 @@ pub mod nav {
         /** Upgrade an app installation in a team to the latest version of the app.
 
  `POST /teams/{team-id}/installedApps/{app-installation-id}/upgrade`
-
- - Currently, upgrading an app that requires resource-specific consent permissions is not supported in an application context.
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |
@@ -4755,6 +4850,8 @@ pub mod nav {
  If you plan to use the TeamsAppInstallation.ReadWriteSelfForUser.All permission, the following are required: The app manifest must have the webApplicationInfo property. The app id given in the webApplicationInfo property and the app id used to generate the access token must match. Otherwise, the API returns an empty result.
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "List apps installed for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Query options
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
@@ -4769,6 +4866,9 @@ pub mod nav {
 
  - This API works differently in one or more national clouds. For details, see Microsoft Teams API implementation differences in national clouds.
 
+ # Arguments
+ - `teams_app_id`: The app to install: the catalog generated app ID (the teamsApp's id).
+
  # Permissions
  | Permission type | Least privileged | Higher privileged |
  |---|---|---|
@@ -4779,6 +4879,8 @@ pub mod nav {
  If you want your app to install, get, upgrade, or remove an app for the user, you must use the TeamsAppInstallation.ReadWriteForUser permission.
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Install app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
@@ -4829,8 +4931,10 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadForUser.All` | `TeamsAppInstallation.ReadWriteSelfForUser.All`, `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.Read.All`, `TeamsAppInstallation.Read.User`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Get app installed for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Query options
- `$select` (`.select()`), `$expand` (`.expand()`).
+ `$expand` (`.expand()`).
  # Response
  200 with `UserScopeTeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
         pub fn get(self) -> requests::GetUserAppInstallation<'a> {
@@ -4851,6 +4955,8 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Upgrade installed app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
@@ -4878,6 +4984,8 @@ pub mod nav {
  | Application | `TeamsAppInstallation.ReadWriteSelfForUser.All` | `TeamsAppInstallation.ManageSelectedForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentForUser.All`, `TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All`, `TeamsAppInstallation.ReadWriteForUser.All`, `TeamsAppInstallation.ReadWriteSelectedForUser.All` |
  # Availability
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
+
+ Not with Application permissions in US Government L4, US Government L5 (DOD): "Uninstall app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
         pub fn delete(self) -> requests::RemoveUserAppInstallation<'a> {
@@ -4900,6 +5008,9 @@ pub mod nav {
 
  - The response provides details about which memberships could and couldn't be created.
  - A 200 response indicates all members supplied were added to the team; a 207 response indicates only some were, and the caller should inspect the response payload to determine which member additions failed.
+
+ # Arguments
+ - `values`: The conversation members to add; `@odata.type` says which kind (`AadUserConversationMember`).
 
  # Permissions
  | Permission type | Least privileged | Higher privileged |

@@ -25,7 +25,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .actions
         .iter()
         .zip(&cx.gates.actions)
-        .map(|(a, g)| gate(g, info(a, &level_tables)));
+        .map(|(a, g)| gate(g, info(a, &level_tables, krate)));
     let names = cx.spec.actions.iter().zip(&cx.gates.actions).map(|(a, g)| {
         let name = format_ident!("{}", naming::shouty(&a.id));
         let cfg = gate_attr(g);
@@ -73,7 +73,7 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
-fn info(a: &Action, level_tables: &TokenStream) -> TokenStream {
+fn info(a: &Action, level_tables: &TokenStream, krate: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", naming::shouty(&a.id));
     let request = naming::pascal(&a.id);
     let d = format!(
@@ -113,6 +113,14 @@ fn info(a: &Action, level_tables: &TokenStream) -> TokenStream {
         let l = &n.unusable_with_rsc_consent;
         quote!(&[#(#l),*])
     });
+    let limits = p.cloud_limits.iter().map(|l| {
+        let kind = variant(l.kind);
+        let clouds = l.clouds.iter().map(variant);
+        let (text, source) = (&l.text, &l.source);
+        // Named in full: only some features' actions have limits, and an import that the
+        // enabled features leave unused would warn.
+        quote!(#krate::meta::CloudLimit { kind: #krate::meta::PermissionType::#kind, clouds: &[#(#clouds),*], text: #text, source: #source })
+    });
     quote! {
         #[doc = #d]
         pub static #name: ActionInfo = ActionInfo {
@@ -133,6 +141,7 @@ fn info(a: &Action, level_tables: &TokenStream) -> TokenStream {
                 delegated_personal: #personal,
                 application: #application,
                 notes: &[#(PermissionNote { text: #note_texts, unusable_with_rsc_consent: #note_lists }),*],
+                cloud_limits: &[#(#limits),*],
                 levels: #level_tables,
             },
         };

@@ -1,7 +1,7 @@
 //! Model -> Rust tokens: one submodule per generated product.
 
 pub(crate) mod actions;
-mod gates;
+pub(crate) mod gates;
 pub(crate) mod models;
 mod nav;
 pub(crate) mod requests;
@@ -22,7 +22,7 @@ pub struct Options {
     pub extension_trait: Option<Ident>,
     /// The navigation graph-api already has; a downstream spec's methods under those prefixes go
     /// on extension traits of graph-api's own navigation types.
-    pub base: Option<crate::nav::BaseIndex>,
+    pub base: Option<crate::extension::BaseIndex>,
 }
 
 impl Default for Options {
@@ -33,6 +33,15 @@ impl Default for Options {
             base: None,
         }
     }
+}
+
+/// Every name the generated code uses itself, which spec names may not make: `Self`, the statics
+/// the `actions` module has of its own, and the prelude names the modules use unqualified (each
+/// list is the one its emitter uses).
+pub(crate) fn reserved_names() -> impl Iterator<Item = &'static str> {
+    std::iter::once("Self")
+        .chain(actions::STATICS)
+        .chain(PRELUDE_NAMES)
 }
 
 /// Names from Rust's prelude that the generated modules use unqualified (`String`,
@@ -73,7 +82,7 @@ pub(crate) fn expand_indexed(
     spec: &Spec,
     tree: &Tree,
     opts: &Options,
-) -> (TokenStream, Vec<crate::nav::BaseNode>) {
+) -> (TokenStream, Vec<crate::extension::BaseNode>) {
     let krate = &opts.krate;
     let enums = spec.enums.iter().map(|e| e.name.as_str()).collect();
     let mut cx = Cx {
@@ -88,7 +97,7 @@ pub(crate) fn expand_indexed(
         gates: gates::Gates::compute(spec, tree),
     };
     if let Some(base) = &opts.base {
-        let extended = tree.extended(base);
+        let extended = crate::extension::extended(tree, base);
         cx.base_types = extended
             .iter()
             .map(|b| b.map(|b| b.type_name.clone()))
@@ -105,7 +114,7 @@ pub(crate) fn expand_indexed(
     let nav = nav::expand(&cx, opts.extension_trait.as_ref());
     let mut out = TokenStream::new();
     out.extend([models, actions, requests, nav]);
-    (out, gated_index(tree, &cx.gates))
+    (out, crate::extension::gated_index(tree, &cx.gates))
 }
 
 pub(crate) use gates::{attr as gate_attr, gate};
@@ -189,37 +198,4 @@ pub(crate) fn describe_plain(ty: &TypeRef) -> String {
         TypeRef::Named(n) => n.clone(),
         other => format!("{other:?}").to_lowercase(),
     }
-}
-
-/// The navigation index as entries per feature gate: one entry per node and gate, with the
-/// node's methods that gate compiles (`features: None` for those always compiled).
-fn gated_index(tree: &Tree, gates: &gates::Gates) -> Vec<crate::nav::BaseNode> {
-    let mut out = Vec::new();
-    for node in &tree.nodes {
-        let mut groups: Vec<(gates::Gate, Vec<String>)> = Vec::new();
-        let methods = node
-            .edges
-            .iter()
-            .map(|e| (&gates.nodes[e.target], e.accessor.clone()))
-            .chain(
-                node.calls
-                    .iter()
-                    .map(|c| (&gates.actions[c.action], c.name.clone())),
-            );
-        for (gate, name) in methods {
-            match groups.iter_mut().find(|(g, _)| g == gate) {
-                Some((_, names)) => names.push(name),
-                None => groups.push((gate.clone(), vec![name])),
-            }
-        }
-        for (gate, methods) in groups {
-            out.push(crate::nav::BaseNode {
-                prefix: crate::nav::shape(&node.prefix),
-                type_name: node.type_name.clone(),
-                methods,
-                features: gate.map(|set| set.into_iter().collect()),
-            });
-        }
-    }
-    out
 }

@@ -39,22 +39,28 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     }
 }
 
-/// The methods every request builder may have besides its body setters and query options:
-/// those graph-api's `__graph_api_request!` defines (keep the two in step) and
-/// `consents_to_rsc`, which the emitter below writes; the checker keeps body fields from taking
-/// them.
+/// The methods every request builder may have besides its body setters and query options, as
+/// the emitter names them: the first six are handed to graph-api's `__graph_api_request!`
+/// (which defines them under exactly these names, see [`fixed_methods`]), and
+/// `consents_to_rsc` is written below. The checker keeps body fields from taking them.
 pub(crate) const BUILDER_METHODS: [&str; 7] = [
     "send",
     "stream",
     "all",
     "replace_body",
     "call_options",
-    "consents_to_rsc",
     "build",
+    "consents_to_rsc",
 ];
 
+/// The names `__graph_api_request!` gives the fixed methods, in the order it takes them.
+fn fixed_methods() -> TokenStream {
+    let names = BUILDER_METHODS[..6].iter().map(|m| format_ident!("{m}"));
+    quote!([#(#names)*])
+}
+
 fn request(cx: &Cx, a: &Action) -> TokenStream {
-    let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[5]);
+    let consents_to_rsc = format_ident!("{}", BUILDER_METHODS[6]);
     let name = format_ident!("{}", naming::pascal(&a.id));
     let info = format_ident!("{}", naming::shouty(&a.id));
     let text = format!(
@@ -70,6 +76,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         },
     );
     let docs = doc(&text);
+    let fixed = fixed_methods();
     let super_models = quote!(models::);
     let fields: &[Field] = a.body.as_deref().unwrap_or(&[]);
     let body_name = format_ident!("{}Body", name);
@@ -185,7 +192,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #name<'a>(rt::Request<'a, #core>);
 
-        rt::request!(#name(actions::#info #fixed_body) -> #out);
+        rt::request!(#fixed #name(actions::#info #fixed_body) -> #out);
 
         #own
     }
@@ -340,6 +347,7 @@ pub(super) fn method_doc(a: &Action) -> String {
     if !a.notes.is_empty() {
         s.push('\n');
     }
+    s.push_str(&arguments_doc(a));
     s.push_str("\n# Permissions\n| Permission type | Least privileged | Higher privileged |\n|---|---|---|\n");
     let p = &a.permissions;
     for (label, scheme) in [
@@ -366,6 +374,19 @@ pub(super) fn method_doc(a: &Action) -> String {
         versions.join(", "),
         clouds.join(", ")
     ));
+    for l in &p.cloud_limits {
+        let clouds: Vec<&str> = l.clouds.iter().map(|c| c.name()).collect();
+        s.push_str(&format!(
+            "\nNot with {} permissions in {}: \"{}\" ([source]({})). The client refuses such a \
+             call before sending, with `Error::Unavailable`, when the token is a JWT whose claims \
+             say it is {}.\n",
+            row_label(l.kind),
+            clouds.join(", "),
+            l.text,
+            l.source,
+            row_label(l.kind).to_lowercase(),
+        ));
+    }
     let required_headers: Vec<String> = a
         .headers
         .iter()
@@ -401,6 +422,28 @@ pub(super) fn method_doc(a: &Action) -> String {
         "# Response\n{response}. [Microsoft Graph documentation]({})",
         a.docs
     ));
+    s
+}
+
+/// `# Arguments`: each required body field the method takes, by its argument name, with the
+/// field's doc (or where it goes on the wire); empty when the method takes none.
+fn arguments_doc(a: &Action) -> String {
+    let required: Vec<&Field> = a.body.iter().flatten().filter(|f| !f.optional).collect();
+    if required.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n# Arguments\n");
+    for f in required {
+        let what = match (&f.doc, &f.bind) {
+            (Some(d), _) => d.clone(),
+            (None, Some(t)) => format!(
+                "the id that `{}` binds, sent as `{}` (`{}` under the service root)",
+                f.wire, f.wire, t
+            ),
+            (None, None) => format!("`{}` of the request body.", f.wire),
+        };
+        s.push_str(&format!("- `{}`: {what}\n", arg_name(f)));
+    }
     s
 }
 
@@ -474,4 +517,13 @@ fn function_doc(a: &Action, params: &[Field]) -> String {
         wire.join(",")
     ));
     s
+}
+
+/// The permission type as the docs' tables name it, without the account kind.
+fn row_label(kind: crate::model::PermissionType) -> &'static str {
+    match kind {
+        crate::model::PermissionType::Delegated => "Delegated",
+        crate::model::PermissionType::DelegatedPersonal => "Delegated (personal account)",
+        crate::model::PermissionType::Application => "Application",
+    }
 }

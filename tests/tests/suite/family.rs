@@ -111,9 +111,33 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
 }
 
-/// A documented request body with Graph's v1.0 service root replaced by `root`.
+/// A documented request body with Graph's v1.0 service root replaced by `root`, its
+/// `permissionType` values in the CSDL's spelling (see [`documented_request`]).
 fn documented_body(text: &str, root: &str) -> Value {
-    parse(&text.replace("https://graph.microsoft.com/v1.0", root))
+    documented_request(&text.replace("https://graph.microsoft.com/v1.0", root))
+}
+
+/// A documented request body as the client sends it: the pages' request examples write
+/// `permissionType` as `Delegated`/`Application`, while the CSDL's enum (and every response)
+/// has `delegated`/`application`, which is what the client sends.
+fn documented_request(text: &str) -> Value {
+    let mut v = parse(text);
+    fn lower(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match x {
+                        Value::String(s) if k == "permissionType" => *s = s.to_lowercase(),
+                        _ => lower(x),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(lower),
+            _ => {}
+        }
+    }
+    lower(&mut v);
+    v
 }
 
 fn sent_json(req: &Recorded) -> Value {
@@ -375,10 +399,10 @@ async fn chat_add_binds_the_catalog_app_on_the_clients_own_root_and_version() {
             concat!(
                 r#"{{"teamsApp@odata.bind":"{root}/beta/appCatalogs/teamsApps/2b524e28-95ce-4c9b-9773-4a5bd6ec1770","#,
                 r#""consentedPermissionSet":{{"resourceSpecificPermissions":["#,
-                r#"{{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"Delegated"}},"#,
-                r#"{{"permissionValue":"OnlineMeetingIncomingAudio.Detect.Chat","permissionType":"Delegated"}},"#,
-                r#"{{"permissionValue":"ChatMember.Read.Chat","permissionType":"Application"}},"#,
-                r#"{{"permissionValue":"ChatMessage.Read.Chat","permissionType":"Application"}}]}}}}"#
+                r#"{{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"delegated"}},"#,
+                r#"{{"permissionValue":"OnlineMeetingIncomingAudio.Detect.Chat","permissionType":"delegated"}},"#,
+                r#"{{"permissionValue":"ChatMember.Read.Chat","permissionType":"application"}},"#,
+                r#"{{"permissionValue":"ChatMessage.Read.Chat","permissionType":"application"}}]}}}}"#
             ),
             root = root
         ),
@@ -412,11 +436,11 @@ async fn chat_upgrade_sends_the_documented_consent_and_maps_204_to_ok() {
         "/v1.0/chats/19:ea28e88c00e94c7786b065394a61f296@thread.v2/installedApps/NjRiOWM3NDYtYjE1NS00MDQyLThkNDctOTQxYmQzODE2ODFiIyMwZDgyMGVjZC1kZWYyLTQyOTctYWRhZC03ODA1NmNkZTdjNzg=/upgrade",
         concat!(
             r#"{"consentedPermissionSet":{"resourceSpecificPermissions":["#,
-            r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"Delegated"},"#,
-            r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"Application"}]}}"#
+            r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"delegated"},"#,
+            r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"application"}]}}"#
         ),
     );
-    assert_eq!(sent_json(&req), parse(CHAT_UPGRADE_EXAMPLE_2));
+    assert_eq!(sent_json(&req), documented_request(CHAT_UPGRADE_EXAMPLE_2));
 }
 
 /// chat-delete-installedapps, the page's only example.
@@ -807,7 +831,7 @@ async fn user_add_consents_to_the_documented_permissions_and_maps_201_to_ok() {
             concat!(
                 r#"{{"teamsApp@odata.bind":"{root}/v1.0/appCatalogs/teamsApps/12345678-9abc-def0-123456789a","#,
                 r#""consentedPermissionSet":{{"resourceSpecificPermissions":["#,
-                r#"{{"permissionValue":"TeamsActivity.Send.User","permissionType":"Application"}}]}}}}"#
+                r#"{{"permissionValue":"TeamsActivity.Send.User","permissionType":"application"}}]}}}}"#
             ),
             root = root
         ),
@@ -841,10 +865,10 @@ async fn user_upgrade_sends_the_documented_consent_and_maps_204_to_ok() {
         "/v1.0/users/5b649834-7412-4cce-9e69-176e95a394f5/teamwork/installedApps/NWI2NDk4MzQtNzQxMi00Y2NlLTllNjktMTc2ZTk1YTM5NGY1IyNhNmI2MzM2NS0zMWE0LTRmNDMtOTJlYy03MTBiNzE1NTdhZjk/upgrade",
         concat!(
             r#"{"consentedPermissionSet":{"resourceSpecificPermissions":["#,
-            r#"{"permissionValue":"TeamsActivity.Send.User","permissionType":"Application"}]}}"#
+            r#"{"permissionValue":"TeamsActivity.Send.User","permissionType":"application"}]}}"#
         ),
     );
-    assert_eq!(sent_json(&req), parse(USER_UPGRADE_EXAMPLE_2));
+    assert_eq!(sent_json(&req), documented_request(USER_UPGRADE_EXAMPLE_2));
 }
 
 /// userteamwork-delete-installedapps, the page's only example.

@@ -11,6 +11,7 @@ mod metadata;
 mod models;
 mod paging;
 mod preflight;
+mod quickstart;
 mod snapshots;
 mod standin;
 mod teams;

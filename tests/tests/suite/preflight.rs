@@ -370,3 +370,102 @@ async fn batch_items_the_token_cannot_call_are_refused_one_by_one_before_sending
         "only the allowed item"
     );
 }
+
+/// Microsoft's national-cloud differences page says a user's Teams apps cannot be listed, read,
+/// installed, upgraded or uninstalled in application context in GCC High and DoD; the spec
+/// states it as a cloud limit, and the client refuses such a call before sending, whether or not
+/// the preflight is on, while delegated tokens, other clouds and batch items behave as stated.
+#[tokio::test]
+async fn application_calls_to_a_users_apps_are_refused_in_gcc_high_and_dod() {
+    use graph_api::NationalCloud;
+    let srv = server(Reply::status(204)).await;
+    let make = |token: &str, cloud: NationalCloud, preflight: bool| {
+        GraphClient::builder()
+            .base_url(srv.url())
+            .bearer_token(token)
+            .national_cloud(cloud)
+            .preflight_permissions(preflight)
+            .build()
+            .expect("valid config")
+    };
+    let app = application(&["TeamsAppInstallation.ReadWriteSelfForUser.All"]);
+    for cloud in [NationalCloud::UsGovL4, NationalCloud::UsGovL5Dod] {
+        for preflight in [false, true] {
+            let err = make(&app, cloud, preflight)
+                .user("5b649834-7412-4cce-9e69-176e95a394f5")
+                .teamwork()
+                .installed_app("inst")
+                .upgrade()
+                .send()
+                .await
+                .expect_err("refused before sending");
+            assert!(
+                matches!(
+                    &err,
+                    Error::Unavailable {
+                        action: "upgrade_user_app_installation",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("with application permissions"), "{text}");
+            assert!(text.contains(cloud.name()), "{text}");
+            assert!(
+                text.contains("teamwork-national-cloud-differences"),
+                "{text}"
+            );
+        }
+    }
+    // A batch item is refused the same way, and the batch sends nothing.
+    let gov = make(&app, NationalCloud::UsGovL4, false);
+    let mut batch = gov.batch();
+    let item = batch
+        .add(gov.user("u").teamwork().installed_apps().list())
+        .expect("queued");
+    let mut out = batch.send().await.expect("the batch itself is fine");
+    assert!(
+        matches!(out.take(item), Err(Error::Unavailable { .. })),
+        "batch item refused"
+    );
+    assert!(srv.requests().is_empty(), "nothing was sent");
+
+    // A delegated token in the same cloud, and an application token in the global service, go out.
+    make(
+        &delegated("TeamsAppInstallation.ReadWriteSelfForUser"),
+        NationalCloud::UsGovL4,
+        true,
+    )
+    .user("u")
+    .teamwork()
+    .installed_app("inst")
+    .upgrade()
+    .send()
+    .await
+    .expect("delegated is supported in US Government L4");
+    make(&app, NationalCloud::Global, true)
+        .user("u")
+        .teamwork()
+        .installed_app("inst")
+        .upgrade()
+        .send()
+        .await
+        .expect("application is supported in the global service");
+    assert_eq!(srv.requests().len(), 2);
+    // The limit is data on the action, as the docs show it.
+    let limit = graph_api::actions::UPGRADE_USER_APP_INSTALLATION
+        .permissions
+        .cloud_limit(PermissionType::Application, NationalCloud::UsGovL5Dod)
+        .expect("a limit");
+    assert_eq!(
+        limit.source,
+        "https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences"
+    );
+    assert!(
+        graph_api::actions::UPGRADE_USER_APP_INSTALLATION
+            .permissions
+            .cloud_limit(PermissionType::Delegated, NationalCloud::UsGovL4)
+            .is_none()
+    );
+}

@@ -34,6 +34,29 @@ fn stage_case_specs() {
     let dest = project.join("ui");
     let _ = std::fs::remove_dir_all(&dest);
     copy_specs(&source, &dest);
+    // The cases that read a folder need it declared tracked, as a crate's build script does
+    // (`graph-spec build-script`); trybuild's project has no build script, so cargo's `[env]`
+    // in the project's own config declares them, over the value this crate's own build script
+    // set, which cargo hands to the test process and so to trybuild's cargo.
+    let folders: Vec<String> = [
+        "errors_in_two_files",
+        "shape_errors_in_two_files",
+        "type_in_two_files",
+    ]
+    .iter()
+    .map(|f| format!("ui/multi/{f}"))
+    .collect();
+    let config = project.join(".cargo");
+    std::fs::create_dir_all(&config).expect("create cargo config folder");
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[env]\n{} = {{ value = \"{}\", force = true }}\n",
+            graph_codegen::source::TRACKED_ENV,
+            folders.join(";")
+        ),
+    )
+    .expect("write cargo config");
 }
 
 fn copy_specs(from: &Path, to: &Path) {

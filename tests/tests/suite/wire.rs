@@ -27,7 +27,7 @@ fn own_headers(req: &Recorded) -> Vec<(&str, &str)> {
     let mut h: Vec<(&str, &str)> = req
         .headers
         .iter()
-        .filter(|(n, _)| !matches!(n.as_str(), "host" | "accept" | "content-length"))
+        .filter(|(n, _)| !matches!(n.as_str(), "host" | "content-length"))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     h.sort();
@@ -58,10 +58,16 @@ async fn seed_example_1_sends_an_empty_object() {
     assert_eq!(
         own_headers(req),
         [
+            ("accept", "application/json"),
             ("authorization", format!("Bearer {TOKEN}").as_str()),
             ("client-request-id", request_id),
-            ("content-type", "application/json")
+            ("content-type", "application/json"),
+            ("user-agent", graph_api::USER_AGENT),
         ]
+    );
+    assert_eq!(
+        graph_api::USER_AGENT,
+        format!("graph-api/{}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(req.header("content-length"), Some("2"));
     assert_eq!(req.body, b"{}");
@@ -89,11 +95,12 @@ async fn seed_example_2_sends_the_permission_set_as_documented() {
     assert_eq!(req.header("content-type"), Some("application/json"));
     let expected = concat!(
         r#"{"consentedPermissionSet":{"resourceSpecificPermissions":["#,
-        r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"Delegated"},"#,
-        r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"Application"}]}}"#
+        r#"{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"delegated"},"#,
+        r#"{"permissionValue":"ChatMember.Read.Chat","permissionType":"application"}]}}"#
     );
     assert_eq!(String::from_utf8_lossy(&req.body), expected);
-    // The same document as the seed page's example 2, whitespace aside.
+    // The same document as the seed page's example 2, whitespace aside and `permissionType` in
+    // the CSDL's spelling (the example writes `Delegated`; the enum's member is `delegated`).
     let seed: serde_json::Value = serde_json::from_str(
         r#"{
           "consentedPermissionSet": {
@@ -104,6 +111,17 @@ async fn seed_example_2_sends_the_permission_set_as_documented() {
         }"#,
     )
     .expect("seed JSON");
+    let mut seed = seed;
+    for p in seed["consentedPermissionSet"]["resourceSpecificPermissions"]
+        .as_array_mut()
+        .expect("a list")
+    {
+        let kind = p["permissionType"]
+            .as_str()
+            .expect("a string")
+            .to_lowercase();
+        p["permissionType"] = serde_json::Value::String(kind);
+    }
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&req.body).expect("JSON body"),
         seed

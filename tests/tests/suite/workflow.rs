@@ -54,7 +54,7 @@ async fn a_chat_app_is_upgraded_consenting_to_what_its_new_definition_requires()
     );
     assert_eq!(
         body,
-        r#"{"consentedPermissionSet":{"resourceSpecificPermissions":[{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"Delegated"},{"permissionValue":"ChatMember.Read.Chat","permissionType":"Application"}]}}"#
+        r#"{"consentedPermissionSet":{"resourceSpecificPermissions":[{"permissionValue":"OnlineMeeting.ReadBasic.Chat","permissionType":"delegated"},{"permissionValue":"ChatMember.Read.Chat","permissionType":"application"}]}}"#
     );
 }
 
