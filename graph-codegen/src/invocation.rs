@@ -98,6 +98,21 @@ impl Invocation {
         self.base.is_none() && self.extension_trait.is_some() && !self.is_crate()
     }
 
+    /// The method names downstream specs may not add under graph-api's paths: the
+    /// invocation's `reserve = [...]` and, for graph-api's own invocation, the methods it writes
+    /// by hand ([`BASE_HANDWRITTEN`](crate::extension::BASE_HANDWRITTEN)).
+    pub fn reserved(&self) -> Vec<String> {
+        let mut reserve = self.reserve.clone();
+        if self.is_crate() && self.extension_trait.is_none() {
+            for name in crate::extension::BASE_HANDWRITTEN {
+                if !reserve.iter().any(|r| r == name) {
+                    reserve.push((*name).to_owned());
+                }
+            }
+        }
+        reserve
+    }
+
     /// What `spec!` expands to. `tokens` is the invocation's input, handed on unchanged when it
     /// [`needs_base`](Invocation::needs_base); `manifest` is the invoking crate's folder
     /// (`CARGO_MANIFEST_DIR`). Tracks every file read, turns each diagnostic into a
@@ -133,15 +148,7 @@ impl Invocation {
                 quote_spanned!(span=> ::core::compile_error!(#msg);)
             });
         let own = self.is_crate() && self.extension_trait.is_none();
-        // graph-api's hand-written methods are reserved with whatever the invocation names.
-        let mut reserve = self.reserve;
-        if own {
-            for name in crate::extension::BASE_HANDWRITTEN {
-                if !reserve.iter().any(|r| r == name) {
-                    reserve.push((*name).to_owned());
-                }
-            }
-        }
+        let reserve = self.reserved();
         let krate = self
             .krate
             .map_or_else(|| quote!(::graph_api), |p| quote!(#p));

@@ -34,18 +34,26 @@ fn stage_case_specs() {
     let dest = project.join("ui");
     let _ = std::fs::remove_dir_all(&dest);
     copy_specs(&source, &dest);
-    // The cases that read a folder need it declared tracked, as a crate's build script does
+    // The cases that read a folder (every folder below a group) need it declared tracked, as a crate's build script does
     // (`graph-spec build-script`); trybuild's project has no build script, so cargo's `[env]`
     // in the project's own config declares them, over the value this crate's own build script
     // set, which cargo hands to the test process and so to trybuild's cargo.
-    let folders: Vec<String> = [
-        "errors_in_two_files",
-        "shape_errors_in_two_files",
-        "type_in_two_files",
-    ]
-    .iter()
-    .map(|f| format!("ui/multi/{f}"))
-    .collect();
+    let mut folders: Vec<String> = Vec::new();
+    for group in std::fs::read_dir(&source).expect("ui folder") {
+        let group = group.expect("entry").path();
+        if !group.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&group).expect("ui group folder") {
+            let case = case.expect("entry").path();
+            if case.is_dir()
+                && let Ok(rel) = case.strip_prefix(&source)
+            {
+                folders.push(format!("ui/{}", rel.display()));
+            }
+        }
+    }
+    folders.sort();
     let config = project.join(".cargo");
     std::fs::create_dir_all(&config).expect("create cargo config folder");
     std::fs::write(
