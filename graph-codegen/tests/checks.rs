@@ -746,6 +746,7 @@ fn flags_and_variant_rules() {
         "{}",
         problems(&big)[0]
     );
+}
 
 /// The prune step keeps the first declaration of a name declared twice and leaves out the rest,
 /// and what an entry with a problem refers to stays when it is sound on its own.

@@ -39,10 +39,11 @@ fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
         "teams-app-installation.toml",
         "app-catalog.toml",
         "discovery.toml",
+        "teams.toml",
         "permissions.toml",
     ] {
         let text = std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
-        let text = if f.starts_with("teams") {
+        let text = if f == "teams-app-installation.toml" {
             edit(text)
         } else {
             text
@@ -933,6 +934,8 @@ fn verify_reports_function_and_flags_mistakes() {
             "{at} {message} in\n{report}"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 /// The messages of rendered diagnostics (the text after the carets), in order.
 fn messages(report: &str) -> Vec<String> {
