@@ -68,6 +68,17 @@ impl BaseIndex {
         }
         BaseIndex { nodes }
     }
+
+    /// The index as graph-api's forwarding macro hands it on: every node also lists the names
+    /// graph-api reserves (its hand-written methods, [`BASE_HANDWRITTEN`]).
+    pub fn reserving<S: AsRef<str>>(mut self, names: &[S]) -> BaseIndex {
+        for node in &mut self.nodes {
+            for name in names {
+                node.methods.push(name.as_ref().to_owned());
+            }
+        }
+        self
+    }
 }
 
 /// A prefix with every parameter written `{}`, so that `{chat-id}` and `{id}` compare equal.

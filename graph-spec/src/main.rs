@@ -219,13 +219,9 @@ fn base_index(base: &str, cwd: &Path) -> Result<graph_codegen::extension::BaseIn
             "{errors}\n\nthe base spec {base} has problems; `graph-spec check {base}` lists them"
         ));
     }
-    let mut index = generated.index();
-    for node in &mut index.nodes {
-        for name in graph_codegen::extension::BASE_HANDWRITTEN {
-            node.methods.push((*name).to_owned());
-        }
-    }
-    Ok(index)
+    Ok(generated
+        .index()
+        .reserving(graph_codegen::extension::BASE_HANDWRITTEN))
 }
 
 /// `check [--base <spec dir>] <file-or-dir>...`
