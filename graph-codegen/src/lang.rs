@@ -101,7 +101,9 @@ pub(crate) fn check_function(
         {
             cx.error(
                 &span(file, wire),
-                format!("function parameter `{name}` is not an OData name (letters, digits and `_`)"),
+                format!(
+                    "function parameter `{name}` is not an OData name (letters, digits and `_`)"
+                ),
             );
         } else if reserved.contains(&rust.as_str()) || body_names.contains(&rust) {
             cx.push(
@@ -157,7 +159,8 @@ pub(crate) fn check_function_types(spec: &Spec, cx: &mut Ctxt) {
                 Diagnostic::new(f.ty_span.clone(), format!("function parameter `{}` is the model type `{name}`", f.wire))
                     .help("the spec writes single values into the path (string, bool, int32, int64, double, datetime, guid or an enum)")
             } else {
-                let d = Diagnostic::new(f.ty_span.clone(), format!("type `{name}` is not declared"));
+                let d =
+                    Diagnostic::new(f.ty_span.clone(), format!("type `{name}` is not declared"));
                 match did_you_mean(name, enums.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!("declare it as [enums.{name}]")),
