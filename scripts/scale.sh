@@ -46,6 +46,8 @@ opt-level = 3
 opt-level = 3
 TOML
 printf '//! Actions drafted from the v1.0 metadata (scripts/scale.sh).\n#![allow(missing_docs)]\ngraph_api::spec!("spec", trait = Scale);\n' > "$crate/src/lib.rs"
+# spec! asks for a build script that tracks the spec folder (new files rebuild the crate).
+"$tool" build-script spec > "$crate/build.rs"
 
 draft=(draft --csdl "$csdl" --permissions "$perms" --clouds "$clouds"
   --under /chats --depth "$depth" --under /teams --depth "$depth"
@@ -68,7 +70,7 @@ cargo build -q --release --manifest-path "$crate/Cargo.toml"; release=$(since "$
 
 echo "summary (stderr of draft): $(tail -1 "$crate/skipped.txt")"
 echo "skipped, by reason:"
-grep '^skipped: ' "$crate/skipped.txt" | sed -E 's/`[^`]*`/`…`/g; s/^skipped: [A-Z]+ [^:]*:/skipped: action:/; s/^skipped: (body field|field|member) `…` of [^:]*:/skipped: \1:/' \
+{ grep '^skipped: ' "$crate/skipped.txt" || true; } | sed -E 's/`[^`]*`/`…`/g; s/^skipped: [A-Z]+ [^:]*:/skipped: action:/; s/^skipped: (body field|field|member) `…` of [^:]*:/skipped: \1:/' \
   | sort | uniq -c | sort -rn
 echo "| what | value |"
 echo "|---|---|"

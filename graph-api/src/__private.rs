@@ -1,5 +1,6 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
+pub use crate::odata::{FlagSet, FunctionCall, literal};
 pub use crate::path::PathBuilder;
 pub use crate::query::Headers;
 pub use serde::{self, Deserialize, Serialize};
@@ -56,6 +57,7 @@ impl<'a> Nav<'a> {
             query: Query::new(),
             options: CallOptions::default(),
             binds: Vec::new(),
+            function: None,
         }
     }
 }
@@ -99,6 +101,8 @@ pub struct Request<'a, B> {
     options: CallOptions,
     /// `@odata.bind` fields (by wire name) and the paths whose URLs they get at send time.
     binds: Vec<(&'static str, PathBuilder)>,
+    /// For an OData function with parameters: its call, the path's last segment.
+    function: Option<FunctionCall>,
 }
 
 impl<'a, B: Body> Request<'a, B> {
@@ -107,6 +111,24 @@ impl<'a, B: Body> Request<'a, B> {
     #[must_use]
     pub fn bind(mut self, field: &'static str, path: PathBuilder) -> Self {
         self.binds.push((field, path));
+        self
+    }
+
+    /// Makes the request a call of the OData function `name`: its segment, `name(...)`, ends
+    /// the path, with the parameters set by [`arg`](Self::arg).
+    #[must_use]
+    pub fn function(mut self, name: &'static str) -> Self {
+        self.function = Some(FunctionCall::new(name));
+        self
+    }
+
+    /// Sets a function parameter to a literal made by [`literal`]; a refused value fails the
+    /// request before anything is sent.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: Result<String, &'static str>) -> Self {
+        if let Some(call) = &mut self.function {
+            call.set(name, value);
+        }
         self
     }
 
@@ -133,6 +155,9 @@ impl<'a, B: Body> Request<'a, B> {
     ) -> Result<(&'a GraphClient, crate::call::GraphRequest), Error> {
         for (field, path) in std::mem::take(&mut self.binds) {
             self.body.bind(field, bind_url(self.client, path)?);
+        }
+        if let Some(call) = self.function.take() {
+            self.path = self.path.function(&call);
         }
         let body = self.body.encode().transpose()?;
         let request = self.client.prepare(
@@ -169,6 +194,16 @@ impl<'a, B: Body> Request<'a, B> {
         send_json(self.into_call(info))
     }
 
+    /// Sends the request and reads a primitive or enum answer, which OData wraps as
+    /// `{"value": ...}`.
+    pub fn send_value<T: serde::de::DeserializeOwned + 'a>(
+        self,
+        info: &'static ActionInfo,
+    ) -> impl Future<Output = Result<T, Error>> + 'a {
+        let call = self.into_call(info);
+        async move { send_json::<Value<T>>(call).await.map(|v| v.0) }
+    }
+
     /// Every item of a list action's collection, fetched page by page as the stream is read.
     pub fn stream<T: serde::de::DeserializeOwned + Send + 'static>(
         self,
@@ -192,6 +227,11 @@ impl Answer {
         Ok(())
     }
 
+    /// For actions that answer a primitive or an enum, wrapped as `{"value": ...}`.
+    pub fn value<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        self.json::<Value<T>>().map(|v| v.0)
+    }
+
     /// For actions that answer a JSON body.
     pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
@@ -199,6 +239,24 @@ impl Answer {
             message: e.to_string(),
             snippet: crate::error::snippet(&self.body),
         })
+    }
+}
+
+/// A primitive or enum answer: OData sends it as `{"@odata.context": ..., "value": ...}`; a
+/// bare JSON value is read as well.
+#[derive(Debug)]
+pub struct Value<T>(pub T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Value<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut v = serde_json::Value::deserialize(deserializer)?;
+        if let Some(inner) = v.as_object_mut().and_then(|o| o.remove("value")) {
+            v = inner;
+        }
+        serde_json::from_value(v)
+            .map(Value)
+            .map_err(D::Error::custom)
     }
 }
 
@@ -283,15 +341,16 @@ pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -
         .and_then(|v| serde_json::from_value(v).ok())
 }
 
+pub use crate::__graph_api_flags as flags;
 pub use crate::__graph_api_string_enum as string_enum;
 pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
 /// hidden constructor, `call_options`, `replace_body` when it has a body, `build`, and the
-/// sending methods its response calls for (`-> ()`, `-> T`, or `-> [T]` for a paged
-/// collection). The generated code names the methods (`[send stream all replace_body
-/// call_options build]`), from the list graph-codegen's checker keeps body setters off, so the
-/// two cannot drift apart.
+/// sending methods its response calls for (`-> ()`, `-> T`, `-> value T` for a primitive or enum
+/// that OData wraps in `value`, or `-> [T]` for a paged collection). The generated code names the
+/// methods (`[send stream all replace_body call_options build]`), from the list graph-codegen's
+/// checker keeps body setters off, so the two cannot drift apart.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __graph_api_request {
@@ -391,6 +450,17 @@ macro_rules! __graph_api_request {
             /// `.stream()` for larger collections.
             pub async fn $all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
                 self.$stream().collect_all().await
+            }
+        }
+    };
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, value $out:ty) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, $out, value);
+        impl $name<'_> {
+            /// Sends the request and reads the value (OData's `{"value": ...}`).
+            pub async fn $send(self) -> ::std::result::Result<$out, $crate::Error> {
+                self.0.send_value(Self::INFO).await
             }
         }
     };

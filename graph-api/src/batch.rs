@@ -746,7 +746,7 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
                     dependents.push((i, error));
                     continue;
                 }
-                let idempotent = q.request.info.idempotent;
+                let idempotent = q.request.idempotent;
                 match settings
                     .retry
                     .delay(&error, idempotent, attempts[i], started.elapsed())

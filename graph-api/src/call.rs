@@ -65,6 +65,9 @@ pub struct GraphRequest {
     /// Whether the preflight (when the client asks for it) checks this request; a `$batch`
     /// POST has its items checked one by one instead.
     pub(crate) preflight: bool,
+    /// Whether sending it twice equals sending it once (so it may be retried after it may have
+    /// been processed): the action's own flag, and always for a next page, which is a GET.
+    pub(crate) idempotent: bool,
 }
 
 impl GraphRequest {
@@ -133,6 +136,7 @@ impl GraphClient {
             rsc_consent,
             options,
             preflight: true,
+            idempotent: info.idempotent,
         })
     }
 
@@ -197,7 +201,7 @@ impl GraphClient {
 
     /// Stage 1 for the next page: the request an `@odata.nextLink` names, if the link stays on
     /// the service root's scheme, host and port; the token is never sent anywhere else. It
-    /// keeps the first page's headers and settings.
+    /// keeps the first page's headers (but `Content-Type`) and settings, and is a GET.
     pub(crate) fn follow(
         &self,
         previous: &GraphRequest,
@@ -233,9 +237,17 @@ impl GraphClient {
                 "it leaves the service root's path {base} or carries user info"
             )));
         }
+        // A next page is read with GET whatever the first request was (a POST action that
+        // answers a collection pages like a list), so it has no body and no `Content-Type`, and
+        // it may be retried like any read.
+        let mut headers = previous.headers.clone();
+        headers.remove(reqwest::header::CONTENT_TYPE);
         Ok(GraphRequest {
             url,
+            method: reqwest::Method::GET,
+            headers,
             body: None,
+            idempotent: true,
             ..previous.clone()
         })
     }
@@ -408,7 +420,7 @@ impl<'c> Call<'c> {
             self.preflight().await?;
         }
         let policy = self.settings.retry;
-        let idempotent = self.request.info.idempotent;
+        let idempotent = self.request.idempotent;
         let mut attempt = 1;
         loop {
             self.span.record("attempts", attempt);

@@ -31,6 +31,7 @@ mod call;
 mod client;
 mod error;
 pub mod hook;
+mod odata;
 mod paging;
 mod path;
 mod query;

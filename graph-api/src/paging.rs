@@ -8,19 +8,63 @@ use std::task::{Context, Poll};
 
 /// One page of a collection, as Graph sends it: the items, the link to the next page, and the
 /// total count when the request asked for it with `.count(true)`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+///
+/// It reads Graph's `{"value": [...], "@odata.nextLink": "..."}` (other `@odata.*` annotations
+/// are ignored) and also a plain JSON array, which is one page with no next link: some actions
+/// answer their collection that way.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page (`value`).
-    #[serde(rename = "value")]
     pub items: Vec<T>,
     /// Where the next page is (`@odata.nextLink`); `None` on the last page.
-    #[serde(rename = "@odata.nextLink", default)]
     pub next_link: Option<String>,
     /// How many items the whole collection has (`@odata.count`), when asked for.
-    #[serde(rename = "@odata.count", default)]
     pub count: Option<i64>,
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Page<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct PageVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for PageVisitor<T> {
+            type Value = Page<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a collection: an object with `value`, or a JSON array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Page<T>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Page {
+                    items,
+                    next_link: None,
+                    count: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
+                let (mut items, mut next_link, mut count) = (None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "value" if items.is_none() => items = Some(map.next_value()?),
+                        "value" => return Err(A::Error::duplicate_field("value")),
+                        "@odata.nextLink" => next_link = map.next_value()?,
+                        "@odata.count" => count = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Page {
+                    items: items.ok_or_else(|| A::Error::missing_field("value"))?,
+                    next_link,
+                    count,
+                })
+            }
+        }
+        deserializer.deserialize_any(PageVisitor(std::marker::PhantomData))
+    }
 }
 
 impl<T> Page<T> {
@@ -168,5 +212,33 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
             inner: Box::pin(stream),
             collect_limit,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Page;
+
+    #[test]
+    fn reads_a_value_page_and_a_plain_array() {
+        let page: Page<i32> = serde_json::from_str(
+            r#"{"@odata.context":"x","value":[1,2],"@odata.nextLink":"https://n","@odata.count":9}"#,
+        )
+        .unwrap();
+        assert_eq!(page.items, [1, 2]);
+        assert_eq!(page.next_link.as_deref(), Some("https://n"));
+        assert_eq!(page.count, Some(9));
+        let page: Page<i32> = serde_json::from_str("[3,4]").unwrap();
+        assert_eq!(
+            (page.items, page.next_link, page.count),
+            (vec![3, 4], None, None)
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_collection() {
+        assert!(serde_json::from_str::<Page<i32>>(r#"{"items":[1]}"#).is_err());
+        assert!(serde_json::from_str::<Page<i32>>(r#"{"value":[1],"value":[2]}"#).is_err());
+        assert!(serde_json::from_str::<Page<i32>>("true").is_err());
     }
 }

@@ -60,6 +60,23 @@ impl PathBuilder {
         self
     }
 
+    /// Appends an OData function call, `name(a=...,b=...)`, its values rendered and encoded
+    /// already; a refused value is remembered like a refused id.
+    #[must_use]
+    pub(crate) fn function(mut self, call: &crate::odata::FunctionCall) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        match call.segment() {
+            Ok(segment) => {
+                self.path.push('/');
+                self.path.push_str(&segment);
+            }
+            Err(refused) => self.error = Some(refused),
+        }
+        self
+    }
+
     /// The encoded path, or the first invalid id.
     pub fn finish(self) -> Result<String, Error> {
         match self.error {

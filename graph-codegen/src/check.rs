@@ -309,26 +309,6 @@ pub(crate) fn check_response_body(
     }
 }
 
-/// A collection is read page by page with GET: each next page is the link alone, so a request
-/// with another method or a body could not be repeated for it.
-pub(crate) fn check_collection_is_read(
-    file: FileId,
-    r: &Spanned<spec::ResponseSpec>,
-    method: HttpMethod,
-    ty: &TypeRef,
-    cx: &mut Ctxt,
-) {
-    if matches!(ty, TypeRef::List(_)) && method != HttpMethod::Get {
-        cx.push(
-            Diagnostic::new(
-                span(file, r),
-                format!("a {} action cannot answer a collection read page by page", method.as_str()),
-            )
-            .help("only GET actions list collections; for an action that returns an array in one answer, declare a type with the array as a field"),
-        );
-    }
-}
-
 /// The method that builds a request takes the required body fields (a bound one as the id its
 /// path names), so their argument names must differ.
 pub(crate) fn check_argument_names(
@@ -645,37 +625,48 @@ pub(crate) fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) {
 }
 
 /// Enum members are distinct ignoring case (reading ignores case), each names a Rust variant
-/// (a letter first), none is `Other` (kept for values Graph adds later), and there is one at least.
+/// (its `variant`, else its wire name in PascalCase, with a letter first), none is `Other` (kept
+/// for values Graph adds later), there is one at least, and a flags enum has at most 64.
 pub(crate) fn check_enum_members(file: FileId, name: &SString, e: &spec::EnumSpec, cx: &mut Ctxt) {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<(&str, String)> = Vec::new();
     for m in &e.members {
         let wire = m.get_ref().wire.get_ref().as_str();
+        let Some(rust) = crate::lang::member_variant(file, m.get_ref(), cx) else {
+            continue;
+        };
+        let at = m.get_ref().variant.as_ref().unwrap_or(&m.get_ref().wire);
         let sp = span(file, &m.get_ref().wire);
         if seen
             .iter()
-            .any(|p| p.eq_ignore_ascii_case(wire) || naming::pascal(p) == naming::pascal(wire))
+            .any(|(p, r)| p.eq_ignore_ascii_case(wire) || *r == rust)
         {
             cx.error(
-                &sp,
+                &span(file, at),
                 format!("enum member `{wire}` is listed twice (reading ignores case); remove one"),
             );
             continue;
         }
-        if !naming::pascal(wire).starts_with(|c: char| c.is_ascii_alphabetic()) {
-            cx.error(
-                &sp,
-                format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+        if !rust.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            cx.push(
+                Diagnostic::new(
+                    sp,
+                    format!("enum member `{wire}` needs a letter first to name a Rust variant"),
+                )
+                .help("name its variant: { wire = \"...\", variant = \"PascalCaseName\" }"),
             );
             continue;
         }
-        if naming::pascal(wire) == "Other" {
-            cx.error(
-                &sp,
-                "enum member `Other` is reserved for values Graph adds later; rename it",
+        if rust == "Other" {
+            cx.push(
+                Diagnostic::new(
+                    span(file, at),
+                    "enum member `Other` is reserved for values Graph adds later; rename it",
+                )
+                .help("keep the wire name and name the variant: { wire = \"other\", variant = \"OtherValue\" }"),
             );
             continue;
         }
-        seen.push(wire);
+        seen.push((wire, rust));
     }
     if e.members.is_empty() {
         cx.error(
@@ -685,6 +676,9 @@ pub(crate) fn check_enum_members(file: FileId, name: &SString, e: &spec::EnumSpe
                 name.get_ref()
             ),
         );
+    }
+    if e.flags {
+        crate::lang::check_flags_size(file, name, e, cx);
     }
 }
 
@@ -813,6 +807,7 @@ pub fn check(files: &[(FileId, spec::SpecFile)], spec: &Spec, env: &Env, cx: &mu
         .map(|n| n.get_ref().as_str())
         .collect();
     check_type_refs(spec, &declared, cx);
+    crate::lang::check_function_types(spec, cx);
     check_bases(spec, &declared, cx);
     check_recursion(spec, cx);
     check_segment_items(spec, cx);
@@ -852,12 +847,6 @@ fn check_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     let method = HttpMethod::parse(a.method.get_ref());
     let path = PathTemplate::parse(a.path.get_ref()).ok();
     let status = u16::try_from(*a.response.get_ref().status.get_ref()).ok();
-    let response = a
-        .response
-        .get_ref()
-        .ty
-        .as_ref()
-        .and_then(|t| TypeRef::parse(t.get_ref()));
     if let Some(b) = &a.body {
         check_fields(file, b.get_ref(), true, cx);
         if let Some(m) = method {
@@ -872,9 +861,7 @@ fn check_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
     if let Some(status) = status {
         check_response_body(file, &a.response, status, cx);
     }
-    if let (Some(m), Some(r)) = (method, &response) {
-        check_collection_is_read(file, &a.response, m, r, cx);
-    }
+    crate::lang::check_function(file, a, method, path.as_ref(), cx);
     check_permissions(file, a.permissions.get_ref(), cx);
     let clouds: Vec<NationalCloud> = a
         .clouds
@@ -1260,6 +1247,7 @@ impl Survivors {
             .map(|a| {
                 !cx.is_rejected(&a.span)
                     && a.body.iter().flatten().all(|f| resolves(f.ty.named()))
+                    && a.function.iter().flatten().all(|f| resolves(f.ty.named()))
                     && resolves(a.response.as_ref().and_then(TypeRef::named))
             })
             .collect();

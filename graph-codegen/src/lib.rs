@@ -10,6 +10,7 @@ pub mod diag;
 pub mod expand;
 pub mod extension;
 pub mod invocation;
+pub mod lang;
 pub mod lower;
 pub mod model;
 pub mod naming;

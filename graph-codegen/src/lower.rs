@@ -67,7 +67,7 @@ fn lower_type(file: FileId, name: &SString, t: &spec::TypeSpec, cx: &mut Ctxt) -
 }
 
 /// The fields of a type or body; `None` when one of them does not parse (each is reported).
-fn lower_fields(
+pub(crate) fn lower_fields(
     file: FileId,
     fields: &spec::Table<spec::FieldSpec>,
     in_body: bool,
@@ -137,9 +137,11 @@ fn lower_enum(file: FileId, name: &SString, e: &spec::EnumSpec) -> EnumDef {
                     wire: m.wire.get_ref().clone(),
                     span: span(file, &m.wire),
                     doc: m.doc.as_ref().map(|d| d.get_ref().clone()),
+                    variant: m.variant.as_ref().map(|v| v.get_ref().clone()),
                 }
             })
             .collect(),
+        flags: e.flags,
     }
 }
 
@@ -155,6 +157,11 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         .body
         .as_ref()
         .map(|b| lower_fields(file, b.get_ref(), true, cx));
+    // An OData function's parameters: a field table, its rules in `lang::check_function`.
+    let function = a
+        .function_params
+        .as_ref()
+        .map(|f| lower_fields(file, f.get_ref(), false, cx));
     let response = a
         .response
         .get_ref()
@@ -191,6 +198,10 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
         permissions: permissions?,
         body: match body {
             Some(b) => Some(b?),
+            None => None,
+        },
+        function: match function {
+            Some(f) => Some(f?),
             None => None,
         },
         status: status?,

@@ -165,6 +165,8 @@ pub struct EnumDef {
     pub docs: Option<String>,
     /// The members.
     pub members: Vec<Member>,
+    /// A flags enum: its Rust type is a set of the members.
+    pub flags: bool,
 }
 
 /// An enum member.
@@ -176,6 +178,17 @@ pub struct Member {
     pub span: Span,
     /// What it means.
     pub doc: Option<String>,
+    /// The Rust variant's name, when the spec gives one.
+    pub variant: Option<String>,
+}
+
+impl Member {
+    /// The Rust variant's name: the spec's `variant`, else the wire name in PascalCase.
+    pub fn rust_name(&self) -> String {
+        self.variant
+            .clone()
+            .unwrap_or_else(|| crate::naming::pascal(&self.wire))
+    }
 }
 
 /// How a query option's builder method takes its value.
@@ -330,6 +343,9 @@ pub struct Action {
     pub permissions: Permissions,
     /// The request body's fields; `None` when the action takes no body.
     pub body: Option<Vec<Field>>,
+    /// An OData function's parameters, written into the path's last segment; `None` when the
+    /// last segment is sent as it is.
+    pub function: Option<Vec<Field>>,
     /// The success status.
     pub status: u16,
     /// The success body's type; `None` for no content. A collection (`[T]`) is read page by

@@ -147,7 +147,10 @@ impl Tree {
             let last = i + 1 == segs.len();
             let (accessor, step, width) = match (&segs[i], segs.get(i + 1)) {
                 (Segment::Literal(l), _) if last && action.call.is_none() => {
-                    let name = naming::snake(l.rsplit('.').next().unwrap_or(l));
+                    let name = crate::lang::action_method_name(
+                        naming::snake(l.rsplit('.').next().unwrap_or(l)),
+                        chain.last().map(String::as_str),
+                    );
                     return self.add_call(
                         node,
                         Call {

@@ -118,6 +118,9 @@ pub struct EnumSpec {
     pub docs: Option<SString>,
     /// The members, in documentation order.
     pub members: Vec<Spanned<MemberSpec>>,
+    /// A flags enum: a value is a set of members, written `a,b,c` on the wire.
+    #[serde(default)]
+    pub flags: bool,
 }
 
 /// One enum member.
@@ -128,6 +131,8 @@ pub struct MemberSpec {
     pub wire: SString,
     /// What the member means.
     pub doc: Option<SString>,
+    /// The Rust variant's name, for a member whose wire name makes none (`other`, `1:1`).
+    pub variant: Option<SString>,
 }
 
 /// One Graph action, stated as its documentation page states it.
@@ -167,6 +172,9 @@ pub struct ActionSpec {
     pub permissions: Spanned<PermissionsSpec>,
     /// The request body's fields, keyed by wire name, in wire order.
     pub body: Option<Spanned<Table<FieldSpec>>>,
+    /// An OData function's parameters, keyed by name, in the order the call writes them: the
+    /// path's last segment becomes `name(p='v',q=3)`.
+    pub function_params: Option<Spanned<Table<FieldSpec>>>,
     /// What a successful response carries.
     pub response: Spanned<ResponseSpec>,
     /// Where the entry knowingly differs from Microsoft's metadata, keyed by the check

@@ -603,15 +603,16 @@ proptest! {
 
 #[test]
 fn collections_arguments_and_derived_names() {
+    // A POST may answer a collection (it pages like a list, each next page a GET).
     let post_list = with("method = \"GET\"", "method = \"POST\"").replacen(
         "type = \"Thing\" }",
         "type = \"[Thing]\" }",
         1,
     );
-    assert_one(
-        &post_list,
-        "9:12",
-        "cannot answer a collection read page by page",
+    assert!(
+        problems(&post_list).is_empty(),
+        "{:#?}",
+        problems(&post_list)
     );
     let two_binds = BASE.replacen("method = \"GET\"", "method = \"POST\"", 1)
         + "[actions.get_thing.body.\"a@odata.bind\"]\nbind = \"/x/{thing-id}\"\n[actions.get_thing.body.\"b@odata.bind\"]\nbind = \"/y/{thing-id}\"\n";
@@ -620,6 +621,131 @@ fn collections_arguments_and_derived_names() {
         "{BASE}\n[types.Special]\ndoc = \"s\"\nbase = \"Thing\"\nodata_type = \"#s\"\n[types.Special.fields.ID]\ntype = \"string\"\n"
     );
     assert_one(&derived, "26:23", "already declared by base type `Thing`");
+}
+
+/// A function: GET, the path ending in its name, parameters as single values.
+const FUNCTION: &str = r#"[actions.check_thing]
+summary = "Check a thing."
+docs = "https://learn.microsoft.com/en-us/graph/overview"
+method = "GET"
+path = "/things/{thing-id}/check"
+versions = ["v1.0"]
+clouds = ["global"]
+response = { status = 200, type = "bool" }
+params = { thing-id = {} }
+
+[actions.check_thing.permissions]
+delegated = { least = ["Thing.Read"] }
+delegated_personal = "not_supported"
+application = "not_supported"
+
+[actions.check_thing.function_params.userId]
+type = "string"
+optional = true
+
+[actions.check_thing.function_params.level]
+type = "Level"
+
+[enums.Level]
+doc = "A level."
+members = [{ wire = "low" }, { wire = "high" }]
+"#;
+
+fn function_with(old: &str, new: &str) -> String {
+    assert!(FUNCTION.contains(old), "{old}");
+    FUNCTION.replacen(old, new, 1)
+}
+
+#[test]
+fn function_parameter_rules() {
+    assert!(problems(FUNCTION).is_empty(), "{:#?}", problems(FUNCTION));
+    assert_one(
+        &function_with(
+            "path = \"/things/{thing-id}/check\"",
+            "path = \"/things/{thing-id}/check(userId='@userId')\"",
+        ),
+        "5:8",
+        "writes the call of `check` with its parameters",
+    );
+    let post = function_with("method = \"GET\"", "method = \"POST\"");
+    assert!(
+        problems(&post)
+            .iter()
+            .any(|p| p.contains("function parameters on a POST action")),
+        "{:#?}",
+        problems(&post)
+    );
+    assert_one(
+        &function_with(
+            "path = \"/things/{thing-id}/check\"",
+            "path = \"/things/{thing-id}/check\"\ncall = \"check\"",
+        ),
+        "6:8",
+        "takes its method name from the function's",
+    );
+    assert_one(
+        &function_with("type = \"Level\"", "type = \"[string]\""),
+        "21:8",
+        "is a collection",
+    );
+    let model = function_with("type = \"Level\"", "type = \"Thing\"")
+        + "[types.Thing]\ndoc = \"t\"\n[types.Thing.fields.id]\ntype = \"string\"\n";
+    assert_one(&model, "21:8", "is the model type `Thing`");
+    assert_one(
+        &function_with("type = \"Level\"", "type = \"Levels\""),
+        "21:8",
+        "type `Levels` is not declared",
+    );
+    assert_one(
+        &function_with("function_params.level]", "function_params.top]"),
+        "20:38",
+        "would make the setter `top`",
+    );
+    assert_one(
+        &function_with("function_params.level]", "function_params.\"a-b\"]"),
+        "20:38",
+        "is not an OData name",
+    );
+}
+
+#[test]
+fn flags_and_variant_rules() {
+    let flags = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{{ wire = \"apps\" }}, {{ wire = \"other\", variant = \"OtherPart\" }}]\n"
+    );
+    assert!(problems(&flags).is_empty(), "{:#?}", problems(&flags));
+    let other = format!("{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"other\" }}]\n");
+    assert!(
+        problems(&other)[0].contains("variant = \"OtherValue\""),
+        "{}",
+        problems(&other)[0]
+    );
+    let digit = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"1:1\", variant = \"oneToOne\" }}]\n"
+    );
+    assert!(
+        problems(&digit)[0].contains("not a PascalCase Rust name"),
+        "{}",
+        problems(&digit)[0]
+    );
+    let twice = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nmembers = [{{ wire = \"a\", variant = \"Same\" }}, {{ wire = \"b\", variant = \"Same\" }}]\n"
+    );
+    assert!(
+        problems(&twice)[0].contains("listed twice"),
+        "{}",
+        problems(&twice)[0]
+    );
+    let many: Vec<String> = (0..65).map(|i| format!("{{ wire = \"m{i}\" }}")).collect();
+    let big = format!(
+        "{BASE}\n[enums.Parts]\ndoc = \"p\"\nflags = true\nmembers = [{}]\n",
+        many.join(", ")
+    );
+    assert!(
+        problems(&big)[0].contains("at most 64"),
+        "{}",
+        problems(&big)[0]
+    );
 }
 
 /// The prune step keeps the first declaration of a name declared twice and leaves out the rest,

@@ -60,11 +60,6 @@ pub fn spec_type(model: &Model, ty: &str, collection: bool) -> Result<String, St
             ));
         }
         t => match model.enums.get(t) {
-            Some(e) if e.flags => {
-                return Err(format!(
-                    "`{t}` is a flags enum (a value is a comma-separated set of members), which spec enums cannot express"
-                ));
-            }
             Some(_) => type_name(t),
             None if model.types.contains_key(t) => type_name(t),
             None => return Err(format!("`{t}` is not declared in the metadata")),
@@ -203,6 +198,7 @@ impl Drafter<'_> {
         }
         let mut needed: Vec<String> = Vec::new();
         let mut body: Vec<(String, String, bool)> = Vec::new();
+        let mut function: Vec<(String, String, bool)> = Vec::new();
         let (status, response, call): (u16, Option<String>, Option<&str>);
         let entity = |t: &str| spec_type(model, t, false);
         match &node.kind {
@@ -210,18 +206,18 @@ impl Drafter<'_> {
                 let op = model
                     .op_of(&node)
                     .ok_or_else(|| "the operation vanished".to_owned())?;
-                if !op.action && !op.params.is_empty() {
-                    return Err(format!(
-                        "function `{}` takes parameters, which go in the path (`{}(name='...')`) and spec paths cannot hold",
-                        op.name, op.name
-                    ));
-                }
                 for p in &op.params {
                     let ty = spec_type(model, &p.ty, p.collection)
                         .map_err(|e| format!("parameter `{}`: {e}", p.name))?;
-                    let optional = p.nullable || op.optional.contains(&p.name);
-                    body.push((p.name.clone(), ty, optional));
                     needed.push(p.ty.clone());
+                    if op.action {
+                        let optional = p.nullable || op.optional.contains(&p.name);
+                        body.push((p.name.clone(), ty, optional));
+                    } else {
+                        // A function's parameters go in the path; one may be left out only
+                        // where the metadata marks it optional.
+                        function.push((p.name.clone(), ty, op.optional.contains(&p.name)));
+                    }
                 }
                 call = None;
                 match &op.returns {
@@ -230,12 +226,7 @@ impl Drafter<'_> {
                         response = None;
                     }
                     Some((t, coll)) => {
-                        if *coll && op.action {
-                            return Err(format!(
-                                "action `{}` answers a collection, and only GET actions can be read as one",
-                                op.name
-                            ));
-                        }
+                        let _ = coll;
                         status = 200;
                         response = Some(
                             spec_type(model, t, *coll).map_err(|e| format!("the response: {e}"))?,
@@ -288,8 +279,17 @@ impl Drafter<'_> {
             }
         }
         let reserved: Vec<&str> = graph_codegen::check::builder_methods().collect();
+        if let Some((name, ty, _)) = function
+            .iter()
+            .find(|(_, t, _)| t.starts_with('[') || model.types.keys().any(|k| type_name(k) == **t))
+        {
+            return Err(format!(
+                "function parameter `{name}` is `{ty}`, and the path holds single values (a primitive or an enum)"
+            ));
+        }
         if let Some((name, _, _)) = body
             .iter()
+            .chain(&function)
             .find(|(n, _, _)| reserved.contains(&naming::snake(n).as_str()))
         {
             return Err(format!(
@@ -449,6 +449,20 @@ impl Drafter<'_> {
             let optional = if *optional { ", optional = true" } else { "" };
             let _ = writeln!(t, "{} = {{ type = {}{optional} }}", key(name), quote(ty));
         }
+        // A function's parameters go in its path segment, one line each in the call's order.
+        if !function.is_empty() {
+            let _ = writeln!(t, "\n[actions.{id}.function_params]");
+        }
+        for (name, ty, optional) in &function {
+            let optional = if *optional { ", optional = true" } else { "" };
+            let _ = writeln!(
+                t,
+                "{} = {{ type = {}{optional}, doc = {} }}",
+                key(name),
+                quote(ty),
+                quote(&format!("{MARK} the page's description of the parameter"))
+            );
+        }
         for n in needed {
             if !n.starts_with("Edm.") && !out.needed.contains(&n) {
                 out.needed.push(n);
@@ -553,8 +567,20 @@ impl Drafter<'_> {
                 );
             }
         }
+        // A collection's create (`POST .../members`, method `add`) and its bound action `add`
+        // (`POST .../members/add`) would share the method name: the create takes `create`.
+        let paths: BTreeSet<String> = out.actions.iter().map(|a| render(&a.path)).collect();
         for a in &out.actions {
-            text.push_str(&a.text);
+            let bound_add = format!("{}/add", render(&a.path));
+            if paths.contains(&bound_add) && a.text.contains("\ncall = \"add\"\n") {
+                text.push_str(&a.text.replacen(
+                    "\ncall = \"add\"\n",
+                    "\n# `add` is the collection's bound action (`.../add`) here.\ncall = \"create\"\n",
+                    1,
+                ));
+            } else {
+                text.push_str(&a.text);
+            }
             text.push('\n');
         }
         // Every type and enum needed, transitively, with base types.
@@ -582,18 +608,32 @@ impl Drafter<'_> {
                     format!("Microsoft Graph's `{}` enumeration.", simple_name(&q))
                 });
                 let _ = writeln!(text, "doc = {}", quote(&doc));
+                if e.flags {
+                    let _ = writeln!(
+                        text,
+                        "# A value is a set of members, written `a,b` on the wire (`IsFlags` in the metadata)."
+                    );
+                    let _ = writeln!(text, "flags = true");
+                }
                 let mut members: Vec<String> = Vec::new();
                 for m in &e.members {
                     let variant = naming::pascal(m);
-                    if variant == "Other" || !variant.starts_with(|c: char| c.is_ascii_alphabetic())
-                    {
-                        out.skipped.push((
-                            format!("member `{m}` of enum `{q}`"),
-                            "it names no Rust variant (`Other` is the one for values the enum does not list, and a variant starts with a letter); reading keeps it as `Other(String)`".into(),
+                    // A member whose name makes no variant of its own gets one: `Other` is the
+                    // variant for values the enum does not list, and a variant starts with a letter.
+                    if variant == "Other" {
+                        members.push(format!(
+                            "{{ wire = {}, variant = \"OtherValue\" }}",
+                            quote(m)
                         ));
-                        continue;
+                    } else if !variant.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                        members.push(format!(
+                            "{{ wire = {}, variant = {} }}",
+                            quote(m),
+                            quote(&format!("Member{variant}"))
+                        ));
+                    } else {
+                        members.push(format!("{{ wire = {} }}", quote(m)));
                     }
-                    members.push(format!("{{ wire = {} }}", quote(m)));
                 }
                 let _ = writeln!(text, "members = [{}]\n", members.join(", "));
                 out.enums += 1;
@@ -657,6 +697,15 @@ impl Drafter<'_> {
                         if !p.ty.starts_with("Edm.") {
                             queue.push(p.ty.clone());
                         }
+                    }
+                    // A stream property is never in the entity's JSON: its bytes are read
+                    // from its own path, so there is nothing to declare.
+                    Err(_) if p.ty == "Edm.Stream" => {
+                        let _ = writeln!(
+                            fields,
+                            "# left out: `{}`: a stream property, not part of the JSON (its bytes are at `.../{}`)",
+                            p.name, p.name
+                        );
                     }
                     Err(e) => {
                         let _ = writeln!(fields, "# left out: `{}`: {e}", p.name);

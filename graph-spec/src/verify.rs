@@ -177,6 +177,12 @@ fn verify_type(
     let navs = model.all_navs(&q);
     for (wire, f) in &t.fields {
         let f = f.get_ref();
+        // `<navigation>@odata.bind` names the related entity by URL in a value the client sends.
+        if let Some(nav) = wire.get_ref().strip_suffix("@odata.bind")
+            && navs.iter().any(|n| n.name == nav)
+        {
+            continue;
+        }
         let Some(ty) = &f.ty else { continue };
         let expected = if f.navigation {
             match navs.iter().find(|n| &n.name == wire.get_ref()) {
@@ -261,6 +267,31 @@ fn verify_enum(
         ));
         return;
     };
+    if e.flags != def.flags {
+        let says = |f: bool| {
+            if f {
+                "a flags enum (a set of members)"
+            } else {
+                "a plain enum (one member)"
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                at(file, name),
+                format!(
+                    "enum `{}` is declared {}; the metadata has `{q}` as {}",
+                    name.get_ref(),
+                    says(e.flags),
+                    says(def.flags)
+                ),
+            )
+            .help(if def.flags {
+                "add `flags = true`"
+            } else {
+                "remove `flags = true`"
+            }),
+        );
+    }
     for m in &e.members {
         let wire = &m.get_ref().wire;
         if !def
@@ -409,7 +440,8 @@ fn verify_action(
             }
         }
     }
-    if let Some(op) = op {
+    verify_function(file, id, a, op, model, names, out);
+    if let Some(op) = op.filter(|o| o.action) {
         let given: Vec<&String> = a
             .body
             .as_ref()
@@ -500,6 +532,87 @@ fn verify_action(
                     )),
                 ));
             }
+        }
+    }
+}
+
+/// An OData function's parameters: the spec's `function_params` are the metadata's, with the
+/// same types; one the metadata does not mark optional is stated and required.
+fn verify_function(
+    file: FileId,
+    id: &SString,
+    a: &spec::ActionSpec,
+    op: Option<&crate::csdl::Operation>,
+    model: &Model,
+    names: &Names,
+    out: &mut Vec<(&'static str, Diagnostic)>,
+) {
+    let declared = a.function_params.as_ref();
+    let Some(op) = op.filter(|o| !o.action) else {
+        if let Some(d) = declared {
+            out.push((
+                "body",
+                Diagnostic::new(
+                    at(file, d),
+                    "`function_params` on a path that is not a function in the metadata",
+                )
+                .help("function parameters belong to a GET of a bound function; an action's go in `body`"),
+            ));
+        }
+        return;
+    };
+    let given = declared.map(|d| d.get_ref());
+    for (wire, f) in given.into_iter().flatten() {
+        let f = f.get_ref();
+        let w = wire.get_ref();
+        let Some(p) = op.params.iter().find(|p| &p.name == w) else {
+            let d = Diagnostic::new(
+                at(file, wire),
+                format!(
+                    "`{w}` is not a parameter of the function `{}` in the metadata",
+                    op.name
+                ),
+            );
+            out.push((
+                "body",
+                hint(d, w, op.params.iter().map(|p| p.name.as_str())),
+            ));
+            continue;
+        };
+        if let (Ok(expected), Some(ty)) = (names.spelling(model, &p.ty, p.collection), &f.ty)
+            && norm(ty.get_ref()) != expected
+        {
+            out.push((
+                "body",
+                Diagnostic::new(
+                    at(file, ty),
+                    format!("function parameter `{w}` is declared `{}`; the metadata types it `{expected}`", ty.get_ref()),
+                )
+                .help(format!("write type = \"{expected}\"")),
+            ));
+        }
+        if f.optional && !op.optional.contains(&p.name) {
+            out.push((
+                "body",
+                Diagnostic::new(
+                    at(file, wire),
+                    format!("function parameter `{w}` is optional here; the metadata requires it"),
+                )
+                .help("remove `optional = true`"),
+            ));
+        }
+    }
+    for p in &op.params {
+        let stated = given.is_some_and(|g| g.keys().any(|k| k.get_ref() == &p.name));
+        if !stated && !op.optional.contains(&p.name) {
+            out.push((
+                "body",
+                Diagnostic::new(
+                    declared.map_or_else(|| at(file, id), |d| at(file, d)),
+                    format!("the metadata requires function parameter `{}`, which `function_params` lacks", p.name),
+                )
+                .help(format!("add [actions.{}.function_params.{}]", id.get_ref(), p.name)),
+            ));
         }
     }
 }

@@ -39,10 +39,11 @@ fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
         "teams-app-installation.toml",
         "app-catalog.toml",
         "discovery.toml",
+        "teams.toml",
         "permissions.toml",
     ] {
         let text = std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
-        let text = if f.starts_with("teams") {
+        let text = if f == "teams-app-installation.toml" {
             edit(text)
         } else {
             text
@@ -65,7 +66,7 @@ fn the_spec_agrees_with_microsofts_file() {
     let out = run(&["drift", "--permissions", SOURCE, "spec"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("the 19 permissions tables"),
+        text(&out).contains("the 22 permissions tables"),
         "{}",
         text(&out)
     );
@@ -388,7 +389,7 @@ fn the_spec_verifies_against_the_metadata_with_its_stated_exceptions() {
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     assert!(
-        report.contains("ok: spec: 19 action(s), 13 type(s), 4 enum(s)")
+        report.contains("ok: spec: 22 action(s), 18 type(s), 6 enum(s)")
             && report.contains("11 stated exception(s)")
             && !report.contains("excepted"),
         "{report}"
@@ -834,6 +835,105 @@ fn an_exception_names_a_check_and_a_reason() {
         "{report}"
     );
     assert!(report.contains("an exception needs its reason"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The three actions of spec/teams.toml drafted from the metadata: a POST that answers a
+/// collection, a function with its parameters, a flags enum; once filled in they check and
+/// verify.
+#[test]
+fn drafts_what_spec_teams_needs() {
+    let out = run(&[
+        "draft",
+        "--csdl",
+        CSDL,
+        "--permissions",
+        SOURCE,
+        "--clouds",
+        CLOUDS,
+        "POST /teams/{team-id}/members/add",
+        "GET /teams/{team-id}/channels/{channel-id}/doesUserHaveAccess",
+        "POST /teams/{team-id}/clone",
+    ]);
+    let draft = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for expected in [
+        "response = { status = 200, type = \"[ActionResultPart]\" }",
+        "[actions.does_user_have_access_team_channel.function_params]\nuserId = { type = \"string\", optional = true,",
+        "userPrincipalName = { type = \"string\", optional = true,",
+        "[enums.ClonableTeamParts]",
+        "flags = true",
+        "partsToClone = { type = \"ClonableTeamParts\" }",
+    ] {
+        assert!(draft.contains(expected), "{expected} missing from\n{draft}");
+    }
+    assert!(!draft.contains("doesUserHaveAccess("), "{draft}");
+    let dir = std::env::temp_dir().join(format!("graph-spec-teams-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let filled = draft
+        .replace(
+            "docs = \"TODO(draft): the page's address, https://learn.microsoft.com/...\"",
+            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
+        )
+        .replace("TODO(draft): ", "");
+    std::fs::write(dir.join("drafted.toml"), filled).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let checked = run(&["check", &d]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let verified = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Mistakes in function parameters and flags are reported at their lines.
+#[test]
+fn verify_reports_function_and_flags_mistakes() {
+    let dir = std::env::temp_dir().join(format!("graph-spec-teams-verify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text_of =
+        |f: &str| std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
+    let teams = text_of("teams.toml")
+        .replacen("function_params.tenantId]", "function_params.tenant]", 1)
+        .replacen(
+            "function_params.userId]\ntype = \"string\"",
+            "function_params.userId]\ntype = \"guid\"",
+            1,
+        )
+        .replacen("flags = true\n", "", 1);
+    std::fs::write(dir.join("teams.toml"), &teams).expect("write");
+    std::fs::write(dir.join("permissions.toml"), text_of("permissions.toml")).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let out = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let line = |needle: &str| {
+        let at = teams.find(needle).expect("needle");
+        format!(
+            "teams.toml:{}:",
+            teams[..at].lines().count() + usize::from(teams[..at].ends_with('\n'))
+        )
+    };
+    for (at, message) in [
+        (
+            line("tenant]"),
+            "`tenant` is not a parameter of the function `doesUserHaveAccess` in the metadata",
+        ),
+        (
+            line("type = \"guid\""),
+            "function parameter `userId` is declared `guid`; the metadata types it `string`",
+        ),
+        (
+            line("[enums.ClonableTeamParts]"),
+            "enum `ClonableTeamParts` is declared a plain enum (one member); the metadata has `microsoft.graph.clonableTeamParts` as a flags enum",
+        ),
+    ] {
+        assert!(
+            report.lines().any(|l| l.contains(&at)) && report.contains(message),
+            "{at} {message} in\n{report}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

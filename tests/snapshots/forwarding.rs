@@ -70,7 +70,7 @@ macro_rules! __graph_api_spec_with_base_2 {
 #[cfg(any(feature = "teams-app-installation"))]
 macro_rules! __graph_api_spec_with_base_3 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_4!([$($acc)* ("", "", ["chat", "team",
+        $crate::__graph_api_spec_with_base_4!([$($acc)* ("", "", ["chat",
         "upgrade_with_required_consent"]), ("/users/{}", "User", ["teamwork",
         "upgrade_with_required_consent"]), ("/chats/{}", "Chat", ["installed_apps",
         "installed_app", "upgrade_with_required_consent"]), ("/chats/{}/installedApps",
@@ -98,7 +98,44 @@ macro_rules! __graph_api_spec_with_base_3 {
 }
 #[doc(hidden)]
 #[macro_export]
+#[cfg(any(feature = "teams", feature = "teams-app-installation"))]
 macro_rules! __graph_api_spec_with_base_4 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_5!([$($acc)* ("", "", ["team",
+        "upgrade_with_required_consent"]),] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(any(feature = "teams", feature = "teams-app-installation")))]
+macro_rules! __graph_api_spec_with_base_4 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_5!([$($acc)*] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(any(feature = "teams"))]
+macro_rules! __graph_api_spec_with_base_5 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_6!([$($acc)* ("/teams/{}", "Team", ["members",
+        "channel", "clone_team", "upgrade_with_required_consent"]), ("/teams/{}/members",
+        "TeamMembers", ["add", "upgrade_with_required_consent"]),
+        ("/teams/{}/channels/{}", "TeamChannel", ["does_user_have_access",
+        "upgrade_with_required_consent"]),] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(any(feature = "teams")))]
+macro_rules! __graph_api_spec_with_base_5 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_6!([$($acc)*] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_api_spec_with_base_6 {
     ([$($acc:tt)*] $($input:tt)*) => {
         $crate::spec!(@ base[$($acc)*] $($input)*);
     };

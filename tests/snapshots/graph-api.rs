@@ -989,6 +989,403 @@ pub mod models {
         /// The `@odata.type` that names a `TeamsAppResourceSpecificPermission`.
         pub const ODATA_TYPE: &'static str = "#microsoft.graph.teamsAppResourceSpecificPermission";
     }
+    #[cfg(feature = "teams")]
+    /** Represents a user in a team, a channel, or a chat.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/conversationmember?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct ConversationMember {
+        /// The unique identifier of the membership.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
+        /// The display name of the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
+        /// The roles for that user; `owner` for an owner, empty for a member.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub roles: Option<Vec<String>>,
+        /// The timestamp denoting how far back a conversation's history is shared with the conversation member.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub visible_history_start_date_time: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "teams")]
+    impl ConversationMember {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
+            self
+        }
+        /// Sets `roles`.
+        #[must_use]
+        pub fn with_roles(mut self, value: impl Into<Vec<String>>) -> Self {
+            self.roles = Some(value.into());
+            self
+        }
+        /// Sets `visibleHistoryStartDateTime`.
+        #[must_use]
+        pub fn with_visible_history_start_date_time(
+            mut self,
+            value: impl Into<String>,
+        ) -> Self {
+            self.visible_history_start_date_time = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl ConversationMember {
+        /// The `@odata.type` that names a `ConversationMember`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.conversationMember";
+    }
+    #[cfg(feature = "teams")]
+    /** Represents a Microsoft Entra user in a team, a channel, a chat, or a channel shared with a team.
+
+ Derived from [`ConversationMember`]: its fields come first. A [`ConversationMember`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/aaduserconversationmember?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct AadUserConversationMember {
+        /// The unique identifier of the membership.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
+        /// The display name of the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub display_name: Option<String>,
+        /// The roles for that user; `owner` for an owner, empty for a member.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub roles: Option<Vec<String>>,
+        /// The timestamp denoting how far back a conversation's history is shared with the conversation member.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub visible_history_start_date_time: Option<String>,
+        /// The email address of the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub email: Option<String>,
+        /// The ID of the tenant that the user belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tenant_id: Option<String>,
+        /// The ID of the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user_id: Option<String>,
+        /// The user to add, by its URL: `https://graph.microsoft.com/v1.0/users('<id or user principal name>')`.
+        #[serde(
+            rename = "user@odata.bind",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub user_odata_bind: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "teams")]
+    impl AadUserConversationMember {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `id`.
+        #[must_use]
+        pub fn with_id(mut self, value: impl Into<String>) -> Self {
+            self.id = Some(value.into());
+            self
+        }
+        /// Sets `displayName`.
+        #[must_use]
+        pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+            self.display_name = Some(value.into());
+            self
+        }
+        /// Sets `roles`.
+        #[must_use]
+        pub fn with_roles(mut self, value: impl Into<Vec<String>>) -> Self {
+            self.roles = Some(value.into());
+            self
+        }
+        /// Sets `visibleHistoryStartDateTime`.
+        #[must_use]
+        pub fn with_visible_history_start_date_time(
+            mut self,
+            value: impl Into<String>,
+        ) -> Self {
+            self.visible_history_start_date_time = Some(value.into());
+            self
+        }
+        /// Sets `email`.
+        #[must_use]
+        pub fn with_email(mut self, value: impl Into<String>) -> Self {
+            self.email = Some(value.into());
+            self
+        }
+        /// Sets `tenantId`.
+        #[must_use]
+        pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+            self.tenant_id = Some(value.into());
+            self
+        }
+        /// Sets `userId`.
+        #[must_use]
+        pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+            self.user_id = Some(value.into());
+            self
+        }
+        /// Sets `user@odata.bind`.
+        #[must_use]
+        pub fn with_user_odata_bind(mut self, value: impl Into<String>) -> Self {
+            self.user_odata_bind = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl AadUserConversationMember {
+        /// The `@odata.type` that names a `AadUserConversationMember`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.aadUserConversationMember";
+    }
+    #[cfg(feature = "teams")]
+    impl From<AadUserConversationMember> for ConversationMember {
+        fn from(value: AadUserConversationMember) -> Self {
+            let mut additional = value.additional;
+            rt::keep(&mut additional, "email", &value.email);
+            rt::keep(&mut additional, "tenantId", &value.tenant_id);
+            rt::keep(&mut additional, "userId", &value.user_id);
+            rt::keep(&mut additional, "user@odata.bind", &value.user_odata_bind);
+            ConversationMember {
+                id: value.id,
+                display_name: value.display_name,
+                roles: value.roles,
+                visible_history_start_date_time: value.visible_history_start_date_time,
+                odata_type: value.odata_type,
+                additional,
+            }
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl TryFrom<ConversationMember> for AadUserConversationMember {
+        type Error = ConversationMember;
+        fn try_from(value: ConversationMember) -> Result<Self, ConversationMember> {
+            if !rt::names_type(
+                value.odata_type.as_deref(),
+                AadUserConversationMember::ODATA_TYPE,
+            ) {
+                return Err(value);
+            }
+            rt::convert(&value).ok_or(value)
+        }
+    }
+    #[cfg(feature = "teams")]
+    /** The result of one part of an action that works on several items, such as adding members in bulk.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/actionresultpart?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct ActionResultPart {
+        /// The error that occurred for this part, if any; `null` when it succeeded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub error: Option<PublicError>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "teams")]
+    impl ActionResultPart {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `error`.
+        #[must_use]
+        pub fn with_error(mut self, value: impl Into<PublicError>) -> Self {
+            self.error = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl ActionResultPart {
+        /// The `@odata.type` that names a `ActionResultPart`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.actionResultPart";
+    }
+    #[cfg(feature = "teams")]
+    /** The result of adding one Microsoft Entra user as a member.
+
+ Derived from [`ActionResultPart`]: its fields come first. A [`ActionResultPart`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/aaduserconversationmemberresult?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct AadUserConversationMemberResult {
+        /// The error that occurred for this part, if any; `null` when it succeeded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub error: Option<PublicError>,
+        /// The user ID of the Microsoft Entra user that was added.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user_id: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "teams")]
+    impl AadUserConversationMemberResult {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `error`.
+        #[must_use]
+        pub fn with_error(mut self, value: impl Into<PublicError>) -> Self {
+            self.error = Some(value.into());
+            self
+        }
+        /// Sets `userId`.
+        #[must_use]
+        pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+            self.user_id = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl AadUserConversationMemberResult {
+        /// The `@odata.type` that names a `AadUserConversationMemberResult`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.aadUserConversationMemberResult";
+    }
+    #[cfg(feature = "teams")]
+    impl From<AadUserConversationMemberResult> for ActionResultPart {
+        fn from(value: AadUserConversationMemberResult) -> Self {
+            let mut additional = value.additional;
+            rt::keep(&mut additional, "userId", &value.user_id);
+            ActionResultPart {
+                error: value.error,
+                odata_type: value.odata_type,
+                additional,
+            }
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl TryFrom<ActionResultPart> for AadUserConversationMemberResult {
+        type Error = ActionResultPart;
+        fn try_from(value: ActionResultPart) -> Result<Self, ActionResultPart> {
+            if !rt::names_type(
+                value.odata_type.as_deref(),
+                AadUserConversationMemberResult::ODATA_TYPE,
+            ) {
+                return Err(value);
+            }
+            rt::convert(&value).ok_or(value)
+        }
+    }
+    #[cfg(feature = "teams")]
+    /** An error as Graph reports it.
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/publicerror?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct PublicError {
+        /// The error code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub code: Option<String>,
+        /// A non-localized message for the developer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub message: Option<String>,
+        /// The target of the error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub target: Option<String>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    #[cfg(feature = "teams")]
+    impl PublicError {
+        /// An empty value: every field unset.
+        pub fn new() -> Self {
+            Default::default()
+        }
+        /// Sets `code`.
+        #[must_use]
+        pub fn with_code(mut self, value: impl Into<String>) -> Self {
+            self.code = Some(value.into());
+            self
+        }
+        /// Sets `message`.
+        #[must_use]
+        pub fn with_message(mut self, value: impl Into<String>) -> Self {
+            self.message = Some(value.into());
+            self
+        }
+        /// Sets `target`.
+        #[must_use]
+        pub fn with_target(mut self, value: impl Into<String>) -> Self {
+            self.target = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl PublicError {
+        /// The `@odata.type` that names a `PublicError`.
+        pub const ODATA_TYPE: &'static str = "#microsoft.graph.publicError";
+    }
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     /** The type of a resource-specific permission.
 
@@ -1112,6 +1509,58 @@ pub mod models {
     rt::string_enum!(
         ChatType { OneOnOne = "oneOnOne", Group = "group", Meeting = "meeting",
         UnknownFutureValue = "unknownFutureValue" }
+    );
+    #[cfg(feature = "teams")]
+    /** Describes which parts of a team are cloned.
+
+ A set of members, written `a,b,c` as Graph does: combine the constants with `|` (`ClonableTeamParts::APPS | ...`). Reading accepts every member in any casing and keeps the ones this version of graph-api does not list (see `unknown`).
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/clonableteamparts?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+    pub struct ClonableTeamParts(rt::FlagSet);
+    #[cfg(feature = "teams")]
+    rt::flags!(
+        ClonableTeamParts { #[doc =
+        "Copies the list of installed apps.\n\nWire value `apps`."] APPS = "apps", #[doc
+        = "Copies the tabs within channels.\n\nWire value `tabs`."] TABS = "tabs", #[doc
+        =
+        "Copies all settings within the team, along with key group settings.\n\nWire value `settings`."]
+        SETTINGS = "settings", #[doc =
+        "Copies the channel structure (but not the messages in the channel).\n\nWire value `channels`."]
+        CHANNELS = "channels", #[doc =
+        "Copies the members and owners of the team.\n\nWire value `members`."] MEMBERS =
+        "members" }
+    );
+    #[cfg(feature = "teams")]
+    /** The visibility of a team or its group.
+
+ Reading accepts every member in any casing; a member Graph adds later is kept as [`TeamVisibilityType::Other`].
+
+ [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamvisibilitytype?view=graph-rest-1.0)*/
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum TeamVisibilityType {
+        /** Anyone can see the team but only owners can add members.
+
+ Wire value `private`.*/
+        Private,
+        /** Anyone can join the team.
+
+ Wire value `public`.*/
+        Public,
+        /** Only owners can see the members (an education class team).
+
+ Wire value `hiddenMembership`.*/
+        HiddenMembership,
+        /// Wire value `unknownFutureValue`.
+        UnknownFutureValue,
+        /// A value not known to this version of graph-api, as Graph sent it.
+        Other(String),
+    }
+    #[cfg(feature = "teams")]
+    rt::string_enum!(
+        TeamVisibilityType { Private = "private", Public = "public", HiddenMembership =
+        "hiddenMembership", UnknownFutureValue = "unknownFutureValue" }
     );
 }
 /// Metadata of every action: path, permissions, clouds and versions, as data.
@@ -2066,6 +2515,105 @@ pub mod actions {
             levels: &[PRIVILEGE_LEVELS],
         },
     };
+    #[cfg(feature = "teams")]
+    /// Metadata of [`AddTeamMembers`](super::requests::AddTeamMembers): Add multiple members in a single request to a team.
+    pub static ADD_TEAM_MEMBERS: ActionInfo = ActionInfo {
+        id: "add_team_members",
+        summary: "Add multiple members in a single request to a team.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/conversationmembers-add?view=graph-rest-1.0",
+        method: Post,
+        path: "/teams/{team-id}/members/add",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 200,
+        response: Collection("ActionResultPart"),
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["TeamMember.ReadWriteNonOwnerRole.All"],
+                higher: &["TeamMember.ReadWrite.All"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["TeamMember.ReadWriteNonOwnerRole.All"],
+                higher: &["TeamMember.ReadWrite.All"],
+            },
+            notes: &[],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
+    #[cfg(feature = "teams")]
+    /// Metadata of [`DoesUserHaveAccess`](super::requests::DoesUserHaveAccess): Determine whether a user has access to a shared channel.
+    pub static DOES_USER_HAVE_ACCESS: ActionInfo = ActionInfo {
+        id: "does_user_have_access",
+        summary: "Determine whether a user has access to a shared channel.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/channel-doesuserhaveaccess?view=graph-rest-1.0",
+        method: Get,
+        path: "/teams/{team-id}/channels/{channel-id}/doesUserHaveAccess",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: One("bool"),
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["ChannelMember.Read.All"],
+                higher: &["ChannelMember.ReadWrite.All"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["ChannelMember.Read.Group"],
+                higher: &[
+                    "ChannelMember.Read.All",
+                    "ChannelMember.ReadWrite.All",
+                    "ChannelMember.ReadWrite.Group",
+                ],
+            },
+            notes: &[],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
+    #[cfg(feature = "teams")]
+    /// Metadata of [`CloneTeam`](super::requests::CloneTeam): Create a copy of a team. This operation also creates a copy of the corresponding group.
+    pub static CLONE_TEAM: ActionInfo = ActionInfo {
+        id: "clone_team",
+        summary: "Create a copy of a team. This operation also creates a copy of the corresponding group.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/team-clone?view=graph-rest-1.0",
+        method: Post,
+        path: "/teams/{team-id}/clone",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 202,
+        response: None,
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Team.Create"],
+                higher: &["Directory.ReadWrite.All", "Group.ReadWrite.All"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Team.Create"],
+                higher: &["Directory.ReadWrite.All", "Group.ReadWrite.All"],
+            },
+            notes: &[
+                PermissionNote {
+                    text: "The Group.ReadWrite.All and Directory.ReadWrite.All are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
     /// Every action of this spec, in spec order.
     pub static ALL: &[&ActionInfo] = &[
         #[cfg(feature = "app-catalog")]
@@ -2106,6 +2654,12 @@ pub mod actions {
         &UPGRADE_USER_APP_INSTALLATION,
         #[cfg(feature = "teams-app-installation")]
         &REMOVE_USER_APP_INSTALLATION,
+        #[cfg(feature = "teams")]
+        &ADD_TEAM_MEMBERS,
+        #[cfg(feature = "teams")]
+        &DOES_USER_HAVE_ACCESS,
+        #[cfg(feature = "teams")]
+        &CLONE_TEAM,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
@@ -2138,6 +2692,18 @@ pub mod actions {
             permission: "AppCatalog.Submit",
             kind: PermissionType::Delegated,
             level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChannelMember.Read.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChannelMember.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -2231,9 +2797,27 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
+            permission: "Team.Create",
+            kind: PermissionType::Delegated,
+            level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
             permission: "Team.ReadBasic.All",
             kind: PermissionType::Delegated,
             level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamMember.ReadWrite.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamMember.ReadWriteNonOwnerRole.All",
+            kind: PermissionType::Delegated,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -2399,6 +2983,30 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
+            permission: "ChannelMember.Read.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChannelMember.Read.Group",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: true,
+        },
+        PrivilegeLevel {
+            permission: "ChannelMember.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChannelMember.ReadWrite.Group",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: true,
+        },
+        PrivilegeLevel {
             permission: "Chat.Manage.Chat",
             kind: PermissionType::Application,
             level: 3u8,
@@ -2489,7 +3097,25 @@ pub mod actions {
             resource_specific: false,
         },
         PrivilegeLevel {
+            permission: "Team.Create",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
             permission: "Team.ReadBasic.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamMember.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "TeamMember.ReadWriteNonOwnerRole.All",
             kind: PermissionType::Application,
             level: 3u8,
             resource_specific: false,
@@ -3391,11 +4017,176 @@ pub mod requests {
         [send stream all replace_body call_options build]
         RemoveUserAppInstallation(actions::REMOVE_USER_APP_INSTALLATION) -> ()
     );
+    #[cfg(feature = "teams")]
+    /// The request body of [`AddTeamMembers`].
+    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct AddTeamMembersBody {
+        /// The conversation members to add; `@odata.type` says which kind (`AadUserConversationMember`).
+        pub values: Vec<models::ConversationMember>,
+    }
+    #[cfg(feature = "teams")]
+    impl AddTeamMembersBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(values: impl Into<Vec<models::ConversationMember>>) -> Self {
+            AddTeamMembersBody {
+                values: values.into(),
+            }
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl rt::Body for AddTeamMembersBody {}
+    #[cfg(feature = "teams")]
+    /// Add multiple members in a single request to a team: `POST /teams/{team-id}/members/add`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct AddTeamMembers<'a>(rt::Request<'a, AddTeamMembersBody>);
+    #[cfg(feature = "teams")]
+    rt::request!(
+        [send stream all replace_body call_options build]
+        AddTeamMembers(actions::ADD_TEAM_MEMBERS, AddTeamMembersBody) ->
+        [models::ActionResultPart]
+    );
+    #[cfg(feature = "teams")]
+    /// Determine whether a user has access to a shared channel: `GET /teams/{team-id}/channels/{channel-id}/doesUserHaveAccess`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct DoesUserHaveAccess<'a>(rt::Request<'a, ()>);
+    #[cfg(feature = "teams")]
+    rt::request!(
+        [send stream all replace_body call_options build]
+        DoesUserHaveAccess(actions::DOES_USER_HAVE_ACCESS) -> value bool
+    );
+    #[cfg(feature = "teams")]
+    impl DoesUserHaveAccess<'_> {
+        /// Sets the function parameter `userId`: Unique identifier for the user. Either specify the userId or the userPrincipalName. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        pub fn user_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+            Self(self.0.arg("userId", rt::literal::string(value.as_ref())))
+        }
+        /// Sets the function parameter `tenantId`: The ID of the Microsoft Entra tenant that the user belongs to; by default the tenant of the signed-in user or app. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        pub fn tenant_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
+            Self(self.0.arg("tenantId", rt::literal::string(value.as_ref())))
+        }
+        /// Sets the function parameter `userPrincipalName`: The user principal name (UPN) of the user. Either specify the userId or the userPrincipalName. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        pub fn user_principal_name(
+            self,
+            value: impl ::std::convert::AsRef<str>,
+        ) -> Self {
+            Self(self.0.arg("userPrincipalName", rt::literal::string(value.as_ref())))
+        }
+    }
+    #[cfg(feature = "teams")]
+    /// The request body of [`CloneTeam`].
+    #[derive(Debug, Clone, PartialEq, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct CloneTeamBody {
+        /// The display name for the group.
+        pub display_name: String,
+        /// An optional description for the group; left blank when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// The mail alias for the group, unique in the organization; computed from the displayName when not given (the page says it is currently ignored).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mail_nickname: Option<String>,
+        /// A classification for the group (such as low, medium, or high business impact); copied from the original team when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub classification: Option<String>,
+        /// The visibility of the group; copied from the original team when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub visibility: Option<models::TeamVisibilityType>,
+        /// The parts to clone: apps, tabs, settings, channels, members.
+        pub parts_to_clone: models::ClonableTeamParts,
+    }
+    #[cfg(feature = "teams")]
+    impl CloneTeamBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(
+            display_name: impl Into<String>,
+            parts_to_clone: impl Into<models::ClonableTeamParts>,
+        ) -> Self {
+            CloneTeamBody {
+                display_name: display_name.into(),
+                parts_to_clone: parts_to_clone.into(),
+                description: None,
+                mail_nickname: None,
+                classification: None,
+                visibility: None,
+            }
+        }
+        /// Sets `description`.
+        #[must_use]
+        pub fn with_description(mut self, value: impl Into<String>) -> Self {
+            self.description = Some(value.into());
+            self
+        }
+        /// Sets `mailNickname`.
+        #[must_use]
+        pub fn with_mail_nickname(mut self, value: impl Into<String>) -> Self {
+            self.mail_nickname = Some(value.into());
+            self
+        }
+        /// Sets `classification`.
+        #[must_use]
+        pub fn with_classification(mut self, value: impl Into<String>) -> Self {
+            self.classification = Some(value.into());
+            self
+        }
+        /// Sets `visibility`.
+        #[must_use]
+        pub fn with_visibility(
+            mut self,
+            value: impl Into<models::TeamVisibilityType>,
+        ) -> Self {
+            self.visibility = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl rt::Body for CloneTeamBody {}
+    #[cfg(feature = "teams")]
+    /// Create a copy of a team. This operation also creates a copy of the corresponding group: `POST /teams/{team-id}/clone`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct CloneTeam<'a>(rt::Request<'a, CloneTeamBody>);
+    #[cfg(feature = "teams")]
+    rt::request!(
+        [send stream all replace_body call_options build] CloneTeam(actions::CLONE_TEAM,
+        CloneTeamBody) -> ()
+    );
+    #[cfg(feature = "teams")]
+    impl CloneTeam<'_> {
+        /// Sets `description`: An optional description for the group; left blank when not given.
+        pub fn description(mut self, value: impl Into<String>) -> Self {
+            self.0.body.description = Some(value.into());
+            self
+        }
+        /// Sets `mailNickname`: The mail alias for the group, unique in the organization; computed from the displayName when not given (the page says it is currently ignored).
+        pub fn mail_nickname(mut self, value: impl Into<String>) -> Self {
+            self.0.body.mail_nickname = Some(value.into());
+            self
+        }
+        /// Sets `classification`: A classification for the group (such as low, medium, or high business impact); copied from the original team when not given.
+        pub fn classification(mut self, value: impl Into<String>) -> Self {
+            self.0.body.classification = Some(value.into());
+            self
+        }
+        /// Sets `visibility`: The visibility of the group; copied from the original team when not given.
+        pub fn visibility(
+            mut self,
+            value: impl Into<models::TeamVisibilityType>,
+        ) -> Self {
+            self.0.body.visibility = Some(value.into());
+            self
+        }
+    }
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
     use crate::__private as rt;
     use super::requests;
+    use super::models;
     #[cfg(feature = "app-catalog")]
     /// A point on the way to an action: `/appCatalogs`.
     #[derive(Debug, Clone)]
@@ -3756,13 +4547,13 @@ pub mod nav {
             requests::RemoveChatAppInstallation::__new(self.0.request(()))
         }
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     /// A point on the way to an action: `/teams/{team-id}`.
     #[derive(Debug, Clone)]
     pub struct Team<'a>(rt::Nav<'a>);
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     rt::nav!(Team);
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Team<'a> {
         #[cfg(feature = "teams-app-installation")]
@@ -3781,6 +4572,64 @@ pub mod nav {
                     .0
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
+            )
+        }
+        #[cfg(feature = "teams")]
+        /// Navigates to `/members`.
+        pub fn members(self) -> TeamMembers<'a> {
+            TeamMembers::__new(self.0.segment("members"))
+        }
+        #[cfg(feature = "teams")]
+        /// Selects one item by `{channel-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
+        pub fn channel(
+            self,
+            channel_id: impl ::std::convert::AsRef<str>,
+        ) -> TeamChannel<'a> {
+            TeamChannel::__new(
+                self
+                    .0
+                    .segment("channels")
+                    .param("channel-id", channel_id.as_ref(), false),
+            )
+        }
+        #[cfg(feature = "teams")]
+        /** Create a copy of a team. This operation also creates a copy of the corresponding group.
+
+ `POST /teams/{team-id}/clone`
+
+ - This method isn't supported for organization-wide teams.
+ - When tabs are cloned, they aren't configured: the first time a user opens them, they must go through the configuration screen.
+ - Cloning is a long-running operation. After the POST clone returns, GET the operation returned by the Location: header until its status isn't running; the recommended delay between GETs is 5 seconds.
+ - If the description property isn't specified in the request body, it takes the value of the displayName property from the request payload.
+
+ # Arguments
+ - `display_name`: The display name for the group.
+ - `parts_to_clone`: The parts to clone: apps, tabs, settings, channels, members.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Team.Create` | `Directory.ReadWrite.All`, `Group.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Team.Create` | `Directory.ReadWrite.All`, `Group.ReadWrite.All` |
+
+ The Group.ReadWrite.All and Directory.ReadWrite.All are supported only for backward compatibility. We recommend that you update your solutions to use an alternative permission listed in the previous table and avoid using these permissions going forward.
+ # Availability
+ API versions: v1.0. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+ # Response
+ 202, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-clone?view=graph-rest-1.0)*/
+        pub fn clone_team(
+            self,
+            display_name: impl ::std::convert::Into<::std::string::String>,
+            parts_to_clone: impl ::std::convert::Into<models::ClonableTeamParts>,
+        ) -> requests::CloneTeam<'a> {
+            requests::CloneTeam::__new(
+                self
+                    .0
+                    .segment("clone")
+                    .request(requests::CloneTeamBody::new(display_name, parts_to_clone)),
             )
         }
     }
@@ -4143,6 +4992,85 @@ pub mod nav {
             requests::RemoveUserAppInstallation::__new(self.0.request(()))
         }
     }
+    #[cfg(feature = "teams")]
+    /// A point on the way to an action: `/teams/{team-id}/members`.
+    #[derive(Debug, Clone)]
+    pub struct TeamMembers<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams")]
+    rt::nav!(TeamMembers);
+    #[cfg(feature = "teams")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamMembers<'a> {
+        #[cfg(feature = "teams")]
+        /** Add multiple members in a single request to a team.
+
+ `POST /teams/{team-id}/members/add`
+
+ - The response provides details about which memberships could and couldn't be created.
+ - A 200 response indicates all members supplied were added to the team; a 207 response indicates only some were, and the caller should inspect the response payload to determine which member additions failed.
+
+ # Arguments
+ - `values`: The conversation members to add; `@odata.type` says which kind (`AadUserConversationMember`).
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `TeamMember.ReadWriteNonOwnerRole.All` | `TeamMember.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `TeamMember.ReadWriteNonOwnerRole.All` | `TeamMember.ReadWrite.All` |
+ # Availability
+ API versions: v1.0. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+ # Response
+ 200 with a page of `ActionResultPart` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/conversationmembers-add?view=graph-rest-1.0)*/
+        pub fn add(
+            self,
+            values: impl ::std::convert::Into<
+                ::std::vec::Vec<models::ConversationMember>,
+            >,
+        ) -> requests::AddTeamMembers<'a> {
+            requests::AddTeamMembers::__new(
+                self.0.segment("add").request(requests::AddTeamMembersBody::new(values)),
+            )
+        }
+    }
+    #[cfg(feature = "teams")]
+    /// A point on the way to an action: `/teams/{team-id}/channels/{channel-id}`.
+    #[derive(Debug, Clone)]
+    pub struct TeamChannel<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams")]
+    rt::nav!(TeamChannel);
+    #[cfg(feature = "teams")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamChannel<'a> {
+        #[cfg(feature = "teams")]
+        /** Determine whether a user has access to a shared channel.
+
+ `GET /teams/{team-id}/channels/{channel-id}/doesUserHaveAccess(userId='{userId}',tenantId='{tenantId}',userPrincipalName='{userPrincipalName}')`
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `ChannelMember.Read.All` | `ChannelMember.ReadWrite.All` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `ChannelMember.Read.Group` | `ChannelMember.Read.All`, `ChannelMember.ReadWrite.All`, `ChannelMember.ReadWrite.Group` |
+ # Availability
+ API versions: v1.0. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+ # Function parameters
+ - `userId` (string; optional, set with `.user_id(..)`). Unique identifier for the user. Either specify the userId or the userPrincipalName.
+ - `tenantId` (string; optional, set with `.tenant_id(..)`). The ID of the Microsoft Entra tenant that the user belongs to; by default the tenant of the signed-in user or app.
+ - `userPrincipalName` (string; optional, set with `.user_principal_name(..)`). The user principal name (UPN) of the user. Either specify the userId or the userPrincipalName.
+
+ The parameters set are written into the path as OData literals (strings quoted, with `'` doubled) and encoded once: `….user_id(..)` sends `doesUserHaveAccess(userId='…')`; a parameter left unset is left out.
+ # Response
+ 200 with bool. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/channel-doesuserhaveaccess?view=graph-rest-1.0)*/
+        pub fn does_user_have_access(self) -> requests::DoesUserHaveAccess<'a> {
+            requests::DoesUserHaveAccess::__new(
+                self.0.request(()).function("doesUserHaveAccess"),
+            )
+        }
+    }
 }
 /// Navigation from the client to each action.
 impl crate::GraphClient {
@@ -4179,7 +5107,7 @@ impl crate::GraphClient {
                 .param("chat-id", chat_id.as_ref(), false),
         )
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     /// Selects one item by `{team-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn team(&self, team_id: impl ::std::convert::AsRef<str>) -> nav::Team<'_> {
         nav::Team::__new(

@@ -39,11 +39,10 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         }
         gate(&cx.gates.types[&t.name], out)
     });
-    let enums = cx
-        .spec
-        .enums
-        .iter()
-        .map(|e| gate(&cx.gates.types[&e.name], open_enum(e)));
+    let enums = cx.spec.enums.iter().map(|e| {
+        let out = if e.flags { flags_enum(e) } else { open_enum(e) };
+        gate(&cx.gates.types[&e.name], out)
+    });
     let krate = cx.krate;
     let body = block(
         std::iter::once(quote!(use #krate::__private as rt;))
@@ -304,7 +303,7 @@ fn open_enum(e: &EnumDef) -> TokenStream {
     let variants: Vec<_> = e
         .members
         .iter()
-        .map(|m| format_ident!("{}", naming::pascal(&m.wire)))
+        .map(|m| format_ident!("{}", m.rust_name()))
         .collect();
     let wires: Vec<&str> = e.members.iter().map(|m| m.wire.as_str()).collect();
     let member_docs = e.members.iter().map(|m| {
@@ -322,5 +321,41 @@ fn open_enum(e: &EnumDef) -> TokenStream {
         }
 
         rt::string_enum!(#name { #(#variants = #wires),* });
+    }
+}
+
+/// A flags enum: a set of members, one constant each (`ClonableTeamParts::APPS`), combined with
+/// `|`, written and read in Graph's comma-separated form, keeping members it does not list.
+fn flags_enum(e: &EnumDef) -> TokenStream {
+    let name = format_ident!("{}", e.name);
+    let first = e
+        .members
+        .first()
+        .map(|m| naming::shouty(&m.rust_name()))
+        .unwrap_or_default();
+    let mut text = format!(
+        "{}\n\nA set of members, written `a,b,c` as Graph does: combine the constants with `|` \
+         (`{}::{first} | ...`). Reading accepts every member in any casing and keeps the ones this \
+         version of graph-api does not list (see `unknown`).",
+        e.doc, e.name
+    );
+    if let Some(d) = &e.docs {
+        text.push_str(&format!("\n\n[Microsoft Graph documentation]({d})"));
+    }
+    let docs = doc(&text);
+    let members = e.members.iter().map(|m| {
+        let konst = format_ident!("{}", naming::shouty(&m.rust_name()));
+        let wire = &m.wire;
+        let d = m.doc.clone().unwrap_or_default();
+        let d = format!("{d}\n\nWire value `{}`.", m.wire);
+        let d = d.trim_start();
+        quote!(#[doc = #d] #konst = #wire)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+        pub struct #name(rt::FlagSet);
+
+        rt::flags!(#name { #(#members),* });
     }
 }

@@ -124,7 +124,10 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
     let models = own
         .iter()
         .flat_map(|(_, n)| &n.calls)
-        .flat_map(|c| cx.spec.actions[c.action].body.iter().flatten())
+        .flat_map(|c| {
+            let a = &cx.spec.actions[c.action];
+            a.body.iter().flatten().chain(a.function.iter().flatten())
+        })
         .any(|f| !f.optional && f.bind.is_none() && f.ty.named().is_some())
         .then(|| {
             quote!(
@@ -325,9 +328,40 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let method = naming::ident(&c.name);
     let request = format_ident!("{}", naming::pascal(&a.id));
     let docs = doc(&requests::method_doc(a));
-    let tail = c.tail.as_ref().map(|t| quote!(.segment(#t)));
+    // A function's last segment is its call, written when the request is prepared.
+    let function = a.function.as_ref().map(|params| {
+        let name = match a.path.segments.last() {
+            Some(crate::template::Segment::Literal(l)) => l.clone(),
+            _ => String::new(),
+        };
+        (
+            name,
+            params.iter().filter(|f| !f.optional).collect::<Vec<_>>(),
+        )
+    });
+    let tail = match &function {
+        None => c.tail.as_ref().map(|t| quote!(.segment(#t))),
+        Some(_) => None,
+    };
     let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
     let args: Vec<_> = required.iter().map(|f| requests::arg_name(f)).collect();
+    let (fn_args, fn_tys, fn_call) = match &function {
+        None => (Vec::new(), Vec::new(), TokenStream::new()),
+        Some((name, params)) => {
+            let mut ids = Vec::new();
+            let mut tys = Vec::new();
+            let mut sets = Vec::new();
+            for p in params {
+                let id = naming::ident(&p.wire);
+                let (ty, value) = requests::function_arg(&p.ty, &quote!(#id), models, rt);
+                let wire = &p.wire;
+                sets.push(quote!(.arg(#wire, #value)));
+                ids.push(id);
+                tys.push(ty);
+            }
+            (ids, tys, quote!(.function(#name) #(#sets)*))
+        }
+    };
     let tys = required.iter().map(|f| match &f.bind {
         Some(_) => quote!(impl #as_ref<str>),
         None => {
@@ -354,8 +388,8 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     });
     quote! {
         #docs
-        #vis fn #method(#receiver, #(#args: #tys),*) -> #module #request<#lifetime> {
-            #module #request::__new(#start #tail.request(#body) #(#binds)*)
+        #vis fn #method(#receiver, #(#args: #tys,)* #(#fn_args: #fn_tys),*) -> #module #request<#lifetime> {
+            #module #request::__new(#start #tail.request(#body) #(#binds)* #fn_call)
         }
     }
 }

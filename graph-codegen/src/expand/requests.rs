@@ -17,7 +17,11 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
     let krate = cx.krate;
     // `models` only where a body or a response names a model type (an unused import would warn).
     let uses_models = cx.spec.actions.iter().any(|a| {
-        a.body.iter().flatten().any(|f| f.ty.named().is_some())
+        a.body
+            .iter()
+            .flatten()
+            .chain(a.function.iter().flatten())
+            .any(|f| f.ty.named().is_some())
             || a.response.as_ref().is_some_and(|r| r.named().is_some())
     });
     let models = uses_models.then(|| {
@@ -150,8 +154,15 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             }
         }
     });
+    let function_setters = a
+        .function
+        .iter()
+        .flatten()
+        .filter(|f| f.optional)
+        .map(|f| function_setter(f, &super_models));
     let methods: Vec<TokenStream> = setters
         .chain(rsc)
+        .chain(function_setters)
         .chain(a.query.iter().map(query_method))
         .collect();
     let own = (!methods.is_empty()).then(|| quote! { impl #name<'_> { #(#methods)* } });
@@ -164,6 +175,11 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         Some(TypeRef::List(item)) => {
             let item = rust_type(item, &super_models);
             quote!([#item])
+        }
+        // OData wraps a primitive or enum answer as `{"value": ...}`.
+        Some(t) if is_value(cx, t) => {
+            let t = rust_type(t, &super_models);
+            quote!(value #t)
         }
         Some(t) => rust_type(t, &super_models),
         None => quote!(()),
@@ -179,6 +195,66 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         rt::request!(#fixed #name(actions::#info #fixed_body) -> #out);
 
         #own
+    }
+}
+
+/// An optional function parameter's setter on the request builder.
+fn function_setter(f: &Field, models: &TokenStream) -> TokenStream {
+    let id = naming::ident(&f.wire);
+    let wire = &f.wire;
+    let (ty, value) = function_arg(&f.ty, &quote!(value), models, &quote!(rt));
+    let d = doc(&format!(
+        "Sets the function parameter `{}`: {}. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\\`, control characters) fails `send` before anything is sent.",
+        f.wire,
+        f.doc
+            .as_deref()
+            .unwrap_or(&describe(&f.ty))
+            .trim_end_matches('.')
+    ));
+    quote! {
+        #d
+        pub fn #id(self, value: #ty) -> Self {
+            Self(self.0.arg(#wire, #value))
+        }
+    }
+}
+
+/// A function parameter's Rust argument type and the expression that renders `value` as an
+/// OData literal (`rt` names graph-api's `__private`).
+pub(super) fn function_arg(
+    ty: &TypeRef,
+    value: &TokenStream,
+    models: &TokenStream,
+    rt: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let text = quote!(impl ::std::convert::AsRef<str>);
+    match ty {
+        TypeRef::Guid => (text, quote!(#rt::literal::guid(#value.as_ref()))),
+        TypeRef::DateTime => (text, quote!(#rt::literal::datetime(#value.as_ref()))),
+        TypeRef::Bool => (quote!(bool), quote!(#rt::literal::bool(#value))),
+        TypeRef::Int32 => (
+            quote!(i32),
+            quote!(#rt::literal::int(::std::convert::From::from(#value))),
+        ),
+        TypeRef::Int64 => (quote!(i64), quote!(#rt::literal::int(#value))),
+        TypeRef::Double => (quote!(f64), quote!(#rt::literal::double(#value))),
+        TypeRef::Named(n) => {
+            let n = format_ident!("{}", n);
+            (
+                quote!(#models #n),
+                quote!(#rt::literal::string(&::std::string::ToString::to_string(&#value))),
+            )
+        }
+        TypeRef::String | TypeRef::List(_) => (text, quote!(#rt::literal::string(#value.as_ref()))),
+    }
+}
+
+/// Whether a response type is a primitive or an enum, which OData sends as `{"value": ...}`.
+fn is_value(cx: &Cx, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(n) => cx.enums.contains(n.as_str()),
+        TypeRef::List(_) => false,
+        _ => true,
     }
 }
 
@@ -259,7 +335,12 @@ fn query_method(q: &QueryOption) -> TokenStream {
 /// The rustdoc of an action's method: summary, request line, notes, permissions, availability,
 /// response and the documentation link.
 pub(super) fn method_doc(a: &Action) -> String {
-    let mut s = format!("{}\n\n`{} {}`\n", a.summary, a.method.as_str(), a.path);
+    let mut s = format!(
+        "{}\n\n`{} {}`\n",
+        a.summary,
+        a.method.as_str(),
+        request_line(a)
+    );
     for n in &a.notes {
         s.push_str(&format!("\n- {n}"));
     }
@@ -326,6 +407,9 @@ pub(super) fn method_doc(a: &Action) -> String {
         ),
         Some(t) => format!("{} with {}", a.status, describe(t)),
     };
+    if let Some(params) = &a.function {
+        s.push_str(&function_doc(a, params));
+    }
     if !a.query.is_empty() {
         let names: Vec<String> = a
             .query
@@ -373,6 +457,66 @@ fn code_list(names: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The path as the request line shows it: a function's last segment with its parameters.
+pub(super) fn request_line(a: &Action) -> String {
+    match (&a.function, a.path.segments.last()) {
+        (Some(params), Some(Segment::Literal(name))) => {
+            let text = a.path.to_string();
+            let prefix = &text[..text.len() - name.len()];
+            format!("{prefix}{}", crate::lang::call_syntax(name, params))
+        }
+        _ => a.path.to_string(),
+    }
+}
+
+/// The "Function parameters" section of an action's docs: each parameter, how the call sets
+/// it, and what goes on the wire.
+fn function_doc(a: &Action, params: &[Field]) -> String {
+    let mut s = String::from("# Function parameters\n");
+    let mut example: Vec<String> = Vec::new();
+    for p in params {
+        let rust = naming::snake(&p.wire);
+        let how = if p.optional {
+            example.push(format!(".{rust}(..)"));
+            format!("optional, set with `.{rust}(..)`")
+        } else {
+            format!("required, the method's argument `{rust}`")
+        };
+        let what = p
+            .doc
+            .as_deref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "- `{}` ({}; {how}).{what}\n",
+            p.wire,
+            describe(&p.ty)
+        ));
+    }
+    let name = match a.path.segments.last() {
+        Some(Segment::Literal(l)) => l.as_str(),
+        _ => "",
+    };
+    let set: Vec<&Field> = params
+        .iter()
+        .filter(|p| !p.optional)
+        .chain(params.iter().filter(|p| p.optional).take(1))
+        .collect();
+    let wire: Vec<String> = set
+        .iter()
+        .map(|p| match p.ty {
+            TypeRef::String | TypeRef::Named(_) => format!("{}='…'", p.wire),
+            _ => format!("{}=…", p.wire),
+        })
+        .collect();
+    let calls: String = example.into_iter().take(1).collect();
+    s.push_str(&format!(
+        "\nThe parameters set are written into the path as OData literals (strings quoted, with `'` doubled) and encoded once: `…{calls}` sends `{name}({})`; a parameter left unset is left out.\n",
+        wire.join(",")
+    ));
+    s
 }
 
 /// The permission type as the docs' tables name it, without the account kind.

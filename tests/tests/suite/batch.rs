@@ -612,7 +612,13 @@ async fn build_equals_the_wire_for_every_action() {
         {
             Reply::body(200, "application/json", r#"{"value":[]}"#)
         }
+        "GET" if r.target.contains("/doesUserHaveAccess(") => {
+            Reply::body(200, "application/json", r#"{"value":true}"#)
+        }
         "GET" => Reply::body(200, "application/json", r#"{"id":"x"}"#),
+        "POST" if r.target.ends_with("/members/add") => {
+            Reply::body(200, "application/json", r#"{"value":[]}"#)
+        }
         "POST" if r.target.ends_with("/installedApps") => {
             Reply::body(201, "application/json", r#"{"id":"x"}"#)
         }
@@ -713,6 +719,29 @@ async fn build_equals_the_wire_for_every_action() {
             both!(c.users().list().select("id").count(true)),
         ),
         ("list_teams", both!(c.teams().list().select("id"))),
+        (
+            "add_team_members",
+            both!(c.team(team).members().add(vec![
+                graph_api::models::ConversationMember::new().with_roles(vec!["owner".to_owned()])
+            ])),
+        ),
+        (
+            "does_user_have_access",
+            both!(
+                c.team(team)
+                    .channel(chat)
+                    .does_user_have_access()
+                    .user_principal_name("o'neil@contoso.com")
+            ),
+        ),
+        (
+            "clone_team",
+            both!(c.team(team).clone_team(
+                "Copy",
+                graph_api::models::ClonableTeamParts::APPS
+                    | graph_api::models::ClonableTeamParts::TABS
+            )),
+        ),
         (
             "list_user_chats",
             both!(

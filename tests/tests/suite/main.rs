@@ -14,6 +14,7 @@ mod preflight;
 mod quickstart;
 mod snapshots;
 mod standin;
+mod teams;
 mod ui;
 mod wire;
 mod workflow;
