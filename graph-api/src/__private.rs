@@ -51,13 +51,15 @@ impl<'a> Nav<'a> {
     /// The request of the action at this point, with its body (`()` for none).
     pub fn request<B: Body>(self, body: B) -> Request<'a, B> {
         Request {
-            client: self.client,
-            path: self.path,
+            parts: Parts {
+                client: self.client,
+                path: self.path,
+                query: Query::new(),
+                options: CallOptions::default(),
+                binds: Vec::new(),
+                function: None,
+            },
             body,
-            query: Query::new(),
-            options: CallOptions::default(),
-            binds: Vec::new(),
-            function: None,
         }
     }
 }
@@ -93,10 +95,18 @@ impl Body for () {
 /// setters.
 #[derive(Debug, Clone)]
 pub struct Request<'a, B> {
-    client: &'a GraphClient,
-    path: PathBuilder,
+    /// Everything but the body. Kept apart so that the work of preparing a call is compiled
+    /// once, not once per body type (BENCHMARKS.md section 5).
+    parts: Parts<'a>,
     /// The request body.
     pub body: B,
+}
+
+/// The part of a request that does not depend on its body type.
+#[derive(Debug, Clone)]
+struct Parts<'a> {
+    client: &'a GraphClient,
+    path: PathBuilder,
     query: Query,
     options: CallOptions,
     /// `@odata.bind` fields (by wire name) and the paths whose URLs they get at send time.
@@ -110,7 +120,7 @@ impl<'a, B: Body> Request<'a, B> {
     /// under the client's own service root.
     #[must_use]
     pub fn bind(mut self, field: &'static str, path: PathBuilder) -> Self {
-        self.binds.push((field, path));
+        self.parts.binds.push((field, path));
         self
     }
 
@@ -118,7 +128,7 @@ impl<'a, B: Body> Request<'a, B> {
     /// the path, with the parameters set by [`arg`](Self::arg).
     #[must_use]
     pub fn function(mut self, name: &'static str) -> Self {
-        self.function = Some(FunctionCall::new(name));
+        self.parts.function = Some(FunctionCall::new(name));
         self
     }
 
@@ -126,7 +136,7 @@ impl<'a, B: Body> Request<'a, B> {
     /// request before anything is sent.
     #[must_use]
     pub fn arg(mut self, name: &'static str, value: Result<String, &'static str>) -> Self {
-        if let Some(call) = &mut self.function {
+        if let Some(call) = &mut self.parts.function {
             call.set(name, value);
         }
         self
@@ -135,40 +145,24 @@ impl<'a, B: Body> Request<'a, B> {
     /// Sets a query option (see [`Query::set_with`]).
     #[must_use]
     pub fn query(mut self, name: &'static str, value: String, headers: Headers) -> Self {
-        self.query = self.query.set_with(name, value, headers);
+        self.parts.query = self.parts.query.set_with(name, value, headers);
         self
     }
 
     /// Overrides the client's retry policy and timeouts for this call.
     #[must_use]
     pub fn options(mut self, options: CallOptions) -> Self {
-        self.options = options;
+        self.parts.options = options;
         self
     }
 
     /// The call, ready to go (the call path's prepare stage): bound URLs written into the
     /// body, the body serialized once, the URL and headers made; with the client it goes
-    /// through.
-    fn into_call(
-        mut self,
-        info: &'static ActionInfo,
-    ) -> Result<(&'a GraphClient, crate::call::GraphRequest), Error> {
-        for (field, path) in std::mem::take(&mut self.binds) {
-            self.body.bind(field, bind_url(self.client, path)?);
-        }
-        if let Some(call) = self.function.take() {
-            self.path = self.path.function(&call);
-        }
-        let body = self.body.encode().transpose()?;
-        let request = self.client.prepare(
-            info,
-            self.path,
-            &self.query,
-            body,
-            self.body.consents_to_rsc(),
-            self.options,
-        )?;
-        Ok((self.client, request))
+    /// through. The work is [`Parts::finish`], one function for every action: the body is
+    /// handed to it as a trait object.
+    fn into_call(self, info: &'static ActionInfo) -> Call<'a> {
+        let Request { parts, mut body } = self;
+        parts.finish(info, &mut body)
     }
 
     /// The request as a value, checked and encoded exactly as `send` would send it.
@@ -209,8 +203,52 @@ impl<'a, B: Body> Request<'a, B> {
         self,
         info: &'static ActionInfo,
     ) -> PageStream<T> {
-        let client = self.client.clone();
+        let client = self.parts.client.clone();
         PageStream::new(client, self.into_call(info).map(|(_, request)| request))
+    }
+}
+
+impl<'a> Parts<'a> {
+    /// Everything `send` does before I/O: the `@odata.bind` URLs written into the body, the
+    /// body serialized, the function call ending the path, then the URL, headers and method.
+    /// Not generic, so it is compiled once in graph-api rather than once per body type.
+    fn finish(mut self, info: &'static ActionInfo, body: &mut dyn BodyObject) -> Call<'a> {
+        for (field, path) in std::mem::take(&mut self.binds) {
+            body.bind_url(field, bind_url(self.client, path)?);
+        }
+        let bytes = body.bytes().transpose()?;
+        if let Some(call) = self.function.take() {
+            self.path = self.path.function(&call);
+        }
+        let request = self.client.prepare(
+            info,
+            self.path,
+            &self.query,
+            bytes,
+            body.rsc_consent(),
+            self.options,
+        )?;
+        Ok((self.client, request))
+    }
+}
+
+/// What [`Parts::finish`] needs of a body, in a form that can be a trait object ([`Body`]
+/// cannot: `Serialize` has a generic method).
+trait BodyObject {
+    fn bind_url(&mut self, field: &str, url: String);
+    fn bytes(&self) -> Option<Result<Vec<u8>, Error>>;
+    fn rsc_consent(&self) -> bool;
+}
+
+impl<B: Body> BodyObject for B {
+    fn bind_url(&mut self, field: &str, url: String) {
+        self.bind(field, url);
+    }
+    fn bytes(&self) -> Option<Result<Vec<u8>, Error>> {
+        self.encode()
+    }
+    fn rsc_consent(&self) -> bool {
+        self.consents_to_rsc()
     }
 }
 
@@ -234,11 +272,7 @@ impl Answer {
 
     /// For actions that answer a JSON body.
     pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            status: self.status,
-            message: e.to_string(),
-            snippet: crate::error::snippet(&self.body),
-        })
+        crate::call::decode_json(self.status, &self.body)
     }
 }
 
@@ -290,8 +324,25 @@ pub fn prepare(
 
 /// Serializes a request body once, so every attempt sends the same bytes.
 pub fn json_body<T: serde::Serialize + ?Sized>(body: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(body)
-        .map_err(|e| Error::Config(format!("cannot serialize the request body: {e}")))
+    match to_bytes(body) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(body_error(e)),
+    }
+}
+
+/// A value's JSON bytes: `serde_json::to_vec` without its two layers of wrappers, which would
+/// be compiled once per type.
+fn to_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = Vec::with_capacity(128);
+    value.serialize(&mut serde_json::Serializer::new(&mut bytes))?;
+    Ok(bytes)
+}
+
+/// The error of a body that cannot be serialized (apart from [`json_body`], so that the
+/// formatting is compiled once rather than once per body type).
+#[cold]
+fn body_error(e: serde_json::Error) -> Error {
+    Error::Config(format!("cannot serialize the request body: {e}"))
 }
 
 /// Deserializes a string, borrowed or owned, through `from`.
@@ -313,12 +364,26 @@ where
 }
 
 /// Adds a derived type's field to a base value's undeclared fields (absent values are left out).
+///
+/// This and [`convert`] go through JSON bytes, not `serde_json::Value`: the bytes are written
+/// and read by the same serializer and deserializer that requests and answers use, so each
+/// model type's serde code is compiled once rather than once more for `Value`
+/// (BENCHMARKS.md section 5).
 pub fn keep<T: serde::Serialize>(
     map: &mut serde_json::Map<String, serde_json::Value>,
     key: &str,
     value: &T,
 ) {
-    if let Ok(v) = serde_json::to_value(value)
+    keep_bytes(map, key, to_bytes(value).ok());
+}
+
+/// The part of [`keep`] that does not depend on the field's type.
+fn keep_bytes(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    bytes: Option<Vec<u8>>,
+) {
+    if let Some(v) = bytes.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         && !v.is_null()
     {
         map.insert(key.to_owned(), v);
@@ -336,9 +401,8 @@ pub fn names_type(sent: Option<&str>, odata_type: &str) -> bool {
 
 /// Reads one model type as another through its JSON form; `None` when it does not fit.
 pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -> Option<T> {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
+    let bytes = to_bytes(value).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 pub use crate::__graph_api_flags as flags;

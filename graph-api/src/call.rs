@@ -774,11 +774,29 @@ impl Response {
 
     /// For actions that return a JSON body.
     pub fn into_json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            status: self.status,
-            message: e.to_string(),
-            snippet: crate::error::snippet(&self.body),
-        })
+        decode_json(self.status, &self.body)
+    }
+}
+
+/// Reads an answer's JSON body as `T`; the same for direct calls and batch items.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+) -> Result<T, Error> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(decode_error(status, body, e)),
+    }
+}
+
+/// The error of a body that is not the JSON an action answers (apart from [`decode_json`], so
+/// that the formatting is compiled once rather than once per answer type).
+#[cold]
+fn decode_error(status: u16, body: &[u8], e: serde_json::Error) -> Error {
+    Error::Decode {
+        status,
+        message: e.to_string(),
+        snippet: crate::error::snippet(body),
     }
 }
 
