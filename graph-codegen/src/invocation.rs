@@ -158,7 +158,9 @@ impl Invocation {
             base: self.base,
         };
         let generated = crate::generate(&path, &manifest, &opts);
-        let forward = own.then(|| crate::extension::forwarding(&generated.gated_index, &reserve));
+        let forward = own.then(|| {
+            crate::extension::forwarding(&generated.gated_index, &generated.gated_types, &reserve)
+        });
         let tracked = generated
             .sources
             .paths()
