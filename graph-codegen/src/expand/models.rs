@@ -44,11 +44,11 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         gate(&cx.gates.types[&e.name], out)
     });
     let krate = cx.krate;
-    let body = block(
-        std::iter::once(quote!(use #krate::__private as rt;))
-            .chain(types)
-            .chain(enums),
-    );
+    // graph-api's `__private` only where a type uses it (a downstream spec may declare none,
+    // using graph-api's types by name, and an unused import would warn).
+    let rt = (!cx.spec.types.is_empty() || !cx.spec.enums.is_empty())
+        .then(|| quote!(use #krate::__private as rt;));
+    let body = block(rt.into_iter().chain(types).chain(enums));
     quote! {
         /// Model types of Microsoft Graph resources and complex types.
         pub mod models #body
