@@ -362,6 +362,8 @@ fn an_action_the_type_cannot_call_is_named() {
         "--type",
         "application",
         "tests/fixtures/contoso",
+        "--spec",
+        "spec",
         "remove_team_installation",
         "get_team_installation",
     ]);
@@ -966,9 +968,29 @@ fn check_with_a_base_reports_what_the_downstream_build_reports() {
     let based = run(&["check", "--base", "spec", &format!("{case}.toml")]);
     assert_eq!(based.status.code(), Some(1), "{}", text(&based));
     assert_eq!(messages(&text(&based)), expected, "{}", text(&based));
-    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too.
+    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too,
+    // graph-api's types it uses by name included; without the base they are not declared.
     let contoso = run(&["check", "--base", "spec", "tests/fixtures/contoso"]);
     assert_eq!(contoso.status.code(), Some(0), "{}", text(&contoso));
+    let alone = run(&["check", "tests/fixtures/contoso"]);
+    assert_eq!(alone.status.code(), Some(1), "{}", text(&alone));
+    let undeclared: Vec<String> = messages(&text(&alone))
+        .into_iter()
+        .filter(|m| m.ends_with("is not declared"))
+        .collect();
+    assert_eq!(
+        undeclared,
+        [
+            "type `Chat` is not declared",
+            "type `IdentitySet` is not declared",
+            "type `Chat` is not declared",
+            "type `Chat` is not declared",
+            "type `ChatType` is not declared",
+            "type `ChatType` is not declared",
+        ],
+        "{}",
+        text(&alone)
+    );
 }
 
 #[test]
@@ -1045,8 +1067,25 @@ fn permissions_plans_over_several_spec_folders() {
         String::from_utf8_lossy(&out.stdout),
         "application permissions for 2 action(s):\n  Fixture.Read.All (level 2): get_team_installation\n  AppCatalog.Read.All (level 3): list_teams_apps\n"
     );
-    let alone = run(&["permissions", "tests/fixtures/contoso", "list_teams_apps"]);
+    let alone = run(&["permissions", "spec", "get_team_installation"]);
     assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert!(
+        text(&alone).contains("no action `get_team_installation` in spec"),
+        "{}",
+        text(&alone)
+    );
+    // The fixture uses graph-api's `Chat` by name: without graph-api's spec it does not load.
+    let without = run(&[
+        "permissions",
+        "tests/fixtures/contoso",
+        "get_team_installation",
+    ]);
+    assert_eq!(without.status.code(), Some(2), "{}", text(&without));
+    assert!(
+        text(&without).contains("type `Chat` is not declared"),
+        "{}",
+        text(&without)
+    );
     // A crate's action naming a permission whose level only graph-api's table has: ranked by it
     // once graph-api's spec is in the plan.
     let dir = std::env::temp_dir().join(format!("graph-spec-plan-{}", std::process::id()));
