@@ -64,7 +64,8 @@ const COMMANDS: &[(&str, &str)] = &[
       print spec entries for the named actions (or every action under a path, through at most N
       navigation properties, default 1), with the types and enums they need, docs from the
       metadata's descriptions, and (with --permissions) the privilege levels of the permissions
-      the tables name, except those the --base spec states; what the metadata cannot know is
+      the tables name, except those the --base spec states (the types and enums it declares are
+      used by name, not drafted); what the metadata cannot know is
       marked TODO(draft): for `check` to report. Keys are named by the path given, or
       {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
       when a named action did not draft",
@@ -668,15 +669,17 @@ fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
         Some(d) => Some(draft::read_clouds(Path::new(d))?),
         None => None,
     };
-    let inherited = match base {
-        Some(b) => load(b, cwd, None)?.1.levels,
-        None => Vec::new(),
+    let base = match base {
+        Some(b) => Some(load(b, cwd, None)?.1),
+        None => None,
     };
+    let inherited = base.as_ref().map(|b| b.levels.clone()).unwrap_or_default();
     let drafter = draft::Drafter {
         model: &model,
         permissions: source.as_ref(),
         clouds: clouds.as_deref(),
         inherited: &inherited,
+        base: base.as_ref(),
     };
     let mut out = draft::Drafted::default();
     let mut failed = false;
@@ -701,8 +704,12 @@ fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     for (what, why) in &out.skipped {
         eprintln!("skipped: {what}: {why}");
     }
+    let reused = match out.reused.len() {
+        0 => String::new(),
+        n => format!("; {n} used by name from the base spec"),
+    };
     eprintln!(
-        "drafted {} action(s), {} type(s), {} enum(s); skipped {}",
+        "drafted {} action(s), {} type(s), {} enum(s){reused}; skipped {}",
         out.actions(),
         out.types,
         out.enums,

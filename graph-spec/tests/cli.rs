@@ -1227,3 +1227,39 @@ fn drift_reports_missing_and_stale_privilege_levels() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_draft_over_a_base_uses_the_types_the_base_declares_by_name() {
+    let action = "GET /chats/{chat-id}";
+    let alone = run(&["draft", "--csdl", CSDL, action]);
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone));
+    let alone = String::from_utf8_lossy(&alone.stdout).into_owned();
+    assert!(
+        alone.contains("[types.Chat]\n") && alone.contains("[enums.ChatType]\n"),
+        "{alone}"
+    );
+    // graph-api's spec declares `Chat` (and `ChatType`, which only `Chat` needs): the draft
+    // names it and writes neither, so the crate shares graph-api's instead of copying it.
+    let over = run(&["draft", "--csdl", CSDL, "--base", "spec", action]);
+    assert_eq!(over.status.code(), Some(0), "{}", text(&over));
+    let drafted = String::from_utf8_lossy(&over.stdout).into_owned();
+    assert!(
+        drafted.contains("response = { status = 200, type = \"Chat\" }"),
+        "{drafted}"
+    );
+    assert!(
+        !drafted.contains("[types.") && !drafted.contains("[enums."),
+        "{drafted}"
+    );
+    assert!(
+        drafted.contains(
+            "# Used by name from the base spec, which declares them (not drafted): Chat.\n"
+        ),
+        "{drafted}"
+    );
+    assert!(
+        String::from_utf8_lossy(&over.stderr).contains("; 1 used by name from the base spec;"),
+        "{}",
+        text(&over)
+    );
+}
