@@ -743,11 +743,11 @@ pub(crate) fn check_cloud_limit_rows(file: FileId, p: &spec::PermissionsSpec, cx
 // The check stage
 // ---------------------------------------------------------------------------------------------
 
-/// What the rules know besides the spec: the navigation of the crate a downstream spec extends,
-/// and the cargo features of the crate the spec belongs to.
+/// What the rules know besides the spec: the navigation and types of the crate a downstream
+/// spec extends, and the cargo features of the crate the spec belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
-    /// graph-api's navigation, for a downstream spec (see [`crate::extension`]).
+    /// graph-api's navigation and type names, for a downstream spec (see [`crate::extension`]).
     pub base: Option<crate::extension::BaseIndex>,
     /// The features the spec's crate declares in its `Cargo.toml`; `None` when unknown.
     pub features: Option<Vec<String>>,

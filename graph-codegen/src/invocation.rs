@@ -25,7 +25,8 @@ pub struct Invocation {
     pub krate: Option<syn::Path>,
     /// `trait = Name`: the extension trait a downstream crate's root methods go on.
     pub extension_trait: Option<Ident>,
-    /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
+    /// graph-api's own navigation and type names, prepended by graph-api's forwarding macro:
+    /// `@base [...]`.
     pub base: Option<crate::extension::BaseIndex>,
     /// Method names graph-api writes by hand on its navigation types (`reserve = [...]`), which
     /// downstream specs may not take either.

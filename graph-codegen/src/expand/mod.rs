@@ -20,8 +20,9 @@ pub struct Options {
     /// When set, the client's root navigation methods go on a trait of this name, implemented for
     /// `GraphClient` (the only way a crate other than graph-api can add methods to it).
     pub extension_trait: Option<Ident>,
-    /// The navigation graph-api already has; a downstream spec's methods under those prefixes go
-    /// on extension traits of graph-api's own navigation types.
+    /// The navigation and types graph-api already has; a downstream spec's methods under those
+    /// prefixes go on extension traits of graph-api's own navigation types, and the type names it
+    /// uses without declaring them are graph-api's.
     pub base: Option<crate::extension::BaseIndex>,
 }
 
