@@ -353,3 +353,66 @@ fn a_function_parameter_takes_a_graph_api_enum_but_not_a_graph_api_model_type() 
         problems[0]
     );
 }
+
+/// The lists the forwarding macro's steps add to what they hand on (`[$($acc)* ...]`), each
+/// without the accumulated part, in the order written.
+fn added_lists(tokens: proc_macro2::TokenStream, out: &mut Vec<proc_macro2::TokenStream>) {
+    use proc_macro2::{Delimiter, TokenTree};
+    for tt in tokens {
+        let TokenTree::Group(g) = tt else { continue };
+        if g.delimiter() != Delimiter::Bracket {
+            added_lists(g.stream(), out);
+            continue;
+        }
+        let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+        let accumulated = matches!(&inner[..], [TokenTree::Punct(d), TokenTree::Group(acc), TokenTree::Punct(star), ..]
+            if d.as_char() == '$' && star.as_char() == '*' && acc.stream().to_string() == "$ acc");
+        if accumulated {
+            out.push(inner[3..].iter().cloned().collect());
+        }
+    }
+}
+
+#[test]
+fn what_the_forwarding_macro_adds_parses_back_with_and_without_each_feature() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph-api");
+    let generated = graph_codegen::generate(&dir.join("spec"), &dir, &Default::default());
+    let tokens =
+        graph_codegen::extension::forwarding(&generated.gated_index, &generated.gated_types, &[]);
+    let mut lists = Vec::new();
+    added_lists(tokens, &mut lists);
+    assert!(!lists.is_empty());
+    let (mut compiled, mut missing) = (Vec::new(), Vec::new());
+    for list in lists {
+        let index = forwarded(&format!("[{list}]"));
+        for t in index.types {
+            if t.compiled {
+                compiled.push(t.name);
+            } else {
+                missing.push((t.name, t.features));
+            }
+        }
+    }
+    let mut all: Vec<String> = generated
+        .gated_types
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    all.sort();
+    compiled.sort();
+    // Built with a type's features, the step adds its name; built without them, its name with
+    // the features that compile it: each type once either way.
+    assert_eq!(compiled, all);
+    missing.sort();
+    let mut expected: Vec<(String, Option<Vec<String>>)> = generated
+        .gated_types
+        .iter()
+        .map(|t| (t.name.clone(), t.features.clone()))
+        .collect();
+    expected.sort();
+    assert_eq!(missing, expected);
+    assert!(
+        missing.iter().all(|(_, f)| f.is_some()),
+        "graph-api gates every type"
+    );
+}
