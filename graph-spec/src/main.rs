@@ -365,8 +365,18 @@ fn load_spec(
         .map(|d| d.render(&sources))
         .collect();
     if !rendered.is_empty() {
+        // A crate's spec naming graph-api's types reads only over graph-api's spec.
+        let undeclared = base.is_none()
+            && diagnostics
+                .iter()
+                .any(|d| d.message.ends_with("is not declared"));
+        let hint = if undeclared {
+            "; a crate's spec that uses graph-api's types by name needs `--base <graph-api's spec folder>`"
+        } else {
+            ""
+        };
         return Err(format!(
-            "{}\n\n{path} has problems; `graph-spec check {path}` lists them",
+            "{}\n\n{path} has problems; `graph-spec check {path}` lists them{hint}",
             rendered.join("\n\n")
         ));
     }

@@ -991,6 +991,24 @@ fn check_with_a_base_reports_what_the_downstream_build_reports() {
         "{}",
         text(&alone)
     );
+    // verify and drift read the fixture over graph-api's spec too (their findings are about
+    // its made-up paths and permissions, not its types), and say what is missing without it.
+    for command in [
+        &["verify", "--csdl", CSDL][..],
+        &["drift", "--permissions", SOURCE][..],
+    ] {
+        let over = run(&[command, &["--base", "spec", "tests/fixtures/contoso"]].concat());
+        assert_eq!(over.status.code(), Some(1), "{}", text(&over));
+        assert!(!text(&over).contains("is not declared"), "{}", text(&over));
+        let without = run(&[command, &["tests/fixtures/contoso"]].concat());
+        assert_eq!(without.status.code(), Some(2), "{}", text(&without));
+        assert!(
+            text(&without).contains("type `Chat` is not declared")
+                && text(&without).contains("needs `--base <graph-api's spec folder>`"),
+            "{}",
+            text(&without)
+        );
+    }
 }
 
 #[test]
