@@ -411,7 +411,7 @@ pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
 /// hidden constructor, `call_options`, `replace_body` when it has a body, `build`, and the
-/// sending methods its response calls for (`-> ()`, `-> T`, `-> value T` for a primitive or enum
+/// sending methods its response calls for (`-> ()`, `-> T`, `-> value(T)` for a primitive or enum
 /// that OData wraps in `value`, or `-> [T]` for a paged collection). The generated code names the
 /// methods (`[send stream all replace_body call_options build]`), from the list graph-codegen's
 /// checker keeps body setters off, so the two cannot drift apart.
@@ -518,7 +518,7 @@ macro_rules! __graph_api_request {
         }
     };
     (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
-        $name:ident, value $out:ty) => {
+        $name:ident, value($out:ty)) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, $out, value);
         impl $name<'_> {

@@ -743,11 +743,11 @@ pub(crate) fn check_cloud_limit_rows(file: FileId, p: &spec::PermissionsSpec, cx
 // The check stage
 // ---------------------------------------------------------------------------------------------
 
-/// What the rules know besides the spec: the navigation of the crate a downstream spec extends,
-/// and the cargo features of the crate the spec belongs to.
+/// What the rules know besides the spec: the navigation and types of the crate a downstream
+/// spec extends, and the cargo features of the crate the spec belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
-    /// graph-api's navigation, for a downstream spec (see [`crate::extension`]).
+    /// graph-api's navigation and type names, for a downstream spec (see [`crate::extension`]).
     pub base: Option<crate::extension::BaseIndex>,
     /// The features the spec's crate declares in its `Cargo.toml`; `None` when unknown.
     pub features: Option<Vec<String>>,
@@ -806,13 +806,14 @@ pub fn check(files: &[(FileId, spec::SpecFile)], spec: &Spec, env: &Env, cx: &mu
         .flat_map(|(_, f)| f.types.keys().chain(f.enums.keys()))
         .map(|n| n.get_ref().as_str())
         .collect();
-    check_type_refs(spec, &declared, cx);
-    crate::lang::check_function_types(spec, cx);
-    check_bases(spec, &declared, cx);
+    let base = env.base.as_ref();
+    check_type_refs(spec, &declared, base, cx);
+    crate::lang::check_function_types(spec, &base_types(spec, base), cx);
+    check_bases(spec, &declared, base, cx);
     check_recursion(spec, cx);
     check_segment_items(spec, cx);
     // Last, over what is left: the navigation tree and, for a downstream spec, its base.
-    check_navigation(spec, env.base.as_ref(), cx);
+    check_navigation(spec, base, cx);
     if let Some(declared) = &env.features {
         check_crate_features(spec, declared, cx);
     }
@@ -976,23 +977,93 @@ pub(crate) fn check_unique_names(spec: &Spec, cx: &mut Ctxt) {
     }
 }
 
-/// Every named field type is a declared type or enum. A name declared with a problem is not
-/// reported again: what refers to it is left out by the prune step.
-pub(crate) fn check_type_refs(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ctxt) {
-    let known: Vec<&str> = spec
+/// The base crate's types a downstream spec uses by name: those the base crate was built with,
+/// except where the spec declares a type of the same name (its own is used).
+pub(crate) fn base_types<'b>(
+    spec: &Spec,
+    base: Option<&'b crate::extension::BaseIndex>,
+) -> std::collections::BTreeMap<&'b str, crate::extension::BaseKind> {
+    let local: HashSet<&str> = spec
         .types
         .iter()
         .map(|t| t.name.as_str())
         .chain(spec.enums.iter().map(|e| e.name.as_str()))
         .collect();
+    base.iter()
+        .flat_map(|b| &b.types)
+        .filter(|t| t.compiled && !local.contains(t.name.as_str()))
+        .map(|t| (t.name.as_str(), t.kind))
+        .collect()
+}
+
+/// Every named field type is a declared type or enum, or, for a downstream spec, one of the
+/// base crate's (graph-api's `models`) that it was built with. A base type whose feature
+/// graph-api was built without is reported with the features that compile it. A name declared
+/// with a problem is not reported again: what refers to it is left out by the prune step.
+pub(crate) fn check_type_refs(
+    spec: &Spec,
+    declared: &HashSet<&str>,
+    base: Option<&crate::extension::BaseIndex>,
+    cx: &mut Ctxt,
+) {
+    let local: Vec<&str> = spec
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(spec.enums.iter().map(|e| e.name.as_str()))
+        .collect();
+    let usable: Vec<&str> = base
+        .iter()
+        .flat_map(|b| &b.types)
+        .filter(|t| t.compiled)
+        .map(|t| t.name.as_str())
+        .collect();
     let check = |name: Option<&str>, sp: &Span, cx: &mut Ctxt| {
         let Some(name) = name else { return };
-        if declared.contains(name) {
+        if declared.contains(name) || usable.contains(&name) {
+            return;
+        }
+        if let Some(t) = base.and_then(|b| b.missing_type(name)) {
+            let features: Vec<String> = t
+                .features
+                .iter()
+                .flatten()
+                .map(|f| format!("`{f}`"))
+                .collect();
+            let first = t
+                .features
+                .iter()
+                .flatten()
+                .next()
+                .map_or("", String::as_str);
+            let table = match t.kind {
+                crate::extension::BaseKind::Type => "types",
+                crate::extension::BaseKind::Enum => "enums",
+            };
+            cx.push(
+                Diagnostic::new(
+                    sp.clone(),
+                    format!(
+                        "type `{name}` is graph-api's, compiled only with its feature {}, which this build leaves off",
+                        features.join(" or ")
+                    ),
+                )
+                .help(format!(
+                    "add \"{first}\" to the `features` of the graph-api dependency in Cargo.toml, or declare [{table}.{name}] here"
+                )),
+            );
             return;
         }
         let mut d = Diagnostic::new(sp.clone(), format!("type `{name}` is not declared"));
-        d = match did_you_mean(name, known.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+        // The spec's own names first: of two as near, the one it declares is meant.
+        let near = did_you_mean(name, local.iter().copied())
+            .or_else(|| did_you_mean(name, usable.iter().copied()));
+        d = match near {
+            Some(s) if local.contains(&s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.help(format!("did you mean `{s}`, graph-api's `models::{s}`?")),
+            None if base.is_some() => d.help(format!(
+                "declare it as [types.{name}] or [enums.{name}]; graph-api has no type of that name to use"
+            )),
             None => d.help(format!("declare it as [types.{name}] or [enums.{name}]")),
         };
         cx.push(d);
@@ -1015,8 +1086,15 @@ pub(crate) fn check_type_refs(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ct
 }
 
 /// A derived type names a declared base, says which `@odata.type` names it, does not derive from
-/// itself (through any chain), and declares no field its bases already have.
-pub(crate) fn check_bases(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ctxt) {
+/// itself (through any chain), and declares no field its bases already have. The base is one
+/// of the spec's own types: the conversions between the two need both its fields, so a type of
+/// the base crate (graph-api) cannot be derived from in another crate.
+pub(crate) fn check_bases(
+    spec: &Spec,
+    declared: &HashSet<&str>,
+    base_crate: Option<&crate::extension::BaseIndex>,
+    cx: &mut Ctxt,
+) {
     let bases: HashMap<&str, Option<&str>> = spec
         .types
         .iter()
@@ -1035,8 +1113,17 @@ pub(crate) fn check_bases(spec: &Spec, declared: &HashSet<&str>, cx: &mut Ctxt) 
     for t in &spec.types {
         let Some((base, sp)) = &t.base else { continue };
         if !declared.contains(base.as_str()) {
-            let mut d = Diagnostic::new(sp.clone(), format!("base type `{base}` is not declared"));
-            if let Some(s) = did_you_mean(base, bases.keys().copied()) {
+            let in_base_crate = base_crate.is_some_and(|b| b.types.iter().any(|t| t.name == *base));
+            let mut d = if in_base_crate {
+                Diagnostic::new(
+                    sp.clone(),
+                    format!("base type `{base}` is graph-api's; a type of this crate derives only from one it declares"),
+                )
+                .help(format!("declare [types.{base}] here with the fields the derived type needs (it is then used instead of graph-api's), or remove `base`"))
+            } else {
+                Diagnostic::new(sp.clone(), format!("base type `{base}` is not declared"))
+            };
+            if !in_base_crate && let Some(s) = did_you_mean(base, bases.keys().copied()) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
             cx.report(&t.span, d);
@@ -1168,7 +1255,7 @@ pub(crate) fn check_navigation(
     base: Option<&crate::extension::BaseIndex>,
     cx: &mut Ctxt,
 ) {
-    let keep = Survivors::of(spec, cx);
+    let keep = Survivors::of(spec, base, cx);
     let (tree, conflicts) =
         crate::nav::Tree::build_with(spec, |i| keep.actions[i], |sp| !cx.is_rejected(sp));
     for (i, d) in conflicts {
@@ -1204,14 +1291,18 @@ pub(crate) fn check_crate_features(spec: &Spec, declared: &[String], cx: &mut Ct
 // ---------------------------------------------------------------------------------------------
 
 /// Which entries stay: those not rejected, and not referring (through a field type, a response
-/// type or a base) to one that does not stay.
+/// type or a base) to one that does not stay. A base crate's type it uses by name stays.
 struct Survivors {
     types: HashSet<String>,
     actions: Vec<bool>,
 }
 
 impl Survivors {
-    fn of(spec: &Spec, cx: &Ctxt) -> Survivors {
+    fn of(spec: &Spec, base: Option<&crate::extension::BaseIndex>, cx: &Ctxt) -> Survivors {
+        let from_base: Vec<String> = base_types(spec, base)
+            .into_keys()
+            .map(str::to_owned)
+            .collect();
         let mut types: HashSet<String> = spec
             .types
             .iter()
@@ -1223,6 +1314,7 @@ impl Survivors {
                     .filter(|e| !cx.is_rejected(&e.span))
                     .map(|e| e.name.clone()),
             )
+            .chain(from_base.iter().cloned())
             .collect();
         // A type whose base does not stay does not either, to a fixed point.
         loop {
@@ -1256,9 +1348,10 @@ impl Survivors {
 }
 
 /// The one prune step after the rules: leaves out every rejected entry and what refers to it (a
-/// model type keeps its other fields), and builds the navigation tree of what is left.
-pub fn prune(mut spec: Spec, cx: &Ctxt) -> (Spec, crate::nav::Tree) {
-    let keep = Survivors::of(&spec, cx);
+/// model type keeps its other fields), and builds the navigation tree of what is left. `env`
+/// says which base crate's types the spec may use by name.
+pub fn prune(mut spec: Spec, env: &Env, cx: &Ctxt) -> (Spec, crate::nav::Tree) {
+    let keep = Survivors::of(&spec, env.base.as_ref(), cx);
     // By declaration, not only by name: of a name declared twice, the first stays.
     spec.types
         .retain(|t| !cx.is_rejected(&t.span) && keep.types.contains(&t.name));

@@ -25,7 +25,8 @@ pub struct Invocation {
     pub krate: Option<syn::Path>,
     /// `trait = Name`: the extension trait a downstream crate's root methods go on.
     pub extension_trait: Option<Ident>,
-    /// graph-api's own navigation, prepended by graph-api's forwarding macro: `@base [...]`.
+    /// graph-api's own navigation and type names, prepended by graph-api's forwarding macro:
+    /// `@base [...]`.
     pub base: Option<crate::extension::BaseIndex>,
     /// Method names graph-api writes by hand on its navigation types (`reserve = [...]`), which
     /// downstream specs may not take either.
@@ -158,7 +159,9 @@ impl Invocation {
             base: self.base,
         };
         let generated = crate::generate(&path, &manifest, &opts);
-        let forward = own.then(|| crate::extension::forwarding(&generated.gated_index, &reserve));
+        let forward = own.then(|| {
+            crate::extension::forwarding(&generated.gated_index, &generated.gated_types, &reserve)
+        });
         let tracked = generated
             .sources
             .paths()

@@ -2,11 +2,13 @@
 
 use crate::check::span;
 use crate::diag::{Ctxt, Diagnostic, did_you_mean};
+use crate::extension::BaseKind;
 use crate::model::{Field, HttpMethod, Spec, TypeRef, is_type_name};
 use crate::naming;
 use crate::source::FileId;
 use crate::spec::{self, SString};
 use crate::template::{PathTemplate, Segment};
+use std::collections::BTreeMap;
 
 /// The most members a flags enum may have: each is one bit of a `u64`.
 pub const MAX_FLAGS: usize = 64;
@@ -144,11 +146,27 @@ fn check_no_call_syntax(file: FileId, a: &spec::ActionSpec, cx: &mut Ctxt) {
     }
 }
 
-/// A function parameter named by type must be an enum: the path holds values, not objects.
-/// A parameter naming anything else rejects its action.
-pub(crate) fn check_function_types(spec: &Spec, cx: &mut Ctxt) {
-    let enums: Vec<&str> = spec.enums.iter().map(|e| e.name.as_str()).collect();
-    let types: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+/// A function parameter named by type must be an enum (the spec's own, or the base crate's
+/// it uses by name): the path holds values, not objects. A parameter naming anything else
+/// rejects its action.
+pub(crate) fn check_function_types(spec: &Spec, base: &BTreeMap<&str, BaseKind>, cx: &mut Ctxt) {
+    let of_kind = |kind: BaseKind| {
+        base.iter()
+            .filter(move |(_, k)| **k == kind)
+            .map(|(n, _)| *n)
+    };
+    let enums: Vec<&str> = spec
+        .enums
+        .iter()
+        .map(|e| e.name.as_str())
+        .chain(of_kind(BaseKind::Enum))
+        .collect();
+    let types: Vec<&str> = spec
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(of_kind(BaseKind::Type))
+        .collect();
     for a in &spec.actions {
         for f in a.function.iter().flatten() {
             let Some(name) = f.ty.named() else { continue };

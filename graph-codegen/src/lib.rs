@@ -40,12 +40,16 @@ pub struct Generated {
     /// The navigation this spec makes, one entry per node and feature gate (for a base crate
     /// built with only some of its features); [`Generated::index`] merges it.
     pub gated_index: Vec<extension::BaseNode>,
+    /// The model types and enums this spec makes, with the features that compile each, which
+    /// downstream specs may use by name.
+    pub gated_types: Vec<extension::BaseType>,
 }
 
 impl Generated {
-    /// The navigation this spec makes, as the base that downstream specs extend.
+    /// The navigation and types this spec makes, as the base that downstream specs extend and
+    /// use (built with every feature).
     pub fn index(&self) -> extension::BaseIndex {
-        extension::BaseIndex::merge(self.gated_index.clone())
+        extension::BaseIndex::merge(self.gated_index.clone(), self.gated_types.clone())
     }
 
     /// Every diagnostic rendered like rustc does, separated by blank lines; `None` when clean.
@@ -142,7 +146,7 @@ pub fn load_with(
     }
     let lowered = lower::lower(&parsed, &mut cx);
     check::check(&parsed, &lowered, env, &mut cx);
-    let (spec, tree) = check::prune(lowered, &cx);
+    let (spec, tree) = check::prune(lowered, env, &cx);
     (spec, tree, cx.finish())
 }
 
@@ -219,6 +223,7 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
                 tokens,
                 diagnostics: vec![d],
                 gated_index: Vec::new(),
+                gated_types: Vec::new(),
             };
         }
     };
@@ -229,12 +234,13 @@ pub fn generate(path: &Path, display_base: &Path, opts: &Options) -> Generated {
         features: crate_features(path),
     };
     let (spec, tree, diagnostics) = load_with(&sources, &env);
-    let (tokens, gated_index) = expand::expand_indexed(&spec, &tree, opts);
+    let (tokens, gated_index, gated_types) = expand::expand_indexed(&spec, &tree, opts);
     Generated {
         sources,
         tokens,
         diagnostics,
         gated_index,
+        gated_types,
     }
 }
 

@@ -100,6 +100,8 @@ pub struct Drafted {
     pub types: usize,
     /// Number of enums drafted.
     pub enums: usize,
+    /// Spec names of the types and enums the base spec declares, used by name, not drafted.
+    pub reused: Vec<String>,
     /// The permissions the drafted tables name (delegated and application), in order, for the
     /// `[privilege_levels]` drafted with them.
     named: Vec<(PermissionType, String)>,
@@ -123,6 +125,9 @@ pub struct Drafter<'a> {
     /// Privilege levels the drafted spec inherits (graph-api's, for a downstream crate), which
     /// its own `[privilege_levels]` need not repeat.
     pub inherited: &'a [graph_codegen::model::Level],
+    /// The spec whose types and enums the drafted spec uses by name (graph-api's, for a
+    /// downstream crate): a type it declares for the same metadata type is not drafted.
+    pub base: Option<&'a graph_codegen::model::Spec>,
 }
 
 fn quote(s: &str) -> String {
@@ -583,7 +588,9 @@ impl Drafter<'_> {
             }
             text.push('\n');
         }
-        // Every type and enum needed, transitively, with base types.
+        // Every type and enum needed, transitively, with base types; those the base spec
+        // declares are used by name instead (and what only they need is not drafted).
+        let types_start = text.len();
         let mut queue: Vec<String> = std::mem::take(&mut out.needed);
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut names: HashMap<String, String> = HashMap::new();
@@ -601,6 +608,19 @@ impl Drafter<'_> {
                     format!("its spec name `{name}` is that of `{prev}` too"),
                 ));
                 continue;
+            }
+            match self.in_base(&q, &name) {
+                Some(true) => {
+                    out.reused.push(name);
+                    continue;
+                }
+                Some(false) => {
+                    let _ = writeln!(
+                        text,
+                        "# The base spec's `{name}` is another type; this one is drafted, and the spec uses it instead."
+                    );
+                }
+                None => {}
             }
             if let Some(e) = self.model.enums.get(&q) {
                 let _ = writeln!(text, "[enums.{name}]");
@@ -722,7 +742,32 @@ impl Drafter<'_> {
             text.push('\n');
             out.types += 1;
         }
+        if !out.reused.is_empty() {
+            let note = format!(
+                "# Used by name from the base spec, which declares them (not drafted): {}.\n\n",
+                out.reused.join(", ")
+            );
+            text.insert_str(types_start, &note);
+        }
         text
+    }
+
+    /// Whether the base spec declares the metadata type `qualified` under its spec name `name`:
+    /// `Some(true)` when it does (an enum of that name, or a type of that name whose
+    /// `@odata.type`, if it states one, names it), `Some(false)` when the name is the base's
+    /// for another type, `None` when the base has no such name.
+    fn in_base(&self, qualified: &str, name: &str) -> Option<bool> {
+        let base = self.base?;
+        if base.enums.iter().any(|e| e.name == name) {
+            return Some(self.model.enums.contains_key(qualified));
+        }
+        let t = base.types.iter().find(|t| t.name == name)?;
+        Some(
+            self.model.types.contains_key(qualified)
+                && t.odata_type
+                    .as_deref()
+                    .is_none_or(|o| o.trim_start_matches('#').eq_ignore_ascii_case(qualified)),
+        )
     }
 }
 
@@ -921,10 +966,42 @@ mod tests {
             permissions: None,
             clouds: None,
             inherited: &[],
+            base: None,
         };
         let mut out = Drafted::default();
         drafter.action(&mut out, method, path).expect("drafts");
         drafter.render(&mut out)
+    }
+
+    #[test]
+    fn a_base_name_is_used_only_for_the_metadata_type_it_declares() {
+        let base_text = "[types.Note]\ndoc = \"n\"\nodata_type = \"#microsoft.graph.otherNote\"\n\
+                         [enums.NoteKind]\ndoc = \"k\"\nmembers = [{ wire = \"plain\" }]\n";
+        let mut map = graph_codegen::SourceMap::default();
+        map.add(graph_codegen::SourceFile::new(
+            "b.toml", "b.toml", base_text,
+        ));
+        let (base, _, problems) = graph_codegen::load(&map);
+        assert!(problems.is_empty(), "{problems:?}");
+        let model = Model::parse(CSDL).expect("a CSDL document");
+        let drafter = Drafter {
+            model: &model,
+            permissions: None,
+            clouds: None,
+            inherited: &[],
+            base: Some(&base),
+        };
+        let mut out = Drafted::default();
+        drafter.action(&mut out, "GET", "/notes").expect("drafts");
+        let text = drafter.render(&mut out);
+        // The base's `NoteKind` is the metadata's enum: named, not drafted.
+        assert!(!text.contains("[enums.NoteKind]"), "{text}");
+        assert_eq!(out.reused, ["NoteKind"]);
+        // Its `Note` is another type (`@odata.type` says so): this one is drafted and shadows it.
+        assert!(
+            text.contains("# The base spec's `Note` is another type; this one is drafted, and the spec uses it instead.\n[types.Note]\n"),
+            "{text}"
+        );
     }
 
     #[test]

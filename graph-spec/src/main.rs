@@ -19,7 +19,8 @@ const COMMANDS: &[(&str, &str)] = &[
         "check",
         "  graph-spec check [--base <spec dir>] <file-or-dir>...
       print every problem; exit 1 on any. With --base (a downstream crate's spec checked against
-      graph-api's `spec/`), also what the build reports against the base spec's navigation",
+      graph-api's `spec/`), also what the build reports against the base spec's navigation, and
+      the base spec's types may be used by name",
     ),
     (
         "expand",
@@ -32,16 +33,17 @@ const COMMANDS: &[(&str, &str)] = &[
         "  graph-spec drift --permissions <permissions.json> [--base <spec dir>] [--verbose] <file-or-dir>
       compare every permissions table with the one Microsoft's file renders, and the privilege
       levels with the file's: a level that differs, one missing for a permission a table names
-      (with --base, the base spec's levels count as stated) and a stale one no table names; exit
-      1 on any difference. `metadata_exceptions = { permissions = \"why\" }` on an entry excepts
-      its table, shown with --verbose",
+      (with --base, the base spec's levels count as stated and its types may be used by name) and
+      a stale one no table names; exit 1 on any difference. `metadata_exceptions = { permissions =
+      \"why\" }` on an entry excepts its table, shown with --verbose",
     ),
     (
         "permissions",
         "  graph-spec permissions [--type delegated|application] [--rsc-consent]
                          <file-or-dir> [--spec <file-or-dir>]... <action-id>...
       the least-privileged permissions to request for those actions, and what each covers;
-      each --spec adds a spec (graph-api's and a crate's own), its actions and privilege levels",
+      each --spec adds a spec (graph-api's and a crate's own), its actions, privilege levels and
+      types (each spec may use the others' by name)",
     ),
     (
         "build-script",
@@ -62,20 +64,23 @@ const COMMANDS: &[(&str, &str)] = &[
       print spec entries for the named actions (or every action under a path, through at most N
       navigation properties, default 1), with the types and enums they need, docs from the
       metadata's descriptions, and (with --permissions) the privilege levels of the permissions
-      the tables name, except those the --base spec states; what the metadata cannot know is
+      the tables name, except those the --base spec states (the types and enums it declares are
+      used by name, not drafted); what the metadata cannot know is
       marked TODO(draft): for `check` to report. Keys are named by the path given, or
       {<entity-type>-id} under --under. Prints what did not draft, and why, on stderr; exit 1
       when a named action did not draft",
     ),
     (
         "verify",
-        "  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--verbose] <file-or-dir>...
+        "  graph-spec verify --csdl <cleanMetadata.xml> [--clouds <dir>] [--base <spec dir>] [--verbose]
+                    <file-or-dir>...
       check entries against the metadata: every path segment resolves (a key's name is free, its
       place is not), the method is allowed there, body fields are the action's parameters or the
       entity's properties with their types, the response type, type fields and enum members
       exist with their types, and (with --clouds: v1.0-Prod/Fairfax/Mooncake.csdl) the clouds
       listed are those whose metadata has the action. `metadata_exceptions` on an entry excepts
-      a check, shown with --verbose; exit 1 on findings",
+      a check, shown with --verbose; with --base, the spec may use the base spec's types by name
+      (a downstream crate's over graph-api's `spec/`); exit 1 on findings",
     ),
 ];
 
@@ -331,31 +336,60 @@ fn build_script(args: &[String]) -> Result<ExitCode, String> {
 }
 
 /// The spec under `path`, checked; its problems make it unusable for the other commands.
-fn load(path: &str, cwd: &Path) -> Result<(graph_codegen::SourceMap, model::Spec), String> {
-    load_spec(path, cwd, false)
+fn load(
+    path: &str,
+    cwd: &Path,
+    base: Option<&graph_codegen::extension::BaseIndex>,
+) -> Result<(graph_codegen::SourceMap, model::Spec), String> {
+    load_spec(path, cwd, false, base)
 }
 
-/// Reads and checks a spec; with `drafts`, unfilled draft placeholders are not problems.
+/// Reads and checks a spec; with `drafts`, unfilled draft placeholders are not problems. With
+/// `base`, the types of the spec it uses by name (graph-api's, for a downstream crate's spec).
 fn load_spec(
     path: &str,
     cwd: &Path,
     drafts: bool,
+    base: Option<&graph_codegen::extension::BaseIndex>,
 ) -> Result<(graph_codegen::SourceMap, model::Spec), String> {
     let sources = graph_codegen::read_sources(Path::new(path), cwd)
         .map_err(|d| d.render(&Default::default()))?;
-    let (spec, _, diagnostics) = graph_codegen::load(&sources);
+    let env = check::Env {
+        base: base.cloned(),
+        features: None,
+    };
+    let (spec, _, diagnostics) = graph_codegen::load_with(&sources, &env);
     let rendered: Vec<String> = diagnostics
         .iter()
         .filter(|d| !(drafts && d.message.starts_with(check::PLACEHOLDER_UNFILLED)))
         .map(|d| d.render(&sources))
         .collect();
     if !rendered.is_empty() {
+        // A crate's spec naming graph-api's types reads only over graph-api's spec.
+        let undeclared = base.is_none()
+            && diagnostics
+                .iter()
+                .any(|d| d.message.ends_with("is not declared"));
+        let hint = if undeclared {
+            "; a crate's spec that uses graph-api's types by name needs `--base <graph-api's spec folder>`"
+        } else {
+            ""
+        };
         return Err(format!(
-            "{}\n\n{path} has problems; `graph-spec check {path}` lists them",
+            "{}\n\n{path} has problems; `graph-spec check {path}` lists them{hint}",
             rendered.join("\n\n")
         ));
     }
     Ok((sources, spec))
+}
+
+/// The model types and enums the specs at `paths` declare, as a base whose types another spec
+/// uses by name (for the commands that read a spec's metadata rather than its navigation).
+fn types_of(paths: &[&str], cwd: &Path) -> graph_codegen::extension::BaseIndex {
+    let types = paths.iter().flat_map(|p| {
+        graph_codegen::generate(Path::new(p), cwd, &graph_codegen::Options::default()).gated_types
+    });
+    graph_codegen::extension::BaseIndex::merge(Vec::new(), types.collect::<Vec<_>>())
 }
 
 /// The `permissions` reasons of the spec's `metadata_exceptions`, by action id: where an entry
@@ -395,11 +429,12 @@ fn drift(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read `{file}`: {e}"))?;
     let source =
         graph_codegen::permissions::Source::parse(&text).map_err(|e| format!("`{file}`: {e}"))?;
-    let (sources, spec) = load(spec_path, cwd)?;
     let inherited = match base {
-        Some(b) => load(b, cwd)?.1.levels,
+        Some(b) => load(b, cwd, None)?.1.levels,
         None => Vec::new(),
     };
+    let base_types = base.map(|b| types_of(&[b.as_str()], cwd));
+    let (sources, spec) = load(spec_path, cwd, base_types.as_ref())?;
     let exceptions = permission_exceptions(&sources);
     let mut found = graph_codegen::permissions::drift(&spec, &source);
     found.extend(graph_codegen::permissions::level_coverage(
@@ -506,10 +541,21 @@ fn permissions(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     if ids.is_empty() {
         return Err("name at least one action id".into());
     }
-    // Every spec named: the first, then each --spec, in order.
+    // Every spec named: the first, then each --spec, in order; each may use the others' types
+    // by name, as a crate's spec uses graph-api's.
+    let paths: Vec<&String> = std::iter::once(*spec_path)
+        .chain(more.iter().copied())
+        .collect();
     let mut specs = Vec::new();
-    for path in std::iter::once(*spec_path).chain(more.iter().copied()) {
-        specs.push((path, load(path, cwd)?.1));
+    for (k, path) in paths.iter().enumerate() {
+        let others: Vec<&str> = paths
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        let base = (!others.is_empty()).then(|| types_of(&others, cwd));
+        specs.push((*path, load(path, cwd, base.as_ref())?.1));
     }
     let mut actions = Vec::new();
     for id in ids {
@@ -633,15 +679,17 @@ fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
         Some(d) => Some(draft::read_clouds(Path::new(d))?),
         None => None,
     };
-    let inherited = match base {
-        Some(b) => load(b, cwd)?.1.levels,
-        None => Vec::new(),
+    let base = match base {
+        Some(b) => Some(load(b, cwd, None)?.1),
+        None => None,
     };
+    let inherited = base.as_ref().map(|b| b.levels.clone()).unwrap_or_default();
     let drafter = draft::Drafter {
         model: &model,
         permissions: source.as_ref(),
         clouds: clouds.as_deref(),
         inherited: &inherited,
+        base: base.as_ref(),
     };
     let mut out = draft::Drafted::default();
     let mut failed = false;
@@ -666,8 +714,12 @@ fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     for (what, why) in &out.skipped {
         eprintln!("skipped: {what}: {why}");
     }
+    let reused = match out.reused.len() {
+        0 => String::new(),
+        n => format!("; {n} used by name from the base spec"),
+    };
     eprintln!(
-        "drafted {} action(s), {} type(s), {} enum(s); skipped {}",
+        "drafted {} action(s), {} type(s), {} enum(s){reused}; skipped {}",
         out.actions(),
         out.types,
         out.enums,
@@ -681,18 +733,20 @@ fn draft_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
 }
 
 fn verify_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
-    let (mut csdl_path, mut clouds_dir, mut verbose) = (None, None, false);
+    let (mut csdl_path, mut clouds_dir, mut verbose, mut base) = (None, None, false, None);
     let mut paths: Vec<&String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--csdl" => csdl_path = Some(value(&mut it, a)?),
             "--clouds" => clouds_dir = Some(value(&mut it, a)?),
+            "--base" => base = Some(value(&mut it, a)?),
             "--verbose" | "-v" => verbose = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option `{flag}`")),
             _ => paths.push(a),
         }
     }
+    let base = base.map(|b| types_of(&[b.as_str()], cwd));
     let csdl_path = csdl_path.ok_or("verify needs --csdl <cleanMetadata.xml>")?;
     if paths.is_empty() {
         return Err("verify takes spec files or folders".into());
@@ -705,7 +759,7 @@ fn verify_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     let mut failed = false;
     for p in paths {
         // The spec must be sound; a draft's unfilled placeholders do not stop verification.
-        let (sources, _) = load_spec(p, cwd, true)?;
+        let (sources, _) = load_spec(p, cwd, true, base.as_ref())?;
         let mut files = Vec::new();
         for (id, f) in sources.files() {
             // The loader above refused a spec with shape errors, so every entry is here.

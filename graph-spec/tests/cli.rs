@@ -362,6 +362,8 @@ fn an_action_the_type_cannot_call_is_named() {
         "--type",
         "application",
         "tests/fixtures/contoso",
+        "--spec",
+        "spec",
         "remove_team_installation",
         "get_team_installation",
     ]);
@@ -966,9 +968,47 @@ fn check_with_a_base_reports_what_the_downstream_build_reports() {
     let based = run(&["check", "--base", "spec", &format!("{case}.toml")]);
     assert_eq!(based.status.code(), Some(1), "{}", text(&based));
     assert_eq!(messages(&text(&based)), expected, "{}", text(&based));
-    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too.
+    // The contoso fixture builds (tests/src/lib.rs), so it checks clean against the base too,
+    // graph-api's types it uses by name included; without the base they are not declared.
     let contoso = run(&["check", "--base", "spec", "tests/fixtures/contoso"]);
     assert_eq!(contoso.status.code(), Some(0), "{}", text(&contoso));
+    let alone = run(&["check", "tests/fixtures/contoso"]);
+    assert_eq!(alone.status.code(), Some(1), "{}", text(&alone));
+    let undeclared: Vec<String> = messages(&text(&alone))
+        .into_iter()
+        .filter(|m| m.ends_with("is not declared"))
+        .collect();
+    assert_eq!(
+        undeclared,
+        [
+            "type `Chat` is not declared",
+            "type `IdentitySet` is not declared",
+            "type `Chat` is not declared",
+            "type `Chat` is not declared",
+            "type `ChatType` is not declared",
+            "type `ChatType` is not declared",
+        ],
+        "{}",
+        text(&alone)
+    );
+    // verify and drift read the fixture over graph-api's spec too (their findings are about
+    // its made-up paths and permissions, not its types), and say what is missing without it.
+    for command in [
+        &["verify", "--csdl", CSDL][..],
+        &["drift", "--permissions", SOURCE][..],
+    ] {
+        let over = run(&[command, &["--base", "spec", "tests/fixtures/contoso"]].concat());
+        assert_eq!(over.status.code(), Some(1), "{}", text(&over));
+        assert!(!text(&over).contains("is not declared"), "{}", text(&over));
+        let without = run(&[command, &["tests/fixtures/contoso"]].concat());
+        assert_eq!(without.status.code(), Some(2), "{}", text(&without));
+        assert!(
+            text(&without).contains("type `Chat` is not declared")
+                && text(&without).contains("needs `--base <graph-api's spec folder>`"),
+            "{}",
+            text(&without)
+        );
+    }
 }
 
 #[test]
@@ -1045,8 +1085,25 @@ fn permissions_plans_over_several_spec_folders() {
         String::from_utf8_lossy(&out.stdout),
         "application permissions for 2 action(s):\n  Fixture.Read.All (level 2): get_team_installation\n  AppCatalog.Read.All (level 3): list_teams_apps\n"
     );
-    let alone = run(&["permissions", "tests/fixtures/contoso", "list_teams_apps"]);
+    let alone = run(&["permissions", "spec", "get_team_installation"]);
     assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert!(
+        text(&alone).contains("no action `get_team_installation` in spec"),
+        "{}",
+        text(&alone)
+    );
+    // The fixture uses graph-api's `Chat` by name: without graph-api's spec it does not load.
+    let without = run(&[
+        "permissions",
+        "tests/fixtures/contoso",
+        "get_team_installation",
+    ]);
+    assert_eq!(without.status.code(), Some(2), "{}", text(&without));
+    assert!(
+        text(&without).contains("type `Chat` is not declared"),
+        "{}",
+        text(&without)
+    );
     // A crate's action naming a permission whose level only graph-api's table has: ranked by it
     // once graph-api's spec is in the plan.
     let dir = std::env::temp_dir().join(format!("graph-spec-plan-{}", std::process::id()));
@@ -1187,4 +1244,40 @@ fn drift_reports_missing_and_stale_privilege_levels() {
         "{report}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_draft_over_a_base_uses_the_types_the_base_declares_by_name() {
+    let action = "GET /chats/{chat-id}";
+    let alone = run(&["draft", "--csdl", CSDL, action]);
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone));
+    let alone = String::from_utf8_lossy(&alone.stdout).into_owned();
+    assert!(
+        alone.contains("[types.Chat]\n") && alone.contains("[enums.ChatType]\n"),
+        "{alone}"
+    );
+    // graph-api's spec declares `Chat` (and `ChatType`, which only `Chat` needs): the draft
+    // names it and writes neither, so the crate shares graph-api's instead of copying it.
+    let over = run(&["draft", "--csdl", CSDL, "--base", "spec", action]);
+    assert_eq!(over.status.code(), Some(0), "{}", text(&over));
+    let drafted = String::from_utf8_lossy(&over.stdout).into_owned();
+    assert!(
+        drafted.contains("response = { status = 200, type = \"Chat\" }"),
+        "{drafted}"
+    );
+    assert!(
+        !drafted.contains("[types.") && !drafted.contains("[enums."),
+        "{drafted}"
+    );
+    assert!(
+        drafted.contains(
+            "# Used by name from the base spec, which declares them (not drafted): Chat.\n"
+        ),
+        "{drafted}"
+    );
+    assert!(
+        String::from_utf8_lossy(&over.stderr).contains("; 1 used by name from the base spec;"),
+        "{}",
+        text(&over)
+    );
 }

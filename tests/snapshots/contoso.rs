@@ -120,6 +120,62 @@ pub mod models {
             self
         }
     }
+    /// Fixture: a chat pinned to a team, and who pinned it.
+    #[derive(Debug, Clone, PartialEq, rt::Serialize, rt::Deserialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct PinnedChat {
+        /// The chat, as graph-api reads it.
+        pub chat: ::graph_api::models::Chat,
+        /// `pinnedBy`, as Graph sends it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub pinned_by: Option<::graph_api::models::IdentitySet>,
+        /// Chats pinned before this one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub history: Option<Vec<::graph_api::models::Chat>>,
+        /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
+        /// type's); `None` when absent.
+        #[serde(
+            rename = "@odata.type",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub odata_type: Option<String>,
+        /// Every field Graph sent that this type does not declare, kept so that writing the
+        /// value back loses nothing.
+        #[serde(flatten)]
+        pub additional: rt::Map,
+    }
+    impl PinnedChat {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(chat: impl Into<::graph_api::models::Chat>) -> Self {
+            PinnedChat {
+                chat: chat.into(),
+                pinned_by: None,
+                history: None,
+                odata_type: None,
+                additional: Default::default(),
+            }
+        }
+        /// Sets `pinnedBy`.
+        #[must_use]
+        pub fn with_pinned_by(
+            mut self,
+            value: impl Into<::graph_api::models::IdentitySet>,
+        ) -> Self {
+            self.pinned_by = Some(value.into());
+            self
+        }
+        /// Sets `history`.
+        #[must_use]
+        pub fn with_history(
+            mut self,
+            value: impl Into<Vec<::graph_api::models::Chat>>,
+        ) -> Self {
+            self.history = Some(value.into());
+            self
+        }
+    }
     /** Where an app is installed.
 
  Reading accepts every member in any casing; a member Graph adds later is kept as [`InstallationKind::Other`].*/
@@ -312,6 +368,93 @@ pub mod actions {
             levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
         },
     };
+    /// Metadata of [`ListTeamPinnedChats`](super::requests::ListTeamPinnedChats): Fixture: list the chats pinned to a team.
+    pub static LIST_TEAM_PINNED_CHATS: ActionInfo = ActionInfo {
+        id: "list_team_pinned_chats",
+        summary: "Fixture: list the chats pinned to a team.",
+        docs: "https://learn.microsoft.com/en-us/graph/overview",
+        method: Get,
+        path: "/teams/{team-id}/contosoPinnedChats",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: Collection("PinnedChat"),
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Fixture.Read"],
+                higher: &[],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Fixture.Read.All"],
+                higher: &[],
+            },
+            notes: &[],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
+        },
+    };
+    /// Metadata of [`PinTeamChat`](super::requests::PinTeamChat): Fixture: start a chat of a kind and pin it to a team.
+    pub static PIN_TEAM_CHAT: ActionInfo = ActionInfo {
+        id: "pin_team_chat",
+        summary: "Fixture: start a chat of a kind and pin it to a team.",
+        docs: "https://learn.microsoft.com/en-us/graph/overview",
+        method: Post,
+        path: "/teams/{team-id}/contosoPinnedChats",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global],
+        idempotent: false,
+        headers: &[],
+        success_status: 201,
+        response: One("Chat"),
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Fixture.ReadWrite"],
+                higher: &[],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Fixture.ReadWrite.All"],
+                higher: &[],
+            },
+            notes: &[],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
+        },
+    };
+    /// Metadata of [`GetTeamPinnedChatType`](super::requests::GetTeamPinnedChatType): Fixture: the kind of the chat pinned first to a team.
+    pub static GET_TEAM_PINNED_CHAT_TYPE: ActionInfo = ActionInfo {
+        id: "get_team_pinned_chat_type",
+        summary: "Fixture: the kind of the chat pinned first to a team.",
+        docs: "https://learn.microsoft.com/en-us/graph/overview",
+        method: Get,
+        path: "/teams/{team-id}/contosoPinnedChatType",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global],
+        idempotent: true,
+        headers: &[],
+        success_status: 200,
+        response: One("ChatType"),
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["Fixture.Read"],
+                higher: &[],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Fixture.Read.All"],
+                higher: &[],
+            },
+            notes: &[],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS, ::graph_api::actions::PRIVILEGE_LEVELS],
+        },
+    };
     /// Every action of this spec, in spec order.
     pub static ALL: &[&ActionInfo] = &[
         &GET_TEAM_INSTALLATION,
@@ -320,6 +463,9 @@ pub mod actions {
         &PIN_PERSON_INSTALLATION,
         &LIST_CHAT_MESSAGES,
         &RENAME_STRING,
+        &LIST_TEAM_PINNED_CHATS,
+        &PIN_TEAM_CHAT,
+        &GET_TEAM_PINNED_CHAT_TYPE,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
@@ -470,6 +616,65 @@ pub mod requests {
     rt::request!(
         [send stream all replace_body call_options build]
         RenameString(actions::RENAME_STRING, RenameStringBody) -> ()
+    );
+    /// Fixture: list the chats pinned to a team: `GET /teams/{team-id}/contosoPinnedChats`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await` (or `.stream()`, `.all().await`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct ListTeamPinnedChats<'a>(rt::Request<'a, ()>);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        ListTeamPinnedChats(actions::LIST_TEAM_PINNED_CHATS) -> [models::PinnedChat]
+    );
+    /// The request body of [`PinTeamChat`].
+    #[derive(Debug, Clone, PartialEq, rt::Serialize)]
+    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[non_exhaustive]
+    pub struct PinTeamChatBody {
+        /// `chatType`, as Graph sends it.
+        pub chat_type: ::graph_api::models::ChatType,
+        /// `topic`, as Graph sends it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub topic: Option<String>,
+    }
+    impl PinTeamChatBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(chat_type: impl Into<::graph_api::models::ChatType>) -> Self {
+            PinTeamChatBody {
+                chat_type: chat_type.into(),
+                topic: None,
+            }
+        }
+        /// Sets `topic`.
+        #[must_use]
+        pub fn with_topic(mut self, value: impl Into<String>) -> Self {
+            self.topic = Some(value.into());
+            self
+        }
+    }
+    impl rt::Body for PinTeamChatBody {}
+    /// Fixture: start a chat of a kind and pin it to a team: `POST /teams/{team-id}/contosoPinnedChats`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct PinTeamChat<'a>(rt::Request<'a, PinTeamChatBody>);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        PinTeamChat(actions::PIN_TEAM_CHAT, PinTeamChatBody) -> ::graph_api::models::Chat
+    );
+    impl PinTeamChat<'_> {
+        /// Sets `topic`: string
+        pub fn topic(mut self, value: impl Into<String>) -> Self {
+            self.0.body.topic = Some(value.into());
+            self
+        }
+    }
+    /// Fixture: the kind of the chat pinned first to a team: `GET /teams/{team-id}/contosoPinnedChatType`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct GetTeamPinnedChatType<'a>(rt::Request<'a, ()>);
+    rt::request!(
+        [send stream all replace_body call_options build]
+        GetTeamPinnedChatType(actions::GET_TEAM_PINNED_CHAT_TYPE) ->
+        value(::graph_api::models::ChatType)
     );
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
@@ -674,6 +879,79 @@ pub mod nav {
             )
         }
     }
+    /// A point on the way to an action: `/teams/{team-id}/contosoPinnedChats`.
+    #[derive(Debug, Clone)]
+    pub struct TeamContosoPinnedChats<'a>(rt::Nav<'a>);
+    rt::nav!(TeamContosoPinnedChats);
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamContosoPinnedChats<'a> {
+        /** Fixture: list the chats pinned to a team.
+
+ `GET /teams/{team-id}/contosoPinnedChats`
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.Read` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Fixture.Read.All` | None. |
+ # Availability
+ API versions: v1.0. National clouds: Global service.
+ # Response
+ 200 with a page of `PinnedChat` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn list(self) -> requests::ListTeamPinnedChats<'a> {
+            requests::ListTeamPinnedChats::__new(self.0.request(()))
+        }
+        /** Fixture: start a chat of a kind and pin it to a team.
+
+ `POST /teams/{team-id}/contosoPinnedChats`
+
+ # Arguments
+ - `chat_type`: `chatType` of the request body.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.ReadWrite` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Fixture.ReadWrite.All` | None. |
+ # Availability
+ API versions: v1.0. National clouds: Global service.
+ # Response
+ 201 with `Chat`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn pin(
+            self,
+            chat_type: impl ::std::convert::Into<::graph_api::models::ChatType>,
+        ) -> requests::PinTeamChat<'a> {
+            requests::PinTeamChat::__new(
+                self.0.request(requests::PinTeamChatBody::new(chat_type)),
+            )
+        }
+    }
+    /// A point on the way to an action: `/teams/{team-id}/contosoPinnedChatType`.
+    #[derive(Debug, Clone)]
+    pub struct TeamContosoPinnedChatType<'a>(rt::Nav<'a>);
+    rt::nav!(TeamContosoPinnedChatType);
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> TeamContosoPinnedChatType<'a> {
+        /** Fixture: the kind of the chat pinned first to a team.
+
+ `GET /teams/{team-id}/contosoPinnedChatType`
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `Fixture.Read` | None. |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Fixture.Read.All` | None. |
+ # Availability
+ API versions: v1.0. National clouds: Global service.
+ # Response
+ 200 with `ChatType`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        pub fn get(self) -> requests::GetTeamPinnedChatType<'a> {
+            requests::GetTeamPinnedChatType::__new(self.0.request(()))
+        }
+    }
 }
 /// Navigation methods generated from this crate's spec, for `GraphClient`.
 pub trait ContosoGraph {
@@ -709,6 +987,10 @@ pub trait ContosoGraphTeam<'a> {
     ) -> nav::TeamContosoApp<'a>;
     /// Navigates to `/contosoApps`.
     fn contoso_apps(&self) -> nav::TeamContosoApps<'a>;
+    /// Navigates to `/contosoPinnedChats`.
+    fn contoso_pinned_chats(&self) -> nav::TeamContosoPinnedChats<'a>;
+    /// Navigates to `/contosoPinnedChatType`.
+    fn contoso_pinned_chat_type(&self) -> nav::TeamContosoPinnedChatType<'a>;
 }
 impl<'a> ContosoGraphTeam<'a> for ::graph_api::nav::Team<'a> {
     /// Selects one item by `{installation-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](::graph_api::Error::InvalidArgument) before anything is sent.
@@ -726,6 +1008,16 @@ impl<'a> ContosoGraphTeam<'a> for ::graph_api::nav::Team<'a> {
     /// Navigates to `/contosoApps`.
     fn contoso_apps(&self) -> nav::TeamContosoApps<'a> {
         nav::TeamContosoApps::__new(self.__nav().segment("contosoApps"))
+    }
+    /// Navigates to `/contosoPinnedChats`.
+    fn contoso_pinned_chats(&self) -> nav::TeamContosoPinnedChats<'a> {
+        nav::TeamContosoPinnedChats::__new(self.__nav().segment("contosoPinnedChats"))
+    }
+    /// Navigates to `/contosoPinnedChatType`.
+    fn contoso_pinned_chat_type(&self) -> nav::TeamContosoPinnedChatType<'a> {
+        nav::TeamContosoPinnedChatType::__new(
+            self.__nav().segment("contosoPinnedChatType"),
+        )
     }
 }
 /// Navigation methods generated from this crate's spec for `/chats/{chat-id}`, a point graph-api already has.

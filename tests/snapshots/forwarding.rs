@@ -37,7 +37,7 @@ macro_rules! __graph_api_spec_with_base_1 {
         "upgrade_with_required_consent"]), ("/teams", "Teams", ["list",
         "upgrade_with_required_consent"]), ("/users/{}", "User", ["chats",
         "upgrade_with_required_consent"]), ("/users/{}/chats", "UserChats", ["list",
-        "upgrade_with_required_consent"]),] $($input)*);
+        "upgrade_with_required_consent"]), (type "User"), (type "Team"),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -45,7 +45,8 @@ macro_rules! __graph_api_spec_with_base_1 {
 #[cfg(not(any(feature = "discovery")))]
 macro_rules! __graph_api_spec_with_base_1 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_2!([$($acc)*] $($input)*);
+        $crate::__graph_api_spec_with_base_2!([$($acc)* (type "User" needs["discovery"]),
+        (type "Team" needs["discovery"]),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -54,7 +55,8 @@ macro_rules! __graph_api_spec_with_base_1 {
 macro_rules! __graph_api_spec_with_base_2 {
     ([$($acc:tt)*] $($input:tt)*) => {
         $crate::__graph_api_spec_with_base_3!([$($acc)* ("", "", ["user",
-        "upgrade_with_required_consent"]),] $($input)*);
+        "upgrade_with_required_consent"]), (type "Chat"), (enum "ChatType"),]
+        $($input)*);
     };
 }
 #[doc(hidden)]
@@ -62,7 +64,9 @@ macro_rules! __graph_api_spec_with_base_2 {
 #[cfg(not(any(feature = "discovery", feature = "teams-app-installation")))]
 macro_rules! __graph_api_spec_with_base_2 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_3!([$($acc)*] $($input)*);
+        $crate::__graph_api_spec_with_base_3!([$($acc)* (type "Chat" needs["discovery",
+        "teams-app-installation"]), (enum "ChatType" needs["discovery",
+        "teams-app-installation"]),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -85,7 +89,8 @@ macro_rules! __graph_api_spec_with_base_3 {
         ("/users/{}/teamwork/installedApps", "UserTeamworkInstalledApps", ["list", "add",
         "upgrade_with_required_consent"]), ("/users/{}/teamwork/installedApps/{}",
         "UserTeamworkInstalledApp", ["get", "upgrade", "delete",
-        "upgrade_with_required_consent"]),] $($input)*);
+        "upgrade_with_required_consent"]), (type "TeamsAppInstallation"), (type
+        "UserScopeTeamsAppInstallation"),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -93,7 +98,9 @@ macro_rules! __graph_api_spec_with_base_3 {
 #[cfg(not(any(feature = "teams-app-installation")))]
 macro_rules! __graph_api_spec_with_base_3 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_4!([$($acc)*] $($input)*);
+        $crate::__graph_api_spec_with_base_4!([$($acc)* (type "TeamsAppInstallation"
+        needs["teams-app-installation"]), (type "UserScopeTeamsAppInstallation"
+        needs["teams-app-installation"]),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -122,7 +129,10 @@ macro_rules! __graph_api_spec_with_base_5 {
         "channel", "clone_team", "upgrade_with_required_consent"]), ("/teams/{}/members",
         "TeamMembers", ["add", "upgrade_with_required_consent"]),
         ("/teams/{}/channels/{}", "TeamChannel", ["does_user_have_access",
-        "upgrade_with_required_consent"]),] $($input)*);
+        "upgrade_with_required_consent"]), (type "ConversationMember"), (type
+        "AadUserConversationMember"), (type "ActionResultPart"), (type
+        "AadUserConversationMemberResult"), (type "PublicError"), (enum
+        "ClonableTeamParts"), (enum "TeamVisibilityType"),] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -130,12 +140,50 @@ macro_rules! __graph_api_spec_with_base_5 {
 #[cfg(not(any(feature = "teams")))]
 macro_rules! __graph_api_spec_with_base_5 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_6!([$($acc)*] $($input)*);
+        $crate::__graph_api_spec_with_base_6!([$($acc)* (type "ConversationMember"
+        needs["teams"]), (type "AadUserConversationMember" needs["teams"]), (type
+        "ActionResultPart" needs["teams"]), (type "AadUserConversationMemberResult"
+        needs["teams"]), (type "PublicError" needs["teams"]), (enum "ClonableTeamParts"
+        needs["teams"]), (enum "TeamVisibilityType" needs["teams"]),] $($input)*);
     };
 }
 #[doc(hidden)]
 #[macro_export]
+#[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
 macro_rules! __graph_api_spec_with_base_6 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_7!([$($acc)* (type "TeamsApp"), (type
+        "TeamsAppDefinition"), (type "TeamsAppAuthorization"), (type "TeamworkBot"),
+        (type "IdentitySet"), (type "Identity"), (type "TeamsAppPermissionSet"), (type
+        "TeamsAppResourceSpecificPermission"), (enum
+        "TeamsAppResourceSpecificPermissionType"), (enum "TeamsAppDistributionMethod"),
+        (enum "TeamsAppPublishingState"),] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(any(feature = "app-catalog", feature = "teams-app-installation")))]
+macro_rules! __graph_api_spec_with_base_6 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_7!([$($acc)* (type "TeamsApp"
+        needs["app-catalog", "teams-app-installation"]), (type "TeamsAppDefinition"
+        needs["app-catalog", "teams-app-installation"]), (type "TeamsAppAuthorization"
+        needs["app-catalog", "teams-app-installation"]), (type "TeamworkBot"
+        needs["app-catalog", "teams-app-installation"]), (type "IdentitySet"
+        needs["app-catalog", "teams-app-installation"]), (type "Identity"
+        needs["app-catalog", "teams-app-installation"]), (type "TeamsAppPermissionSet"
+        needs["app-catalog", "teams-app-installation"]), (type
+        "TeamsAppResourceSpecificPermission" needs["app-catalog",
+        "teams-app-installation"]), (enum "TeamsAppResourceSpecificPermissionType"
+        needs["app-catalog", "teams-app-installation"]), (enum
+        "TeamsAppDistributionMethod" needs["app-catalog", "teams-app-installation"]),
+        (enum "TeamsAppPublishingState" needs["app-catalog", "teams-app-installation"]),]
+        $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __graph_api_spec_with_base_7 {
     ([$($acc:tt)*] $($input:tt)*) => {
         $crate::spec!(@ base[$($acc)*] $($input)*);
     };

@@ -4056,7 +4056,7 @@ pub mod requests {
     #[cfg(feature = "teams")]
     rt::request!(
         [send stream all replace_body call_options build]
-        DoesUserHaveAccess(actions::DOES_USER_HAVE_ACCESS) -> value bool
+        DoesUserHaveAccess(actions::DOES_USER_HAVE_ACCESS) -> value(bool)
     );
     #[cfg(feature = "teams")]
     impl DoesUserHaveAccess<'_> {

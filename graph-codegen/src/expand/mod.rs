@@ -20,8 +20,9 @@ pub struct Options {
     /// When set, the client's root navigation methods go on a trait of this name, implemented for
     /// `GraphClient` (the only way a crate other than graph-api can add methods to it).
     pub extension_trait: Option<Ident>,
-    /// The navigation graph-api already has; a downstream spec's methods under those prefixes go
-    /// on extension traits of graph-api's own navigation types.
+    /// The navigation and types graph-api already has; a downstream spec's methods under those
+    /// prefixes go on extension traits of graph-api's own navigation types, and the type names it
+    /// uses without declaring them are graph-api's.
     pub base: Option<crate::extension::BaseIndex>,
 }
 
@@ -59,8 +60,11 @@ pub(crate) struct Cx<'a> {
     pub krate: &'a TokenStream,
     /// `krate` as doc links write it (`::graph_api`, `crate`), made once.
     pub krate_path: String,
-    /// Names of the spec's enums.
+    /// Names of the spec's enums, and of the base crate's enums it uses.
     pub enums: std::collections::HashSet<&'a str>,
+    /// The base crate's types and enums this spec uses by name without declaring them, which
+    /// the generated code names as `#krate::models::Name` (a type the spec declares is its own).
+    pub base_models: std::collections::HashSet<&'a str>,
     /// Types that can derive `Default`.
     pub defaultable: std::collections::HashSet<String>,
     /// Per navigation node: the base crate's type for it, when the base has that prefix.
@@ -76,21 +80,51 @@ pub fn expand(spec: &Spec, tree: &Tree, opts: &Options) -> TokenStream {
     expand_indexed(spec, tree, opts).0
 }
 
-/// The items of the generated API, and the navigation they make as the index downstream specs
-/// extend: one entry per node and feature gate (see [`gated_index`]), from the same gates.
-pub(crate) fn expand_indexed(
-    spec: &Spec,
-    tree: &Tree,
-    opts: &Options,
-) -> (TokenStream, Vec<crate::extension::BaseNode>) {
+/// The items of the generated API, and the navigation and types they make as the index
+/// downstream specs extend and use: one entry per node and feature gate (see
+/// [`gated_index`](crate::extension::gated_index)) and one per type with its gate, from the same
+/// gates.
+pub(crate) fn expand_indexed<'a>(
+    spec: &'a Spec,
+    tree: &'a Tree,
+    opts: &'a Options,
+) -> (
+    TokenStream,
+    Vec<crate::extension::BaseNode>,
+    Vec<crate::extension::BaseType>,
+) {
     let krate = &opts.krate;
-    let enums = spec.enums.iter().map(|e| e.name.as_str()).collect();
+    let local: std::collections::HashSet<&str> = spec
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(spec.enums.iter().map(|e| e.name.as_str()))
+        .collect();
+    // What the checker let through names a type of the spec or a usable one of the base.
+    let base_types: Vec<&crate::extension::BaseType> = opts
+        .base
+        .iter()
+        .flat_map(|b| &b.types)
+        .filter(|t| t.compiled && !local.contains(t.name.as_str()))
+        .collect();
+    let enums = spec
+        .enums
+        .iter()
+        .map(|e| e.name.as_str())
+        .chain(
+            base_types
+                .iter()
+                .filter(|t| t.kind == crate::extension::BaseKind::Enum)
+                .map(|t| t.name.as_str()),
+        )
+        .collect();
     let mut cx = Cx {
         spec,
         tree,
         krate,
         krate_path: krate.to_string().replace(' ', ""),
         enums,
+        base_models: base_types.iter().map(|t| t.name.as_str()).collect(),
         defaultable: Default::default(),
         base_types: vec![None; tree.nodes.len()],
         base_methods: vec![None; tree.nodes.len()],
@@ -114,7 +148,11 @@ pub(crate) fn expand_indexed(
     let nav = nav::expand(&cx, opts.extension_trait.as_ref());
     let mut out = TokenStream::new();
     out.extend([models, actions, requests, nav]);
-    (out, crate::extension::gated_index(tree, &cx.gates))
+    (
+        out,
+        crate::extension::gated_index(tree, &cx.gates),
+        crate::extension::gated_types(spec, &cx.gates),
+    )
 }
 
 pub(crate) use gates::{attr as gate_attr, gate};
@@ -146,16 +184,24 @@ pub(crate) fn doc(text: &str) -> TokenStream {
     quote! { #[doc = #joined] }
 }
 
-/// The Rust type of a field; `models` is the path prefix of module `models` where it is used.
-/// `String` and `Vec` are written short, for modules whose own names cannot hide them (see
-/// [`PRELUDE_NAMES`]).
-pub(crate) fn rust_type(ty: &TypeRef, models: &TokenStream) -> TokenStream {
-    rust_type_in(ty, models, false)
+impl Cx<'_> {
+    /// Whether a field type names one of the spec's own types (which the generated code reaches
+    /// through its `models` module), rather than a primitive or a type of the base crate.
+    pub(crate) fn names_local(&self, ty: &TypeRef) -> bool {
+        ty.named().is_some_and(|n| !self.base_models.contains(n))
+    }
+}
+
+/// The Rust type of a field; `models` is the path prefix of module `models` where it is used
+/// (a base crate's type is named by its full path instead). `String` and `Vec` are written
+/// short, for modules whose own names cannot hide them (see [`PRELUDE_NAMES`]).
+pub(crate) fn rust_type(cx: &Cx, ty: &TypeRef, models: &TokenStream) -> TokenStream {
+    rust_type_in(cx, ty, models, false)
 }
 
 /// [`rust_type`], with `String` and `Vec` written in full where a generated name could hide
 /// them (navigation types are named after path segments, which the checker does not restrict).
-pub(crate) fn rust_type_in(ty: &TypeRef, models: &TokenStream, full: bool) -> TokenStream {
+pub(crate) fn rust_type_in(cx: &Cx, ty: &TypeRef, models: &TokenStream, full: bool) -> TokenStream {
     match ty {
         TypeRef::String | TypeRef::DateTime | TypeRef::Guid if full => {
             quote!(::std::string::String)
@@ -165,18 +211,26 @@ pub(crate) fn rust_type_in(ty: &TypeRef, models: &TokenStream, full: bool) -> To
         TypeRef::Int32 => quote!(i32),
         TypeRef::Int64 => quote!(i64),
         TypeRef::Double => quote!(f64),
-        TypeRef::Named(n) => {
-            let n = format_ident!("{}", n);
-            quote!(#models #n)
-        }
+        TypeRef::Named(n) => model_path(cx, n, models),
         TypeRef::List(inner) => {
-            let inner = rust_type_in(inner, models, full);
+            let inner = rust_type_in(cx, inner, models, full);
             if full {
                 quote!(::std::vec::Vec<#inner>)
             } else {
                 quote!(Vec<#inner>)
             }
         }
+    }
+}
+
+/// The path of a named type: the spec's own in `models`, the base crate's in its `models`.
+pub(crate) fn model_path(cx: &Cx, name: &str, models: &TokenStream) -> TokenStream {
+    let id = format_ident!("{}", name);
+    if cx.base_models.contains(name) {
+        let krate = cx.krate;
+        quote!(#krate::models::#id)
+    } else {
+        quote!(#models #id)
     }
 }
 

@@ -44,11 +44,11 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         gate(&cx.gates.types[&e.name], out)
     });
     let krate = cx.krate;
-    let body = block(
-        std::iter::once(quote!(use #krate::__private as rt;))
-            .chain(types)
-            .chain(enums),
-    );
+    // graph-api's `__private` only where a type uses it (a downstream spec may declare none,
+    // using graph-api's types by name, and an unused import would warn).
+    let rt = (!cx.spec.types.is_empty() || !cx.spec.enums.is_empty())
+        .then(|| quote!(use #krate::__private as rt;));
+    let body = block(rt.into_iter().chain(types).chain(enums));
     quote! {
         /// Model types of Microsoft Graph resources and complex types.
         pub mod models #body
@@ -182,7 +182,7 @@ pub(super) fn object(
     };
     let decls = fields.iter().map(|f| {
         let id = naming::ident(&f.wire);
-        let ty = rust_type(&f.ty, models);
+        let ty = rust_type(cx, &f.ty, models);
         // Every public field has a doc, so crates that deny missing docs can use the types.
         let mut text = f
             .doc
@@ -205,7 +205,7 @@ pub(super) fn object(
     let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
     let req_ids: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
     let req_tys = required.iter().map(|f| {
-        let ty = rust_type(&f.ty, models);
+        let ty = rust_type(cx, &f.ty, models);
         quote!(impl Into<#ty>)
     });
     let [(odata_wire, odata), (_, additional)] = MODEL_FIELDS;
@@ -239,7 +239,7 @@ pub(super) fn object(
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
         let id = naming::ident(&f.wire);
         let setter = format_ident!("with_{}", naming::snake(&f.wire));
-        let ty = rust_type(&f.ty, models);
+        let ty = rust_type(cx, &f.ty, models);
         let d = format!(" Sets `{}`.", f.wire);
         quote! {
             #[doc = #d]

@@ -128,7 +128,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             let a = &cx.spec.actions[c.action];
             a.body.iter().flatten().chain(a.function.iter().flatten())
         })
-        .any(|f| !f.optional && f.bind.is_none() && f.ty.named().is_some())
+        .any(|f| !f.optional && f.bind.is_none() && cx.names_local(&f.ty))
         .then(|| {
             quote!(
                 use super::models;
@@ -353,7 +353,7 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
             let mut sets = Vec::new();
             for p in params {
                 let id = naming::ident(&p.wire);
-                let (ty, value) = requests::function_arg(&p.ty, &quote!(#id), models, rt);
+                let (ty, value) = requests::function_arg(cx, &p.ty, &quote!(#id), models, rt);
                 let wire = &p.wire;
                 sets.push(quote!(.arg(#wire, #value)));
                 ids.push(id);
@@ -365,7 +365,7 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     let tys = required.iter().map(|f| match &f.bind {
         Some(_) => quote!(impl #as_ref<str>),
         None => {
-            let ty = rust_type_in(&f.ty, models, true);
+            let ty = rust_type_in(cx, &f.ty, models, true);
             quote!(impl #into<#ty>)
         }
     });

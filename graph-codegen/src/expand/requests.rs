@@ -15,14 +15,15 @@ pub(super) fn expand(cx: &Cx) -> TokenStream {
         .zip(&cx.gates.actions)
         .map(|(a, g)| gate(g, request(cx, a)));
     let krate = cx.krate;
-    // `models` only where a body or a response names a model type (an unused import would warn).
+    // `models` only where a body or a response names one of the spec's own types (an unused
+    // import would warn; the base crate's are named by their full path).
     let uses_models = cx.spec.actions.iter().any(|a| {
         a.body
             .iter()
             .flatten()
             .chain(a.function.iter().flatten())
-            .any(|f| f.ty.named().is_some())
-            || a.response.as_ref().is_some_and(|r| r.named().is_some())
+            .any(|f| cx.names_local(&f.ty))
+            || a.response.as_ref().is_some_and(|r| cx.names_local(r))
     });
     let models = uses_models.then(|| {
         quote!(
@@ -126,7 +127,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     });
     let setters = fields.iter().filter(|f| f.optional).map(|f| {
         let id = naming::ident(&f.wire);
-        let ty = rust_type(&f.ty, &super_models);
+        let ty = rust_type(cx, &f.ty, &super_models);
         let d = doc(&format!(
             "Sets `{}`: {}",
             f.wire,
@@ -159,7 +160,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         .iter()
         .flatten()
         .filter(|f| f.optional)
-        .map(|f| function_setter(f, &super_models));
+        .map(|f| function_setter(cx, f, &super_models));
     let methods: Vec<TokenStream> = setters
         .chain(rsc)
         .chain(function_setters)
@@ -173,15 +174,15 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
     };
     let out = match &a.response {
         Some(TypeRef::List(item)) => {
-            let item = rust_type(item, &super_models);
+            let item = rust_type(cx, item, &super_models);
             quote!([#item])
         }
         // OData wraps a primitive or enum answer as `{"value": ...}`.
         Some(t) if is_value(cx, t) => {
-            let t = rust_type(t, &super_models);
-            quote!(value #t)
+            let t = rust_type(cx, t, &super_models);
+            quote!(value(#t))
         }
-        Some(t) => rust_type(t, &super_models),
+        Some(t) => rust_type(cx, t, &super_models),
         None => quote!(()),
     };
     quote! {
@@ -199,10 +200,10 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
 }
 
 /// An optional function parameter's setter on the request builder.
-fn function_setter(f: &Field, models: &TokenStream) -> TokenStream {
+fn function_setter(cx: &Cx, f: &Field, models: &TokenStream) -> TokenStream {
     let id = naming::ident(&f.wire);
     let wire = &f.wire;
-    let (ty, value) = function_arg(&f.ty, &quote!(value), models, &quote!(rt));
+    let (ty, value) = function_arg(cx, &f.ty, &quote!(value), models, &quote!(rt));
     let d = doc(&format!(
         "Sets the function parameter `{}`: {}. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\\`, control characters) fails `send` before anything is sent.",
         f.wire,
@@ -222,6 +223,7 @@ fn function_setter(f: &Field, models: &TokenStream) -> TokenStream {
 /// A function parameter's Rust argument type and the expression that renders `value` as an
 /// OData literal (`rt` names graph-api's `__private`).
 pub(super) fn function_arg(
+    cx: &Cx,
     ty: &TypeRef,
     value: &TokenStream,
     models: &TokenStream,
@@ -238,13 +240,10 @@ pub(super) fn function_arg(
         ),
         TypeRef::Int64 => (quote!(i64), quote!(#rt::literal::int(#value))),
         TypeRef::Double => (quote!(f64), quote!(#rt::literal::double(#value))),
-        TypeRef::Named(n) => {
-            let n = format_ident!("{}", n);
-            (
-                quote!(#models #n),
-                quote!(#rt::literal::string(&::std::string::ToString::to_string(&#value))),
-            )
-        }
+        TypeRef::Named(n) => (
+            super::model_path(cx, n, models),
+            quote!(#rt::literal::string(&::std::string::ToString::to_string(&#value))),
+        ),
         TypeRef::String | TypeRef::List(_) => (text, quote!(#rt::literal::string(#value.as_ref()))),
     }
 }

@@ -1,6 +1,8 @@
 //! The README's downstream quickstart, built from scratch as a newcomer builds it: without the
 //! build script the build fails with the lines to add; with it the crate builds and calls its
-//! action; a spec file added later is picked up by the next `cargo build` and its action called.
+//! action; a spec file added later is picked up by the next `cargo build` and its action called;
+//! one naming graph-api's `Chat` answers graph-api's own type, and fails to build, naming the
+//! feature to add, against a graph-api built without that type.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -97,6 +99,24 @@ idempotent = true
 response = { status = 200, type = "[Note]" }
 params = { chat-id = { doc = "The chat's id." } }
 [actions.list_chat_notes.permissions]
+delegated = { least = ["Fixture.Read"] }
+delegated_personal = "not_supported"
+application = "not_supported"
+"#;
+
+/// A third spec file, naming graph-api's `Chat` without declaring it. A fixture like [`ADDED`].
+const USES_GRAPH_API_TYPES: &str = r#"[actions.list_related_chats]
+summary = "Fixture: list the chats related to a chat."
+docs = "https://learn.microsoft.com/en-us/graph/overview"
+method = "GET"
+path = "/chats/{chat-id}/contosoRelatedChats"
+call = "list"
+versions = ["v1.0"]
+clouds = ["global"]
+idempotent = true
+response = { status = 200, type = "[Chat]" }
+params = { chat-id = { doc = "The chat's id." } }
+[actions.list_related_chats.permissions]
 delegated = { least = ["Fixture.Read"] }
 delegated_personal = "not_supported"
 application = "not_supported"
@@ -239,5 +259,38 @@ fn the_readme_quickstart_builds_picks_up_a_new_spec_file_and_calls_it() {
             .iter()
             .any(|h| h.starts_with("GET /v1.0/chats/") && h.contains("/contosoNotes ")),
         "{heads:?}"
+    );
+
+    // A spec file that names graph-api's `Chat` without declaring it: the action answers
+    // graph-api's own type, whose fields the program reads.
+    std::fs::write(project.join("spec/related.toml"), USES_GRAPH_API_TYPES).expect("write");
+    let main = std::fs::read_to_string(project.join("src/main.rs")).expect("main.rs");
+    let main = main.replace(
+        "    println!(\"{} note(s)\", notes.len());\n",
+        "    println!(\"{} note(s)\", notes.len());\n    let related: Vec<graph_api::models::Chat> = chat.contoso_related_chats().list().all().await?;\n    println!(\"related: {:?}\", related.iter().map(|c| c.id.as_deref()).collect::<Vec<_>>());\n",
+    );
+    std::fs::write(project.join("src/main.rs"), main).expect("write");
+    let rebuilt = cargo(&project, &target, &["build"]);
+    assert!(rebuilt.status.success(), "{}", text(&rebuilt));
+    assert_eq!(
+        run("using graph-api's Chat"),
+        "2 message(s)\n2 note(s)\nrelated: [Some(\"1\"), Some(\"2\")]\n"
+    );
+
+    // graph-api built without the features that compile `Chat`: the build says which to add.
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).expect("Cargo.toml");
+    let narrowed = manifest.replace(
+        "graph-api = { path = ",
+        "graph-api = { default-features = false, features = [\"app-catalog\"], path = ",
+    );
+    assert_ne!(narrowed, manifest);
+    std::fs::write(project.join("Cargo.toml"), narrowed).expect("write");
+    let failed = cargo(&project, &target, &["build"]);
+    assert!(!failed.status.success(), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("type `Chat` is graph-api's, compiled only with its feature `discovery` or `teams-app-installation`, which this build leaves off")
+            && text(&failed).contains("add \"discovery\" to the `features` of the graph-api dependency in Cargo.toml"),
+        "{}",
+        text(&failed)
     );
 }

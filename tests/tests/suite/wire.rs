@@ -351,6 +351,76 @@ async fn downstream_actions_send_and_decode() {
     );
 }
 
+/// The contoso fixture declares none of `Chat`, `ChatType` and `IdentitySet`: its entries use
+/// graph-api's by name, so what its actions read and send are graph-api's own model types.
+#[tokio::test]
+async fn downstream_actions_read_and_send_graph_apis_own_types() {
+    use graph_api::models::{Chat, ChatType, IdentitySet};
+    let page = r#"{"value":[{"chat":{"id":"19:a@thread.v2","chatType":"group","topic":"Launch","viewpoint":{"isHidden":false}},
+        "pinnedBy":{"user":{"id":"u1","displayName":"Megan Bowen"}},"history":[{"id":"19:b@thread.v2","chatType":"oneOnOne"}]}]}"#;
+    let server = StandIn::start(
+        move |req: &Recorded| match (req.method.as_str(), &req.target) {
+            ("GET", t) if t.ends_with("/contosoPinnedChats") => {
+                Reply::body(200, "application/json", page)
+            }
+            ("GET", _) => Reply::body(200, "application/json", r#"{"value":"ONEONONE"}"#),
+            _ => Reply::body(
+                201,
+                "application/json",
+                r#"{"id":"19:new@thread.v2","chatType":"meeting","topic":"Review"}"#,
+            ),
+        },
+    )
+    .await
+    .expect("listener");
+    let client = client(&server);
+
+    let pinned = client
+        .team("t")
+        .contoso_pinned_chats()
+        .list()
+        .all()
+        .await
+        .expect("200");
+    // The field's type is graph-api's `Chat`, not a copy: it goes where graph-api's own are taken.
+    let chat: &Chat = &pinned[0].chat;
+    assert_eq!(chat.id.as_deref(), Some("19:a@thread.v2"));
+    assert_eq!(chat.chat_type, Some(ChatType::Group));
+    assert_eq!(chat.topic.as_deref(), Some("Launch"));
+    assert!(chat.additional.contains_key("viewpoint"), "{chat:?}");
+    let by: &IdentitySet = pinned[0].pinned_by.as_ref().expect("pinnedBy");
+    let user = by.user.as_ref().expect("user");
+    assert_eq!(user.display_name.as_deref(), Some("Megan Bowen"));
+    let history: &[Chat] = pinned[0].history.as_deref().expect("history");
+    assert_eq!(history[0].chat_type, Some(ChatType::OneOnOne));
+
+    let started: Chat = client
+        .team("t")
+        .contoso_pinned_chats()
+        .pin(ChatType::Meeting)
+        .topic("Review")
+        .send()
+        .await
+        .expect("201");
+    assert_eq!(started.chat_type, Some(ChatType::Meeting));
+    assert_eq!(started.topic.as_deref(), Some("Review"));
+
+    // An enum answer arrives wrapped as `{"value": ...}`, read in any casing.
+    let kind: ChatType = client
+        .team("t")
+        .contoso_pinned_chat_type()
+        .get()
+        .send()
+        .await
+        .expect("200");
+    assert_eq!(kind, ChatType::OneOnOne);
+
+    let reqs = server.requests();
+    assert_eq!(reqs[1].method, "POST");
+    assert_eq!(reqs[1].target, "/v1.0/teams/t/contosoPinnedChats");
+    assert_eq!(reqs[1].body, br#"{"chatType":"meeting","topic":"Review"}"#);
+}
+
 #[tokio::test]
 async fn a_success_body_that_is_not_the_documented_type_is_a_decode_error() {
     let server = standin(Reply::body(200, "text/html", "<html>oops</html>")).await;

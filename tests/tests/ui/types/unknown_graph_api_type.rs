@@ -1,0 +1,3 @@
+graph_api::spec!("ui/types/unknown_graph_api_type.toml", trait = Spec);
+
+fn main() {}
