@@ -180,6 +180,14 @@ impl<'a, B: Body> Request<'a, B> {
         send_unit(self.into_call(info))
     }
 
+    /// Sends the request and reads the `Location` header the answer names its result with.
+    pub fn send_accepted(
+        self,
+        info: &'static ActionInfo,
+    ) -> impl Future<Output = Result<crate::Accepted, Error>> + 'a {
+        send_accepted(self.into_call(info))
+    }
+
     /// Sends the request and reads the answer as `T`; the future is one type per `T`.
     pub fn send_json<T: serde::de::DeserializeOwned + 'a>(
         self,
@@ -257,9 +265,21 @@ impl<B: Body> BodyObject for B {
 pub struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
+    /// The item's `Location` and `Content-Location` headers, when it had them.
+    pub(crate) location: Option<String>,
+    pub(crate) content_location: Option<String>,
 }
 
 impl Answer {
+    /// For actions whose answer is a `Location` header.
+    pub fn accepted(self) -> Result<crate::Accepted, Error> {
+        crate::Accepted::from_headers(
+            self.status,
+            self.location.as_deref(),
+            self.content_location.as_deref(),
+        )
+    }
+
     /// For actions that answer no content.
     pub fn unit(self) -> Result<(), Error> {
         Ok(())
@@ -300,6 +320,11 @@ type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
 async fn send_unit(call: Call<'_>) -> Result<(), Error> {
     let (client, request) = call?;
     client.send(&request).await.map(drop)
+}
+
+async fn send_accepted(call: Call<'_>) -> Result<crate::Accepted, Error> {
+    let (client, request) = call?;
+    client.send(&request).await?.into_accepted()
 }
 
 async fn send_json<T: serde::de::DeserializeOwned>(call: Call<'_>) -> Result<T, Error> {
@@ -411,8 +436,9 @@ pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 
 /// The fixed methods of a request builder `$name<'a>(Request<'a, Body>)`: its metadata, the
 /// hidden constructor, `call_options`, `replace_body` when it has a body, `build`, and the
-/// sending methods its response calls for (`-> ()`, `-> T`, `-> value(T)` for a primitive or enum
-/// that OData wraps in `value`, or `-> [T]` for a paged collection). The generated code names the
+/// sending methods its response calls for (`-> ()`, `-> location` for an answer that is a
+/// `Location` header, `-> T`, `-> value(T)` for a primitive or enum that OData wraps in
+/// `value`, or `-> [T]` for a paged collection). The generated code names the
 /// methods (`[send stream all replace_body call_options build]`), from the list graph-codegen's
 /// checker keeps body setters off, so the two cannot drift apart.
 #[doc(hidden)]
@@ -514,6 +540,18 @@ macro_rules! __graph_api_request {
             /// `.stream()` for larger collections.
             pub async fn $all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
                 self.$stream().collect_all().await
+            }
+        }
+    };
+    (@send [$send:ident $stream:ident $all:ident $replace_body:ident $call_options:ident $build:ident]
+        $name:ident, location) => {
+        $crate::__graph_api_request!(@batch
+            [$send $stream $all $replace_body $call_options $build] $name, $crate::Accepted, accepted);
+        impl $name<'_> {
+            /// Sends the request and reads the `Location` header the answer names its result
+            /// with (for work Graph finishes later, the operation to follow).
+            pub async fn $send(self) -> ::std::result::Result<$crate::Accepted, $crate::Error> {
+                self.0.send_accepted(Self::INFO).await
             }
         }
     };

@@ -728,9 +728,17 @@ async fn send(batch: Batch<'_>) -> Result<BatchResponses, Error> {
                 }
                 let body = a.body_bytes(&headers);
                 if (200..300).contains(&a.status) {
+                    let text = |name| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    };
                     outcomes[i] = Some(Ok(crate::__private::Answer {
                         status: a.status,
                         body,
+                        location: text(reqwest::header::LOCATION),
+                        content_location: text(reqwest::header::CONTENT_LOCATION),
                     }));
                     continue;
                 }

@@ -25,7 +25,7 @@ use crate::path::PathBuilder;
 use crate::query::Query;
 use crate::retry::RetryPolicy;
 use crate::{ApiError, Error, GraphClient, TimeoutLimit};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_LOCATION, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use std::time::Duration;
 use tracing::Instrument;
 use url::Position;
@@ -597,6 +597,16 @@ impl<'c> Call<'c> {
         } else {
             crate::error::ERROR_BODY_LIMIT
         };
+        // Of a success's headers only these two are kept, for an action whose answer is a
+        // `Location`.
+        let (location, content_location) = if success {
+            (
+                resp.headers().get(LOCATION).cloned(),
+                resp.headers().get(CONTENT_LOCATION).cloned(),
+            )
+        } else {
+            (None, None)
+        };
         let (body, whole) = read_up_to(resp, limit)
             .await
             .map_err(|e| Error::Transport {
@@ -612,6 +622,8 @@ impl<'c> Call<'c> {
         Ok(Response {
             status,
             request_id,
+            location,
+            content_location,
             body,
         })
     }
@@ -763,6 +775,8 @@ pub struct Response {
     status: u16,
     /// Graph's `request-id` for the answer, when it sent one as text.
     request_id: Option<HeaderValue>,
+    location: Option<HeaderValue>,
+    content_location: Option<HeaderValue>,
     body: bytes::Bytes,
 }
 
@@ -775,6 +789,18 @@ impl Response {
     /// For actions that return a JSON body.
     pub fn into_json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
         decode_json(self.status, &self.body)
+    }
+
+    /// For actions whose answer is a `Location` header.
+    pub fn into_accepted(self) -> Result<crate::Accepted, Error> {
+        fn text(v: &Option<HeaderValue>) -> Option<&str> {
+            v.as_ref().and_then(|v| v.to_str().ok())
+        }
+        crate::Accepted::from_headers(
+            self.status,
+            text(&self.location),
+            text(&self.content_location),
+        )
     }
 }
 

@@ -23,6 +23,7 @@
 //! Crates with spec files of their own run the same generator with [`spec!`], naming an
 //! extension trait that carries their root methods.
 
+mod accepted;
 mod auth;
 #[cfg(feature = "azure-identity")]
 mod azure;
@@ -42,6 +43,7 @@ mod workflows;
 #[doc(hidden)]
 pub mod __private;
 
+pub use accepted::Accepted;
 pub use auth::{
     AccessToken, AuthError, BoxFuture, REFRESH_MARGIN, Secret, StaticToken, TokenProvider,
 };

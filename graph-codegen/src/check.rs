@@ -307,6 +307,21 @@ pub(crate) fn check_response_body(
             "a 204 No Content response has no body; remove `type`",
         );
     }
+    if let Some(location) = &r.get_ref().location
+        && *location.get_ref()
+    {
+        if r.get_ref().ty.is_some() {
+            cx.error(
+                &span(file, location),
+                "an answer is either a body (`type`) or a `Location` header (`location = true`), not both; keep the one the docs page's Response section describes",
+            );
+        } else if status == 204 {
+            cx.error(
+                &span(file, location),
+                "a `Location` answer is a 201 or 202 with a `Location` header, not a 204; use the status the docs page gives",
+            );
+        }
+    }
 }
 
 /// The method that builds a request takes the required body fields (a bound one as the id its

@@ -215,6 +215,12 @@ fn lower_action(file: FileId, id: &SString, a: &spec::ActionSpec, cx: &mut Ctxt)
             .ty
             .as_ref()
             .map_or_else(|| span(file, &a.response), |t| span(file, t)),
+        location: a
+            .response
+            .get_ref()
+            .location
+            .as_ref()
+            .is_some_and(|l| *l.get_ref()),
     })
 }
 

@@ -353,4 +353,7 @@ pub struct Action {
     pub response: Option<TypeRef>,
     /// Where the response type is written.
     pub response_span: Span,
+    /// The answer names its result in a `Location` header (`response.location`); the request
+    /// then gives `graph_api::Accepted`.
+    pub location: bool,
 }

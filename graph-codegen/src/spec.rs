@@ -341,6 +341,9 @@ pub struct ResponseSpec {
     /// The body's type, absent for no content.
     #[serde(rename = "type")]
     pub ty: Option<SString>,
+    /// `true`: the answer names its result in a `Location` header (a long-running operation to
+    /// follow, as a team clone's `202 Accepted` does) rather than in a body.
+    pub location: Option<Spanned<bool>>,
 }
 
 /// A file or entry that is not of the shape the schema asks for: TOML syntax, an unknown or

@@ -159,6 +159,23 @@ fn action_rules() {
         "9:",
         "204 No Content",
     );
+    // An answer is a body or a Location header, and a Location comes with a 201 or 202.
+    assert_one(
+        &with(
+            "response = { status = 200, type = \"Thing\" }",
+            "response = { status = 202, type = \"Thing\", location = true }",
+        ),
+        "9:",
+        "either a body (`type`) or a `Location` header",
+    );
+    assert_one(
+        &with(
+            "response = { status = 200, type = \"Thing\" }",
+            "response = { status = 204, location = true }",
+        ),
+        "9:",
+        "not a 204",
+    );
 }
 
 #[test]

@@ -94,6 +94,9 @@ pub enum ResponseKind {
     One(&'static str),
     /// A collection of the named model type, page by page.
     Collection(&'static str),
+    /// No body: the `Location` header names where the work goes on (a long-running operation
+    /// to follow) or what was made.
+    Location,
 }
 
 /// The kinds of permission a token can carry, as the permission tables name them.

@@ -2592,7 +2592,7 @@ pub mod actions {
         idempotent: false,
         headers: &[("Content-Type", "application/json")],
         success_status: 202,
-        response: None,
+        response: Location,
         query_options: &[],
         permissions: Permissions {
             delegated: Supported {
@@ -4153,7 +4153,7 @@ pub mod requests {
     #[cfg(feature = "teams")]
     rt::request!(
         [send stream all replace_body call_options build] CloneTeam(actions::CLONE_TEAM,
-        CloneTeamBody) -> ()
+        CloneTeamBody) -> location
     );
     #[cfg(feature = "teams")]
     impl CloneTeam<'_> {
@@ -4619,7 +4619,7 @@ pub mod nav {
 
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
- 202, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-clone?view=graph-rest-1.0)*/
+ 202 with a `Location` header, returned as `graph_api::Accepted` (its `location_key` reads ids out of it). [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-clone?view=graph-rest-1.0)*/
         pub fn clone_team(
             self,
             display_name: impl ::std::convert::Into<::std::string::String>,

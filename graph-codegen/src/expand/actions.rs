@@ -93,6 +93,7 @@ fn info(a: &Action, level_tables: &TokenStream, krate: &TokenStream) -> TokenStr
     let header_values = a.headers.iter().map(|(_, v)| v);
     let status = proc_macro2::Literal::u16_unsuffixed(a.status);
     let response = match &a.response {
+        None if a.location => quote!(Location),
         None => quote!(None),
         Some(TypeRef::List(t)) => {
             let t = super::describe_plain(t);

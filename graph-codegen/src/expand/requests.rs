@@ -183,6 +183,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
             quote!(value(#t))
         }
         Some(t) => rust_type(cx, t, &super_models),
+        None if a.location => quote!(location),
         None => quote!(()),
     };
     quote! {
@@ -398,6 +399,11 @@ pub(super) fn method_doc(a: &Action) -> String {
         ));
     }
     let response = match &a.response {
+        None if a.location => format!(
+            "{} with a `Location` header, returned as `graph_api::Accepted` (its `location_key` \
+             reads ids out of it)",
+            a.status
+        ),
         None => format!("{}, returned as `Ok(())`", a.status),
         Some(TypeRef::List(item)) => format!(
             "{} with a page of {} items: `.send()` reads the first page, `.stream()` and `.all()` every page",

@@ -299,7 +299,7 @@ async fn does_user_have_access_quotes_encodes_and_refuses() {
 }
 
 /// team-clone's example: `partsToClone` as the comma-separated set the page sends, the 202
-/// answer (a `Location`, no body) as success.
+/// answer (a `Location`, no body) as the operation to follow.
 #[tokio::test]
 async fn clone_team_sends_the_pages_request() {
     let server = standin(
@@ -312,7 +312,7 @@ async fn clone_team_sends_the_pages_request() {
         | ClonableTeamParts::SETTINGS
         | ClonableTeamParts::CHANNELS
         | ClonableTeamParts::MEMBERS;
-    client(server.url())
+    let accepted = client(server.url())
         .team("57fb72d0-d811-46f4-8947-305e6072eaa5")
         .clone_team("Library Assist", parts)
         .description("Self help community for library")
@@ -321,6 +321,12 @@ async fn clone_team_sends_the_pages_request() {
         .send()
         .await
         .expect("202");
+    assert_eq!(accepted.status(), 202);
+    assert_eq!(accepted.location(), "/teams({id})/operations({opId})");
+    assert_eq!(
+        accepted.location_key("operations").as_deref(),
+        Some("{opId}")
+    );
     let reqs = server.requests();
     assert_eq!(reqs[0].method, "POST");
     assert_eq!(
@@ -352,4 +358,49 @@ fn clonable_team_parts_read_and_write_graphs_form() {
     );
     assert_eq!(parts.to_string(), "apps,tabs,someFuturePart");
     assert!(ClonableTeamParts::parse("").is_empty());
+}
+
+/// A clone answered without the `Location` it is documented to send leaves the caller nothing to
+/// follow: a decode error, not a silent success.
+#[tokio::test]
+async fn a_clone_answered_without_a_location_is_a_decode_error() {
+    let server = standin(Reply::status(202)).await;
+    let e = client(server.url())
+        .team(TEAM)
+        .clone_team("Copy", ClonableTeamParts::APPS)
+        .send()
+        .await
+        .expect_err("no Location");
+    assert!(matches!(e, Error::Decode { status: 202, .. }), "{e:?}");
+}
+
+/// In a batch, a clone's item answer carries its `Location` in the item's headers; the item is
+/// read as a direct call's answer is.
+#[tokio::test]
+async fn a_batched_clone_gives_the_items_location() {
+    let server = StandIn::start(|batch: &Recorded| {
+        graph_api_tests::standin::answer_batch(batch, |_| {
+            Reply::status(202)
+                .with_header("Location", "/teams('a1')/operations('op%2F7')")
+                .with_header("Content-Location", "/teams('a1')")
+        })
+    })
+    .await
+    .expect("loopback listener");
+    let client = client(server.url());
+    let mut batch = client.batch();
+    let id = batch
+        .add(
+            client
+                .team(TEAM)
+                .clone_team("Copy", ClonableTeamParts::MEMBERS),
+        )
+        .expect("a valid request");
+    let mut answers = batch.send().await.expect("one batch");
+    let accepted = answers.take(id).expect("the item's answer");
+    assert_eq!(accepted.location_key("operations").as_deref(), Some("op/7"));
+    assert_eq!(
+        accepted.content_location_key("teams").as_deref(),
+        Some("a1")
+    );
 }
