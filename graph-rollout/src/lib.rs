@@ -681,6 +681,13 @@ impl Rollout {
             throttled: self.throttled(),
         });
         let (app, target) = self.catalog(pacer).await?;
+        self.report(Progress {
+            phase: Phase::Catalog,
+            done: 1,
+            total: 1,
+            failed: 0,
+            throttled: self.throttled(),
+        });
         let app_id = app.id.clone().unwrap_or_default();
         let consent = target
             .authorization

@@ -1,12 +1,13 @@
 //! Rollouts against graph-standin with Graph's limits: outcome, consent, no double writes, dry run, crash and resume, failures.
 
 use crate::journal::{self, JournalError, Record};
-use crate::{AppRef, Counter, Error, Rollout, Verify};
+use crate::{AppRef, Counter, Error, Phase, Progress, Rollout, Verify};
 use graph_api::GraphClient;
 use graph_standin::tenant::PermissionType;
 use graph_standin::{Config, Faults, Size, StandIn, Tenant};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 const SIZE: Size = Size {
@@ -379,5 +380,31 @@ async fn a_permission_failure_and_a_consent_failure_are_reported_per_installatio
             assert!(f.reason.starts_with("consent refused"), "{}", f.reason);
             assert!(f.reason.contains("ChatMember.Read.Chat"), "{}", f.reason);
         }
+    }
+}
+
+/// Every phase's progress ends at all of its steps done, so a display's last line for a phase
+/// (the catalog's included) says `n/n`.
+#[tokio::test(start_paused = true)]
+async fn each_phases_progress_ends_with_every_step_done() {
+    let standin = start(5, Config::default()).await;
+    let app = app_id(&standin, "Standup");
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Progress>::new()));
+    let sink = Arc::clone(&seen);
+    let counter = Counter::new();
+    rollout(&standin, &app, &counter)
+        .on_progress(move |p| sink.lock().expect("not poisoned").push(p.clone()))
+        .run()
+        .await
+        .expect("rollout");
+    let seen = seen.lock().expect("not poisoned");
+    for phase in [Phase::Catalog, Phase::Discover, Phase::Upgrade] {
+        let last = seen
+            .iter()
+            .rev()
+            .find(|p| p.phase == phase)
+            .unwrap_or_else(|| panic!("no progress for {phase:?}"));
+        assert!(last.total > 0, "{phase:?}: {last:?}");
+        assert_eq!(last.done, last.total, "{phase:?}: {last:?}");
     }
 }

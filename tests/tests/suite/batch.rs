@@ -622,6 +622,10 @@ async fn build_equals_the_wire_for_every_action() {
         "POST" if r.target.ends_with("/installedApps") => {
             Reply::body(201, "application/json", r#"{"id":"x"}"#)
         }
+        // team-clone: a 202 naming the clone operation.
+        "POST" if r.target.ends_with("/clone") => {
+            Reply::status(202).with_header("Location", "/teams('x')/operations('y')")
+        }
         _ => Reply::status(204),
     })
     .await
