@@ -1,6 +1,7 @@
 //! The answer of an action whose result is named by a `Location` header, not sent as a body.
 
 use crate::Error;
+use crate::path::percent_decode;
 
 /// What an action gives that answers with a `Location` header instead of a body: a team clone
 /// (`202 Accepted`), for one, names the long-running operation to follow there, and its
@@ -121,7 +122,7 @@ fn key_after(location: &str, segment: &str) -> Option<String> {
             Some(k) => k,
             None => segs.get(i + 1)?,
         };
-        return Some(unquote(&percent_decode(raw)));
+        return Some(unquote(&String::from_utf8_lossy(&percent_decode(raw))));
     }
     None
 }
@@ -132,29 +133,6 @@ fn unquote(key: &str) -> String {
         Some(inner) => inner.replace("''", "'"),
         None => key.to_owned(),
     }
-}
-
-/// `%XX` escapes decoded (a malformed one is kept as written).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

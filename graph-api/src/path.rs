@@ -175,21 +175,27 @@ pub(crate) fn percent_encode(out: &mut String, value: &str, keep: &[bool; 256]) 
     }
 }
 
-/// The bytes a percent-encoded text stands for (for tests).
-#[cfg(test)]
+/// The bytes a percent-encoded text stands for; a `%` not followed by two hex digits is kept as
+/// written. Reads ids back out of the locations Graph answers with, and checks the encoding in
+/// tests.
 pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("ascii hex");
-            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
             i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+            continue;
         }
+        out.push(bytes[i]);
+        i += 1;
     }
     out
 }

@@ -41,6 +41,15 @@ fn action(id: &str, method: &str, tail: &str, extra: &str) -> String {
 
 /// Loads `text` as a downstream spec over `base`: the problems, rendered, and the generated code.
 fn downstream(text: &str, base: BaseIndex) -> (Vec<String>, String) {
+    downstream_in(text, base, graph_codegen::Options::default().krate)
+}
+
+/// [`downstream`] for a crate that names graph-api by another path (`crate = ...`).
+fn downstream_in(
+    text: &str,
+    base: BaseIndex,
+    krate: proc_macro2::TokenStream,
+) -> (Vec<String>, String) {
     let mut map = SourceMap::default();
     map.add(SourceFile::new("spec/d.toml", "spec/d.toml", text));
     let env = Env {
@@ -49,9 +58,9 @@ fn downstream(text: &str, base: BaseIndex) -> (Vec<String>, String) {
     };
     let (spec, tree, diags) = graph_codegen::load_with(&map, &env);
     let opts = graph_codegen::Options {
+        krate,
         extension_trait: Some(quote::format_ident!("Ext")),
         base: Some(base),
-        ..Default::default()
     };
     let tokens = graph_codegen::expand::expand(&spec, &tree, &opts);
     let code = graph_codegen::pretty(&tokens).expect("the generated code parses");
@@ -159,24 +168,8 @@ fn generated_code_names_base_types_through_the_crate_path_it_was_given() {
         "start",
         "response = { status = 201, type = \"Chat\" }",
     );
-    let mut map = SourceMap::default();
-    map.add(SourceFile::new("spec/d.toml", "spec/d.toml", &*text));
-    let base = graph_api();
-    let env = Env {
-        base: Some(base.clone()),
-        features: None,
-    };
-    let (spec, tree, diags) = graph_codegen::load_with(&map, &env);
-    assert!(diags.is_empty(), "{diags:?}");
-    let opts = graph_codegen::Options {
-        krate: quote::quote!(graph),
-        extension_trait: Some(quote::format_ident!("Ext")),
-        base: Some(base),
-    };
-    let code = flat(
-        &graph_codegen::pretty(&graph_codegen::expand::expand(&spec, &tree, &opts))
-            .expect("parses"),
-    );
+    let (problems, code) = downstream_in(&text, graph_api(), quote::quote!(graph));
+    assert_eq!(problems, Vec::<String>::new());
     assert!(code.contains("-> graph::models::Chat );"), "{code}");
     // Nothing in the spec's own `models` is named, so neither module imports it.
     assert!(!code.contains("use super::models;"), "{code}");

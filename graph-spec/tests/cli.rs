@@ -377,6 +377,28 @@ fn an_action_the_type_cannot_call_is_named() {
 
 /// The `--> file:line:col` of the diagnostic whose message contains `message`, in rendered
 /// diagnostics separated by blank lines.
+/// Fills a draft's placeholders mechanically (a docs link of the right shape, the marks
+/// dropped), as `scripts/scale.sh` does, and asserts the result checks and verifies against the
+/// vendored metadata.
+fn assert_filled_draft_checks_and_verifies(draft: &str, name: &str) {
+    let dir = std::env::temp_dir().join(format!("graph-spec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let filled = draft
+        .replace(
+            "docs = \"TODO(draft): the page's address, https://learn.microsoft.com/...\"",
+            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
+        )
+        .replace("TODO(draft): ", "");
+    std::fs::write(dir.join("drafted.toml"), filled).expect("write");
+    let d = dir.to_string_lossy().into_owned();
+    let checked = run(&["check", &d]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let verified = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn located(report: &str, message: &str) -> Option<String> {
     report
         .split("\n\n")
@@ -796,22 +818,7 @@ fn drafts_under_a_path_check_and_verify_once_filled_in() {
     }
     // Two navigation properties below /appCatalogs would reach appDefinitions; one does not.
     assert!(!draft.contains("appDefinitions/{"), "{draft}");
-    let dir = std::env::temp_dir().join(format!("graph-spec-under-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let filled = draft
-        .replace(
-            "docs = \"TODO(draft): the page's address, https://learn.microsoft.com/...\"",
-            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
-        )
-        .replace("TODO(draft): ", "");
-    std::fs::write(dir.join("drafted.toml"), filled).expect("write");
-    let d = dir.to_string_lossy().into_owned();
-    let checked = run(&["check", &d]);
-    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
-    let verified = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
-    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_filled_draft_checks_and_verifies(&draft, "under");
 }
 
 #[test]
@@ -870,22 +877,7 @@ fn drafts_what_spec_teams_needs() {
         assert!(draft.contains(expected), "{expected} missing from\n{draft}");
     }
     assert!(!draft.contains("doesUserHaveAccess("), "{draft}");
-    let dir = std::env::temp_dir().join(format!("graph-spec-teams-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let filled = draft
-        .replace(
-            "docs = \"TODO(draft): the page's address, https://learn.microsoft.com/...\"",
-            "docs = \"https://learn.microsoft.com/en-us/graph/overview\"",
-        )
-        .replace("TODO(draft): ", "");
-    std::fs::write(dir.join("drafted.toml"), filled).expect("write");
-    let d = dir.to_string_lossy().into_owned();
-    let checked = run(&["check", &d]);
-    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
-    let verified = run(&["verify", "--csdl", CSDL, "--clouds", CLOUDS, &d]);
-    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_filled_draft_checks_and_verifies(&draft, "teams");
 }
 
 /// Mistakes in function parameters and flags are reported at their lines.
