@@ -251,6 +251,19 @@ fn check_cmd(args: &[String], cwd: &Path) -> Result<ExitCode, String> {
     Ok(check(&paths, cwd, &opts))
 }
 
+/// Said after a spec's problems when some type is not declared and no base was given: a crate's
+/// spec naming graph-api's types reads only over graph-api's spec.
+fn base_hint(diagnostics: &[graph_codegen::Diagnostic], has_base: bool) -> &'static str {
+    let undeclared = diagnostics
+        .iter()
+        .any(|d| d.message.ends_with("is not declared"));
+    if undeclared && !has_base {
+        "; a crate's spec that uses graph-api's types by name needs `--base <graph-api's spec folder>`"
+    } else {
+        ""
+    }
+}
+
 /// The same pipeline and rules as the `spec!` macro (the crate's features included); with a
 /// base in `opts`, also the clashes with the navigation of the spec a downstream spec extends.
 fn check(paths: &[String], cwd: &Path, opts: &graph_codegen::Options) -> ExitCode {
@@ -260,7 +273,8 @@ fn check(paths: &[String], cwd: &Path, opts: &graph_codegen::Options) -> ExitCod
         let generated = graph_codegen::generate(Path::new(p), cwd, opts);
         if let Some(errors) = generated.render_errors() {
             let count = generated.diagnostics.len();
-            eprintln!("{errors}\n\nerror: {p}: {count} problem(s)\n");
+            let hint = base_hint(&generated.diagnostics, opts.base.is_some());
+            eprintln!("{errors}\n\nerror: {p}: {count} problem(s){hint}\n");
             failed = true;
         } else {
             let files = generated.sources.files().count();
@@ -365,16 +379,7 @@ fn load_spec(
         .map(|d| d.render(&sources))
         .collect();
     if !rendered.is_empty() {
-        // A crate's spec naming graph-api's types reads only over graph-api's spec.
-        let undeclared = base.is_none()
-            && diagnostics
-                .iter()
-                .any(|d| d.message.ends_with("is not declared"));
-        let hint = if undeclared {
-            "; a crate's spec that uses graph-api's types by name needs `--base <graph-api's spec folder>`"
-        } else {
-            ""
-        };
+        let hint = base_hint(&diagnostics, base.is_some());
         return Err(format!(
             "{}\n\n{path} has problems; `graph-spec check {path}` lists them{hint}",
             rendered.join("\n\n")

@@ -983,6 +983,11 @@ fn check_with_a_base_reports_what_the_downstream_build_reports() {
         "{}",
         text(&alone)
     );
+    assert!(
+        text(&alone).contains("needs `--base <graph-api's spec folder>`"),
+        "{}",
+        text(&alone)
+    );
     // verify and drift read the fixture over graph-api's spec too (their findings are about
     // its made-up paths and permissions, not its types), and say what is missing without it.
     for command in [
