@@ -1,5 +1,6 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
+pub use crate::object::Key;
 pub use crate::odata::{FlagSet, FunctionCall, literal};
 pub use crate::path::PathBuilder;
 pub use crate::query::Headers;
@@ -431,6 +432,7 @@ pub fn convert<F: serde::Serialize, T: serde::de::DeserializeOwned>(value: &F) -
 }
 
 pub use crate::__graph_api_flags as flags;
+pub use crate::__graph_api_object as object;
 pub use crate::__graph_api_string_enum as string_enum;
 pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 

@@ -32,6 +32,7 @@ mod call;
 mod client;
 mod error;
 pub mod hook;
+mod object;
 mod odata;
 mod paging;
 mod path;

@@ -144,31 +144,6 @@ pub fn ident(name: &str) -> proc_macro2::Ident {
     }
 }
 
-/// The wire name serde's `rename_all = "camelCase"` gives a field: the generated types rely on
-/// it and spell out a `rename` only where it differs from the spec's wire name. This follows
-/// serde_derive's rule (raw prefix dropped, each `_` dropped and the letter after it
-/// capitalized, the first letter lowered).
-pub fn serde_camel(field: &proc_macro2::Ident) -> String {
-    let name = field.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name);
-    let mut pascal = String::with_capacity(name.len());
-    let mut capitalize = true;
-    for ch in name.chars() {
-        if ch == '_' {
-            capitalize = true;
-        } else if capitalize {
-            pascal.push(ch.to_ascii_uppercase());
-            capitalize = false;
-        } else {
-            pascal.push(ch);
-        }
-    }
-    match pascal.chars().next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + &pascal[first.len_utf8()..],
-        None => pascal,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,23 +171,6 @@ mod tests {
         assert_eq!(singular("installedApps"), "installed_app");
         assert_eq!(singular("policies"), "policy");
         assert_eq!(singular("access"), "access");
-    }
-
-    #[test]
-    fn camel_case_round_trips_ordinary_wire_names_only() {
-        for wire in ["displayName", "id", "teamsAppId", "type", "eTag"] {
-            assert_eq!(serde_camel(&ident(wire)), wire);
-        }
-        // These need an explicit rename.
-        for wire in [
-            "HTTPResponse",
-            "Kind",
-            "teamsApp@odata.bind",
-            "x-ms-tag",
-            "@odata.id",
-        ] {
-            assert_ne!(serde_camel(&ident(wire)), wire);
-        }
     }
 
     #[test]

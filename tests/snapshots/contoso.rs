@@ -5,40 +5,33 @@
 pub mod models {
     use ::graph_api::__private as rt;
     /// An app installed somewhere.
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct Installation {
         /// The installation's id.
         pub id: String,
         /// What kind of scope the app is installed in.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<InstallationKind>,
         /// `version`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub version: Option<i32>,
         /// `isPinned`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_pinned: Option<bool>,
         /// `installedDateTime`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub installed_date_time: Option<String>,
         /// `tags`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub tags: Option<Vec<String>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    rt::object!(
+        model Installation { req id = "id", opt r#type = "type", opt version = "version",
+        opt is_pinned = "isPinned", opt installed_date_time = "installedDateTime", opt
+        tags = "tags" }
+    );
     impl Installation {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(id: impl Into<String>) -> Self {
@@ -79,29 +72,21 @@ pub mod models {
         }
     }
     /// A message in a chat.
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct Message {
         /// `id`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// `body`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub body: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    rt::object!(model Message { opt id = "id", opt body = "body" });
     impl Message {
         /// An empty value: every field unset.
         pub fn new() -> Self {
@@ -121,31 +106,26 @@ pub mod models {
         }
     }
     /// Fixture: a chat pinned to a team, and who pinned it.
-    #[derive(Debug, Clone, PartialEq, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     pub struct PinnedChat {
         /// The chat, as graph-api reads it.
         pub chat: ::graph_api::models::Chat,
         /// `pinnedBy`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub pinned_by: Option<::graph_api::models::IdentitySet>,
         /// Chats pinned before this one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub history: Option<Vec<::graph_api::models::Chat>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    rt::object!(
+        model PinnedChat { req chat = "chat", opt pinned_by = "pinnedBy", opt history =
+        "history" }
+    );
     impl PinnedChat {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(chat: impl Into<::graph_api::models::Chat>) -> Self {
@@ -512,17 +492,18 @@ pub mod requests {
         RemoveTeamInstallation(actions::REMOVE_TEAM_INSTALLATION) -> ()
     );
     /// The request body of [`AddTeamInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AddTeamInstallationBody {
         /// The app to install, as `https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}`.
-        #[serde(rename = "teamsApp@odata.bind")]
         pub teams_app_odata_bind: String,
         /// `type`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<models::InstallationKind>,
     }
+    rt::object!(
+        body AddTeamInstallationBody { req teams_app_odata_bind = "teamsApp@odata.bind",
+        opt r#type = "type" }
+    );
     impl AddTeamInstallationBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
@@ -590,8 +571,7 @@ pub mod requests {
         }
     }
     /// The request body of [`RenameString`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct RenameStringBody {
         /// `name`, as Graph sends it.
@@ -599,6 +579,7 @@ pub mod requests {
         /// `aliases`, as Graph sends it.
         pub aliases: Vec<String>,
     }
+    rt::object!(body RenameStringBody { req name = "name", req aliases = "aliases" });
     impl RenameStringBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(name: impl Into<String>, aliases: impl Into<Vec<String>>) -> Self {
@@ -626,16 +607,17 @@ pub mod requests {
         ListTeamPinnedChats(actions::LIST_TEAM_PINNED_CHATS) -> [models::PinnedChat]
     );
     /// The request body of [`PinTeamChat`].
-    #[derive(Debug, Clone, PartialEq, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     pub struct PinTeamChatBody {
         /// `chatType`, as Graph sends it.
         pub chat_type: ::graph_api::models::ChatType,
         /// `topic`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub topic: Option<String>,
     }
+    rt::object!(
+        body PinTeamChatBody { req chat_type = "chatType", opt topic = "topic" }
+    );
     impl PinTeamChatBody {
         /// A value with the required fields set and the optional ones unset.
         pub fn new(chat_type: impl Into<::graph_api::models::ChatType>) -> Self {

@@ -8,41 +8,34 @@ pub mod models {
     /** Represents a Microsoft Entra user account.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct User {
         /// The unique identifier for the user. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// true if the account is enabled; otherwise, false. Returned only on `$select`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub account_enabled: Option<bool>,
         /// The name displayed in the address book for the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// The SMTP address for the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mail: Option<String>,
         /// The user principal name (UPN) of the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_principal_name: Option<String>,
         /// A string value that can be used to classify user types in your directory, such as `Member` and `Guest`. Returned only on `$select`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_type: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "discovery")]
+    rt::object!(
+        model User { opt id = "id", opt account_enabled = "accountEnabled", opt
+        display_name = "displayName", opt mail = "mail", opt user_principal_name =
+        "userPrincipalName", opt user_type = "userType" }
+    );
     #[cfg(feature = "discovery")]
     impl User {
         /// An empty value: every field unset.
@@ -95,32 +88,27 @@ pub mod models {
     /** A team in Microsoft Teams is a collection of channel objects.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/team?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct Team {
         /// The unique identifier of the team.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// An optional description for the team.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         /// The name of the team.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "discovery")]
+    rt::object!(
+        model Team { opt id = "id", opt description = "description", opt display_name =
+        "displayName" }
+    );
     #[cfg(feature = "discovery")]
     impl Team {
         /// An empty value: every field unset.
@@ -155,39 +143,34 @@ pub mod models {
     /** Represents a teamsApp installed in a team or the personal scope of a user.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappinstallation?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsAppInstallation {
         /// A unique ID (not the Teams app ID).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<TeamsAppPermissionSet>,
         /** The app that is installed.
 
  A relationship: present only when the request expands it (`$expand=teamsApp`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub teams_app: Option<TeamsApp>,
         /** The details of this version of the app.
 
  A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub teams_app_definition: Option<TeamsAppDefinition>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        model TeamsAppInstallation { opt id = "id", opt consented_permission_set =
+        "consentedPermissionSet", opt teams_app = "teamsApp", opt teams_app_definition =
+        "teamsAppDefinition" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl TeamsAppInstallation {
         /// An empty value: every field unset.
@@ -236,44 +219,38 @@ pub mod models {
  Derived from [`TeamsAppInstallation`]: its fields come first. A [`TeamsAppInstallation`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/userscopeteamsappinstallation?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct UserScopeTeamsAppInstallation {
         /// A unique ID (not the Teams app ID).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The set of resource-specific permissions consented to while installing or upgrading the teamsApp.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<TeamsAppPermissionSet>,
         /** The app that is installed.
 
  A relationship: present only when the request expands it (`$expand=teamsApp`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub teams_app: Option<TeamsApp>,
         /** The details of this version of the app.
 
  A relationship: present only when the request expands it (`$expand=teamsAppDefinition`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub teams_app_definition: Option<TeamsAppDefinition>,
         /** The chat between the user and Teams app.
 
  A relationship: present only when the request expands it (`$expand=chat`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub chat: Option<Chat>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        model UserScopeTeamsAppInstallation { opt id = "id", opt consented_permission_set
+        = "consentedPermissionSet", opt teams_app = "teamsApp", opt teams_app_definition
+        = "teamsAppDefinition", opt chat = "chat" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl UserScopeTeamsAppInstallation {
         /// An empty value: every field unset.
@@ -354,47 +331,39 @@ pub mod models {
     /** A chat is a collection of chatMessages between one or more participants.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/chat?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct Chat {
         /// The chat's unique identifier. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// Specifies the type of chat.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub chat_type: Option<ChatType>,
         /// Date and time at which the chat was created. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_date_time: Option<String>,
         /// Indicates whether the chat is hidden for all its members. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_hidden_for_all_members: Option<bool>,
         /// Date and time at which the chat was renamed or the list of members was last changed. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub last_updated_date_time: Option<String>,
         /// The identifier of the tenant in which the chat was created. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub tenant_id: Option<String>,
         /// Subject or topic for the chat. Only available for group chats.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub topic: Option<String>,
         /// The URL for the chat in Microsoft Teams. The URL should be treated as an opaque blob, and not parsed. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub web_url: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
+    rt::object!(
+        model Chat { opt id = "id", opt chat_type = "chatType", opt created_date_time =
+        "createdDateTime", opt is_hidden_for_all_members = "isHiddenForAllMembers", opt
+        last_updated_date_time = "lastUpdatedDateTime", opt tenant_id = "tenantId", opt
+        topic = "topic", opt web_url = "webUrl" }
+    );
     #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     impl Chat {
         /// An empty value: every field unset.
@@ -459,40 +428,34 @@ pub mod models {
     /** Represents an app in the Microsoft Teams app catalog.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapp?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsApp {
         /// The app ID generated for the catalog is different from the developer-provided ID found within the Microsoft Teams zip app package.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The name of the catalog app provided by the app developer in the Microsoft Teams zip app package.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// The method of distribution for the app. Read-only.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub distribution_method: Option<TeamsAppDistributionMethod>,
         /// The ID of the catalog provided by the app developer in the Microsoft Teams zip app package.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<String>,
         /** The details for each version of the app.
 
  A relationship: present only when the request expands it (`$expand=appDefinitions`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub app_definitions: Option<Vec<TeamsAppDefinition>>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model TeamsApp { opt id = "id", opt display_name = "displayName", opt
+        distribution_method = "distributionMethod", opt external_id = "externalId", opt
+        app_definitions = "appDefinitions" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsApp {
         /// An empty value: every field unset.
@@ -545,58 +508,48 @@ pub mod models {
     /** Represents the details of a version of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappdefinition?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsAppDefinition {
         /// A unique ID (not the Teams app ID).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// Authorization requirements specified in the Teams app manifest.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub authorization: Option<TeamsAppAuthorization>,
         /// `createdBy`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_by: Option<IdentitySet>,
         /// Verbose description of the application.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         /// The name of the app provided by the app developer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// `lastModifiedDateTime`, as Graph sends it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub last_modified_date_time: Option<String>,
         /// The published status of a specific version of a Teams app.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub publishing_state: Option<TeamsAppPublishingState>,
         /// Short description of the application.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub short_description: Option<String>,
         /// The ID from the Teams app manifest.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub teams_app_id: Option<String>,
         /// The version number of the application.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub version: Option<String>,
         /** The details of the bot specified in the Teams app manifest.
 
  A relationship: present only when the request expands it (`$expand=bot`).*/
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub bot: Option<TeamworkBot>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model TeamsAppDefinition { opt id = "id", opt authorization = "authorization",
+        opt created_by = "createdBy", opt description = "description", opt display_name =
+        "displayName", opt last_modified_date_time = "lastModifiedDateTime", opt
+        publishing_state = "publishingState", opt short_description = "shortDescription",
+        opt teams_app_id = "teamsAppId", opt version = "version", opt bot = "bot" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDefinition {
         /// An empty value: every field unset.
@@ -685,29 +638,25 @@ pub mod models {
     /** The authorization details of a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappauthorization?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsAppAuthorization {
         /// The registration ID of the Microsoft Entra app ID associated with the teamsApp.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub client_app_id: Option<String>,
         /// Set of permissions required by the teamsApp.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub required_permission_set: Option<TeamsAppPermissionSet>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model TeamsAppAuthorization { opt client_app_id = "clientAppId", opt
+        required_permission_set = "requiredPermissionSet" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppAuthorization {
         /// An empty value: every field unset.
@@ -739,26 +688,20 @@ pub mod models {
     /** Represents a bot in the Microsoft Teams ecosystem.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamworkbot?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamworkBot {
         /// The ID of the bot associated with the specific teamsAppDefinition. This value is usually a GUID.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(model TeamworkBot { opt id = "id" });
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamworkBot {
         /// An empty value: every field unset.
@@ -781,32 +724,27 @@ pub mod models {
     /** Represents a keyed collection of identity resources.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identityset?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct IdentitySet {
         /// Optional. The application associated with this action.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub application: Option<Identity>,
         /// Optional. The device associated with this action.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub device: Option<Identity>,
         /// Optional. The user associated with this action.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user: Option<Identity>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model IdentitySet { opt application = "application", opt device = "device", opt
+        user = "user" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl IdentitySet {
         /// An empty value: every field unset.
@@ -841,29 +779,22 @@ pub mod models {
     /** Represents an identity of an actor.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/identity?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct Identity {
         /// The display name of the identity.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// Unique identifier for the identity or actor.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(model Identity { opt display_name = "displayName", opt id = "id" });
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl Identity {
         /// An empty value: every field unset.
@@ -892,28 +823,25 @@ pub mod models {
     /** Set of required/granted permissions that can be associated with a Teams app.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsapppermissionset?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsAppPermissionSet {
         /// A collection of resource-specific permissions.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub resource_specific_permissions: Option<
             Vec<TeamsAppResourceSpecificPermission>,
         >,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model TeamsAppPermissionSet { opt resource_specific_permissions =
+        "resourceSpecificPermissions" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPermissionSet {
         /// An empty value: every field unset.
@@ -939,29 +867,25 @@ pub mod models {
     /** Represents the resource-specific permission associated with a teamsApp.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/teamsappresourcespecificpermission?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct TeamsAppResourceSpecificPermission {
         /// The name of the resource-specific permission, for example `ChatMember.Read.Chat`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub permission_value: Option<String>,
         /// The type of resource-specific permission.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub permission_type: Option<TeamsAppResourceSpecificPermissionType>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
+    rt::object!(
+        model TeamsAppResourceSpecificPermission { opt permission_value =
+        "permissionValue", opt permission_type = "permissionType" }
+    );
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermission {
         /// An empty value: every field unset.
@@ -993,35 +917,30 @@ pub mod models {
     /** Represents a user in a team, a channel, or a chat.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/conversationmember?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct ConversationMember {
         /// The unique identifier of the membership.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The display name of the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// The roles for that user; `owner` for an owner, empty for a member.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub roles: Option<Vec<String>>,
         /// The timestamp denoting how far back a conversation's history is shared with the conversation member.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub visible_history_start_date_time: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        model ConversationMember { opt id = "id", opt display_name = "displayName", opt
+        roles = "roles", opt visible_history_start_date_time =
+        "visibleHistoryStartDateTime" }
+    );
     #[cfg(feature = "teams")]
     impl ConversationMember {
         /// An empty value: every field unset.
@@ -1067,51 +986,39 @@ pub mod models {
  Derived from [`ConversationMember`]: its fields come first. A [`ConversationMember`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/aaduserconversationmember?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AadUserConversationMember {
         /// The unique identifier of the membership.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<String>,
         /// The display name of the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_name: Option<String>,
         /// The roles for that user; `owner` for an owner, empty for a member.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub roles: Option<Vec<String>>,
         /// The timestamp denoting how far back a conversation's history is shared with the conversation member.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub visible_history_start_date_time: Option<String>,
         /// The email address of the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<String>,
         /// The ID of the tenant that the user belongs to.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub tenant_id: Option<String>,
         /// The ID of the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_id: Option<String>,
         /// The user to add, by its URL: `https://graph.microsoft.com/v1.0/users('<id or user principal name>')`.
-        #[serde(
-            rename = "user@odata.bind",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub user_odata_bind: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        model AadUserConversationMember { opt id = "id", opt display_name =
+        "displayName", opt roles = "roles", opt visible_history_start_date_time =
+        "visibleHistoryStartDateTime", opt email = "email", opt tenant_id = "tenantId",
+        opt user_id = "userId", opt user_odata_bind = "user@odata.bind" }
+    );
     #[cfg(feature = "teams")]
     impl AadUserConversationMember {
         /// An empty value: every field unset.
@@ -1210,26 +1117,20 @@ pub mod models {
     /** The result of one part of an action that works on several items, such as adding members in bulk.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/actionresultpart?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct ActionResultPart {
         /// The error that occurred for this part, if any; `null` when it succeeded.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub error: Option<PublicError>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(model ActionResultPart { opt error = "error" });
     #[cfg(feature = "teams")]
     impl ActionResultPart {
         /// An empty value: every field unset.
@@ -1254,29 +1155,25 @@ pub mod models {
  Derived from [`ActionResultPart`]: its fields come first. A [`ActionResultPart`] whose `@odata.type` names this type converts into it with `TryFrom`, and this type back into it with `From`.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/aaduserconversationmemberresult?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AadUserConversationMemberResult {
         /// The error that occurred for this part, if any; `null` when it succeeded.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub error: Option<PublicError>,
         /// The user ID of the Microsoft Entra user that was added.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub user_id: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        model AadUserConversationMemberResult { opt error = "error", opt user_id =
+        "userId" }
+    );
     #[cfg(feature = "teams")]
     impl AadUserConversationMemberResult {
         /// An empty value: every field unset.
@@ -1330,32 +1227,27 @@ pub mod models {
     /** An error as Graph reports it.
 
  [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/resources/publicerror?view=graph-rest-1.0)*/
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize, rt::Deserialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct PublicError {
         /// The error code.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub code: Option<String>,
         /// A non-localized message for the developer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub message: Option<String>,
         /// The target of the error.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub target: Option<String>,
         /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
         /// type's); `None` when absent.
-        #[serde(
-            rename = "@odata.type",
-            default,
-            skip_serializing_if = "Option::is_none"
-        )]
         pub odata_type: Option<String>,
-        /// Every field Graph sent that this type does not declare, kept so that writing the
-        /// value back loses nothing.
-        #[serde(flatten)]
+        /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+        /// kept so that writing the value back loses nothing.
         pub additional: rt::Map,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        model PublicError { opt code = "code", opt message = "message", opt target =
+        "target" }
+    );
     #[cfg(feature = "teams")]
     impl PublicError {
         /// An empty value: every field unset.
@@ -3495,17 +3387,19 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddChatAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AddChatAppInstallationBody {
         /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
-        #[serde(rename = "teamsApp@odata.bind")]
         pub teams_app_odata_bind: String,
         /// Set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body AddChatAppInstallationBody { req teams_app_odata_bind =
+        "teamsApp@odata.bind", opt consented_permission_set = "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl AddChatAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
@@ -3567,14 +3461,17 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeChatAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct UpgradeChatAppInstallationBody {
         /// The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body UpgradeChatAppInstallationBody { opt consented_permission_set =
+        "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeChatAppInstallationBody {
         /// An empty value: every field unset.
@@ -3687,17 +3584,19 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddTeamAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AddTeamAppInstallationBody {
         /// The app to install: the generated app ID of the catalog app (the teamsApp's id).
-        #[serde(rename = "teamsApp@odata.bind")]
         pub teams_app_odata_bind: String,
         /// The set of resource-specific permissions that are being consented to. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body AddTeamAppInstallationBody { req teams_app_odata_bind =
+        "teamsApp@odata.bind", opt consented_permission_set = "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl AddTeamAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
@@ -3759,14 +3658,17 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeTeamAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct UpgradeTeamAppInstallationBody {
         /// Set of resource specific permissions that are being consented. They must match the resource-specific permissions specified in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body UpgradeTeamAppInstallationBody { opt consented_permission_set =
+        "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeTeamAppInstallationBody {
         /// An empty value: every field unset.
@@ -3875,17 +3777,19 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`AddUserAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AddUserAppInstallationBody {
         /// The app to install: the catalog generated app ID (the teamsApp's id).
-        #[serde(rename = "teamsApp@odata.bind")]
         pub teams_app_odata_bind: String,
         /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body AddUserAppInstallationBody { req teams_app_odata_bind =
+        "teamsApp@odata.bind", opt consented_permission_set = "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl AddUserAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
@@ -3947,14 +3851,17 @@ pub mod requests {
     }
     #[cfg(feature = "teams-app-installation")]
     /// The request body of [`UpgradeUserAppInstallation`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct UpgradeUserAppInstallationBody {
         /// Set of resource-specific permissions that are being consented to. They must be the same as the resource-specific permissions present in the app's teamsAppDefinition; when that definition only has delegated ones, they can be left out.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub consented_permission_set: Option<models::TeamsAppPermissionSet>,
     }
+    #[cfg(feature = "teams-app-installation")]
+    rt::object!(
+        body UpgradeUserAppInstallationBody { opt consented_permission_set =
+        "consentedPermissionSet" }
+    );
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeUserAppInstallationBody {
         /// An empty value: every field unset.
@@ -4019,13 +3926,14 @@ pub mod requests {
     );
     #[cfg(feature = "teams")]
     /// The request body of [`AddTeamMembers`].
-    #[derive(Debug, Clone, PartialEq, Default, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq, Default)]
     #[non_exhaustive]
     pub struct AddTeamMembersBody {
         /// The conversation members to add; `@odata.type` says which kind (`AadUserConversationMember`).
         pub values: Vec<models::ConversationMember>,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(body AddTeamMembersBody { req values = "values" });
     #[cfg(feature = "teams")]
     impl AddTeamMembersBody {
         /// A value with the required fields set and the optional ones unset.
@@ -4078,27 +3986,29 @@ pub mod requests {
     }
     #[cfg(feature = "teams")]
     /// The request body of [`CloneTeam`].
-    #[derive(Debug, Clone, PartialEq, rt::Serialize)]
-    #[serde(crate = "rt::serde", rename_all = "camelCase")]
+    #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     pub struct CloneTeamBody {
         /// The display name for the group.
         pub display_name: String,
         /// An optional description for the group; left blank when not given.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
         /// The mail alias for the group, unique in the organization; computed from the displayName when not given (the page says it is currently ignored).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mail_nickname: Option<String>,
         /// A classification for the group (such as low, medium, or high business impact); copied from the original team when not given.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub classification: Option<String>,
         /// The visibility of the group; copied from the original team when not given.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub visibility: Option<models::TeamVisibilityType>,
         /// The parts to clone: apps, tabs, settings, channels, members.
         pub parts_to_clone: models::ClonableTeamParts,
     }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        body CloneTeamBody { req display_name = "displayName", opt description =
+        "description", opt mail_nickname = "mailNickname", opt classification =
+        "classification", opt visibility = "visibility", req parts_to_clone =
+        "partsToClone" }
+    );
     #[cfg(feature = "teams")]
     impl CloneTeamBody {
         /// A value with the required fields set and the optional ones unset.

@@ -174,12 +174,6 @@ pub(super) fn object(
     let docs = doc(text);
     let defaultable = fields_default(fields, &cx.enums, &cx.defaultable);
     let default = defaultable.then(|| quote!(Default,));
-    // Model types are read and written; request bodies are only written.
-    let derives = if open {
-        quote!(rt::Serialize, rt::Deserialize)
-    } else {
-        quote!(rt::Serialize)
-    };
     let decls = fields.iter().map(|f| {
         let id = naming::ident(&f.wire);
         let ty = rust_type(cx, &f.ty, models);
@@ -195,12 +189,19 @@ pub(super) fn object(
             ));
         }
         let docs = doc(text.trim_start());
-        let serde = serde_attr(&id, &f.wire, f.optional);
         if f.optional {
-            quote! { #docs #serde pub #id: Option<#ty>, }
+            quote! { #docs pub #id: Option<#ty>, }
         } else {
-            quote! { #docs #serde pub #id: #ty, }
+            quote! { #docs pub #id: #ty, }
         }
+    });
+    // Model types are read and written; request bodies are only written.
+    let form = if open { quote!(model) } else { quote!(body) };
+    let wire_fields = fields.iter().map(|f| {
+        let id = naming::ident(&f.wire);
+        let kind = if f.optional { quote!(opt) } else { quote!(req) };
+        let wire = &f.wire;
+        quote!(#kind #id = #wire)
     });
     let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
     let req_ids: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
@@ -208,7 +209,7 @@ pub(super) fn object(
         let ty = rust_type(cx, &f.ty, models);
         quote!(impl Into<#ty>)
     });
-    let [(odata_wire, odata), (_, additional)] = MODEL_FIELDS;
+    let [(_, odata), (_, additional)] = MODEL_FIELDS;
     let (odata, additional) = (format_ident!("{odata}"), format_ident!("{additional}"));
     // Fields `new` leaves unset: spelled out, unless `Default` fills them.
     let value = if defaultable && required.is_empty() {
@@ -228,11 +229,9 @@ pub(super) fn object(
         quote! {
             /// The `@odata.type` Graph sent, naming the value's exact type (such as a derived
             /// type's); `None` when absent.
-            #[serde(rename = #odata_wire, default, skip_serializing_if = "Option::is_none")]
             pub #odata: Option<String>,
-            /// Every field Graph sent that this type does not declare, kept so that writing the
-            /// value back loses nothing.
-            #[serde(flatten)]
+            /// Every field Graph sent that this type does not declare (`@odata.type` aside),
+            /// kept so that writing the value back loses nothing.
             pub #additional: rt::Map,
         }
     });
@@ -257,13 +256,14 @@ pub(super) fn object(
     };
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #default #derives)]
-        #[serde(crate = "rt::serde", rename_all = "camelCase")]
+        #[derive(Debug, Clone, PartialEq, #default)]
         #[non_exhaustive]
         pub struct #name {
             #(#decls)*
             #open_fields
         }
+
+        rt::object!(#form #name { #(#wire_fields),* });
 
         impl #name {
             #[doc = #new_doc]
@@ -272,19 +272,6 @@ pub(super) fn object(
             }
             #(#setters)*
         }
-    }
-}
-
-/// A field's serde attribute: a `rename` only where `camelCase` does not give the wire name,
-/// and an optional field is left out when unset.
-fn serde_attr(id: &proc_macro2::Ident, wire: &str, optional: bool) -> TokenStream {
-    let rename = (naming::serde_camel(id) != wire).then(|| quote!(rename = #wire,));
-    match (rename, optional) {
-        (rename, true) => {
-            quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
-        }
-        (Some(_), false) => quote!(#[serde(rename = #wire)]),
-        (None, false) => TokenStream::new(),
     }
 }
 

@@ -83,3 +83,36 @@ fn downstream_models_have_required_fields_and_keyword_names() {
         r#"{"id":"b"}"#
     );
 }
+
+#[test]
+fn a_model_reads_escaped_keys_and_nulls_and_writes_back_in_a_fixed_order() {
+    use graph_api_tests::contoso::models::{Installation, InstallationKind};
+    // `\u0069d` is `id` with an escape (the key arrives unborrowed); `isPinned: null` is unset;
+    // `extra` and `more` are not declared, so they are kept, `null` included.
+    let text = r##"{"more":{"k":[1]},"isPinned":null,"\u0069d":"a","@odata.type":"#contoso.installation","extra":null,"type":"team"}"##;
+    let i: Installation = serde_json::from_str(text).expect("reads");
+    assert_eq!(i.id, "a");
+    assert_eq!(i.r#type, Some(InstallationKind::Team));
+    assert_eq!(i.is_pinned, None);
+    assert_eq!(i.odata_type.as_deref(), Some("#contoso.installation"));
+    assert_eq!(i.additional.len(), 2, "{:?}", i.additional);
+    assert_eq!(i.additional["extra"], serde_json::Value::Null);
+    // Written back: declared fields in declaration order (unset ones left out), then
+    // `@odata.type`, then the undeclared fields.
+    assert_eq!(
+        serde_json::to_string(&i).expect("serializes"),
+        r##"{"id":"a","type":"team","@odata.type":"#contoso.installation","extra":null,"more":{"k":[1]}}"##
+    );
+    // A repeated key counts once, the last time.
+    let twice: Installation =
+        serde_json::from_str(r#"{"id":"a","version":1,"version":2}"#).expect("reads");
+    assert_eq!(twice.version, Some(2));
+    // Anything but an object is refused with the type's name.
+    let not_object = serde_json::from_str::<Installation>(r#"["a"]"#).expect_err("an array");
+    assert!(
+        not_object
+            .to_string()
+            .contains("a JSON object (Installation)"),
+        "{not_object}"
+    );
+}
