@@ -8,13 +8,12 @@ pub use serde::{self, Deserialize, Serialize};
 
 use crate::client::CallOptions;
 use crate::query::Query;
-use crate::{Error, GraphClient, PageStream};
+use crate::{Error, GraphClient, PageStream, Sending};
 
 /// The undeclared fields a model type keeps.
 pub type Map = serde_json::Map<String, serde_json::Value>;
 
 use crate::meta::ActionInfo;
-use std::future::Future;
 
 /// A point on the way to an action: the client and the path so far. Every generated navigation
 /// type wraps one.
@@ -171,40 +170,33 @@ impl<'a, B: Body> Request<'a, B> {
         self.into_call(info).map(|(_, request)| request)
     }
 
-    /// Sends the request; success carries no value. The future is one type for every action
-    /// (an `async` block here would be one type, and one state machine to compile, per body
-    /// type).
-    pub fn send_unit(
-        self,
-        info: &'static ActionInfo,
-    ) -> impl Future<Output = Result<(), Error>> + 'a {
-        send_unit(self.into_call(info))
+    /// Sends the request; success carries no value.
+    pub fn send_unit(self, info: &'static ActionInfo) -> Sending<'a, ()> {
+        Sending::new(self.into_call(info), |_| Ok(()))
     }
 
     /// Sends the request and reads the `Location` header the answer names its result with.
-    pub fn send_accepted(
-        self,
-        info: &'static ActionInfo,
-    ) -> impl Future<Output = Result<crate::Accepted, Error>> + 'a {
-        send_accepted(self.into_call(info))
+    pub fn send_accepted(self, info: &'static ActionInfo) -> Sending<'a, crate::Accepted> {
+        Sending::new(self.into_call(info), crate::call::Response::into_accepted)
     }
 
-    /// Sends the request and reads the answer as `T`; the future is one type per `T`.
-    pub fn send_json<T: serde::de::DeserializeOwned + 'a>(
+    /// Sends the request and reads the answer as `T`.
+    pub fn send_json<T: serde::de::DeserializeOwned>(
         self,
         info: &'static ActionInfo,
-    ) -> impl Future<Output = Result<T, Error>> + 'a {
-        send_json(self.into_call(info))
+    ) -> Sending<'a, T> {
+        Sending::new(self.into_call(info), crate::call::Response::into_json::<T>)
     }
 
     /// Sends the request and reads a primitive or enum answer, which OData wraps as
     /// `{"value": ...}`.
-    pub fn send_value<T: serde::de::DeserializeOwned + 'a>(
+    pub fn send_value<T: serde::de::DeserializeOwned>(
         self,
         info: &'static ActionInfo,
-    ) -> impl Future<Output = Result<T, Error>> + 'a {
-        let call = self.into_call(info);
-        async move { send_json::<Value<T>>(call).await.map(|v| v.0) }
+    ) -> Sending<'a, T> {
+        Sending::new(self.into_call(info), |answer| {
+            answer.into_json::<Value<T>>().map(|v| v.0)
+        })
     }
 
     /// Every item of a list action's collection, fetched page by page as the stream is read.
@@ -315,23 +307,9 @@ impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Value<T> {
     }
 }
 
-/// One call with everything generic resolved, so the async part is shared by every action.
+/// One call with everything generic resolved, so the async part is shared by every action
+/// (see [`Sending`]).
 type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
-
-async fn send_unit(call: Call<'_>) -> Result<(), Error> {
-    let (client, request) = call?;
-    client.send(&request).await.map(drop)
-}
-
-async fn send_accepted(call: Call<'_>) -> Result<crate::Accepted, Error> {
-    let (client, request) = call?;
-    client.send(&request).await?.into_accepted()
-}
-
-async fn send_json<T: serde::de::DeserializeOwned>(call: Call<'_>) -> Result<T, Error> {
-    let (client, request) = call?;
-    client.send(&request).await?.into_json()
-}
 
 /// The URL an `@odata.bind` field carries: the client's versioned service root (its own cloud
 /// and API version) followed by the path, whose ids were checked and encoded like any other.
@@ -512,10 +490,10 @@ macro_rules! __graph_api_request {
         $name:ident, ()) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, (), unit);
-        impl $name<'_> {
+        impl<'a> $name<'a> {
             /// Sends the request.
-            pub async fn $send(self) -> ::std::result::Result<(), $crate::Error> {
-                self.0.send_unit(Self::INFO).await
+            pub fn $send(self) -> $crate::Sending<'a, ()> {
+                self.0.send_unit(Self::INFO)
             }
         }
     };
@@ -523,10 +501,10 @@ macro_rules! __graph_api_request {
         $name:ident, [$item:ty]) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, $crate::Page<$item>, json);
-        impl $name<'_> {
+        impl<'a> $name<'a> {
             /// Sends the request and reads the first page.
-            pub async fn $send(self) -> ::std::result::Result<$crate::Page<$item>, $crate::Error> {
-                self.0.send_json(Self::INFO).await
+            pub fn $send(self) -> $crate::Sending<'a, $crate::Page<$item>> {
+                self.0.send_json(Self::INFO)
             }
 
             /// Every item of the collection, fetched page by page as the stream is read. Each
@@ -540,8 +518,8 @@ macro_rules! __graph_api_request {
             /// Every item of the collection, across all pages, up to the call's
             /// `max_collected_items` (100,000 unless the client or call sets it); use
             /// `.stream()` for larger collections.
-            pub async fn $all(self) -> ::std::result::Result<::std::vec::Vec<$item>, $crate::Error> {
-                self.$stream().collect_all().await
+            pub fn $all(self) -> $crate::Collecting<$item> {
+                self.$stream().collect_all()
             }
         }
     };
@@ -549,11 +527,11 @@ macro_rules! __graph_api_request {
         $name:ident, location) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, $crate::Accepted, accepted);
-        impl $name<'_> {
+        impl<'a> $name<'a> {
             /// Sends the request and reads the `Location` header the answer names its result
             /// with (for work Graph finishes later, the operation to follow).
-            pub async fn $send(self) -> ::std::result::Result<$crate::Accepted, $crate::Error> {
-                self.0.send_accepted(Self::INFO).await
+            pub fn $send(self) -> $crate::Sending<'a, $crate::Accepted> {
+                self.0.send_accepted(Self::INFO)
             }
         }
     };
@@ -561,10 +539,10 @@ macro_rules! __graph_api_request {
         $name:ident, value($out:ty)) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, $out, value);
-        impl $name<'_> {
+        impl<'a> $name<'a> {
             /// Sends the request and reads the value (OData's `{"value": ...}`).
-            pub async fn $send(self) -> ::std::result::Result<$out, $crate::Error> {
-                self.0.send_value(Self::INFO).await
+            pub fn $send(self) -> $crate::Sending<'a, $out> {
+                self.0.send_value(Self::INFO)
             }
         }
     };
@@ -572,10 +550,10 @@ macro_rules! __graph_api_request {
         $name:ident, $out:ty) => {
         $crate::__graph_api_request!(@batch
             [$send $stream $all $replace_body $call_options $build] $name, $out, json);
-        impl $name<'_> {
+        impl<'a> $name<'a> {
             /// Sends the request.
-            pub async fn $send(self) -> ::std::result::Result<$out, $crate::Error> {
-                self.0.send_json(Self::INFO).await
+            pub fn $send(self) -> $crate::Sending<'a, $out> {
+                self.0.send_json(Self::INFO)
             }
         }
     };

@@ -38,6 +38,7 @@ mod paging;
 mod path;
 mod query;
 mod retry;
+mod sending;
 #[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
 mod workflows;
 
@@ -70,6 +71,7 @@ pub use graph_meta::permissions;
 pub use graph_meta::{ApiVersion, NationalCloud};
 pub use paging::{MAX_EMPTY_PAGES_IN_A_ROW, Page, PageStream};
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use sending::{Collecting, Sending};
 #[cfg(all(feature = "teams-app-installation", feature = "app-catalog"))]
 pub use workflows::ConsentedUpgrade;
 

@@ -1,8 +1,9 @@
 //! Collections: one page (`Page<T>`), and every item across pages as a lazy stream.
 
-use crate::call::GraphRequest;
+use crate::call::{GraphRequest, Response};
 use crate::{Error, GraphClient};
 use futures_core::Stream;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -88,7 +89,10 @@ impl<T> IntoIterator for Page<T> {
 /// After an error the stream ends. Made by a list request's `.stream()`.
 #[must_use = "a stream does nothing until polled"]
 pub struct PageStream<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    /// Fetching pages and deciding where the next one is: the same code for every item type.
+    pager: Pager,
+    /// The items of the page read last that have not been taken yet.
+    items: std::vec::IntoIter<T>,
     /// The most items `collect_all` gathers.
     collect_limit: usize,
 }
@@ -99,45 +103,90 @@ impl<T> std::fmt::Debug for PageStream<T> {
     }
 }
 
-impl<T> Stream for PageStream<T> {
+// Nothing in a `PageStream` is pinned in place: the page being fetched is boxed.
+impl<T> Unpin for PageStream<T> {}
+
+impl<T: serde::de::DeserializeOwned> Stream for PageStream<T> {
     type Item = Result<T, Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.items.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            let (request, response) = match std::task::ready!(this.pager.poll_page(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                Some(Ok(answer)) => answer,
+            };
+            let page = match response.into_json::<Page<T>>() {
+                Ok(page) => page,
+                Err(e) => return Poll::Ready(Some(Err(e))),
+            };
+            let empty = page.items.is_empty();
+            this.items = page.items.into_iter();
+            if let Err(e) = this
+                .pager
+                .after_page(&request, page.next_link.as_deref(), empty)
+            {
+                return Poll::Ready(Some(Err(e)));
+            }
+        }
     }
 }
 
-impl<T> PageStream<T> {
+impl<T: serde::de::DeserializeOwned> PageStream<T> {
+    pub(crate) fn new(client: GraphClient, first: Result<GraphRequest, Error>) -> Self {
+        let collect_limit = match &first {
+            Ok(r) => r.options.resolve(&client.inner).max_collected_items,
+            Err(_) => client.inner.max_collected_items,
+        };
+        PageStream {
+            pager: Pager {
+                client,
+                next: Some(first),
+                fetching: None,
+                seen: std::collections::HashSet::new(),
+                empty_run: 0,
+            },
+            items: Vec::new().into_iter(),
+            collect_limit,
+        }
+    }
+
     /// The next item, or `None` after the last one (so no `StreamExt` import is needed).
     pub async fn next(&mut self) -> Option<Result<T, Error>> {
-        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// Every remaining item, in order; the first error ends the collection. More items than the
     /// call's `max_collected_items` (default
     /// [`DEFAULT_MAX_COLLECTED_ITEMS`](crate::DEFAULT_MAX_COLLECTED_ITEMS)) fail it with
     /// [`Error::TooManyItems`], and no further page is fetched.
-    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
-        let mut out = Vec::new();
-        while let Some(item) = self.next().await {
-            let item = item?;
-            if out.len() == self.collect_limit {
-                return Err(Error::TooManyItems {
-                    limit: self.collect_limit,
-                });
-            }
-            out.push(item);
-        }
-        Ok(out)
+    pub fn collect_all(self) -> crate::Collecting<T> {
+        crate::Collecting::new(self)
+    }
+
+    /// The most items [`collect_all`](Self::collect_all) gathers.
+    pub(crate) fn collect_limit(&self) -> usize {
+        self.collect_limit
     }
 }
 
-struct State<T> {
+/// A page's call in flight: it gives the request back with the answer, for the next link.
+type Fetch = Pin<Box<dyn Future<Output = (GraphRequest, Result<Response, Error>)> + Send>>;
+
+/// The part of a [`PageStream`] that does not depend on the item type, compiled once: which
+/// request comes next, the call in flight, and the guards against links that loop or pages
+/// that stay empty.
+struct Pager {
     client: GraphClient,
     /// What the stream fetches next: the request as the builder made it, then each page's
     /// `@odata.nextLink`; `None` after the last page. A request that failed to form (a bad id, a
     /// refused link) is an error only once the items before it have been taken.
     next: Option<Result<GraphRequest, Error>>,
-    items: std::vec::IntoIter<T>,
+    /// The page being fetched.
+    fetching: Option<Fetch>,
     /// Hashes of the pages fetched so far: a link back to any of them would loop forever.
     seen: std::collections::HashSet<u64>,
     /// Pages in a row that held no item.
@@ -150,68 +199,59 @@ struct State<T> {
 /// with a next link now and then; a hundred in a row is a fault.
 pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 100;
 
-impl<T: serde::de::DeserializeOwned + Send + 'static> PageStream<T> {
-    pub(crate) fn new(client: GraphClient, first: Result<GraphRequest, Error>) -> Self {
-        let collect_limit = match &first {
-            Ok(r) => r.options.resolve(&client.inner).max_collected_items,
-            Err(_) => client.inner.max_collected_items,
-        };
-        let state = State {
-            client,
-            next: Some(first),
-            items: Vec::new().into_iter(),
-            seen: std::collections::HashSet::new(),
-            empty_run: 0,
-        };
-        let stream = futures_util::stream::unfold(state, |mut s| async move {
-            loop {
-                if let Some(item) = s.items.next() {
-                    return Some((Ok(item), s));
-                }
-                let request = match s.next.take()? {
-                    Err(e) => return Some((Err(e), s)),
-                    Ok(r) => r,
+impl Pager {
+    /// The next page's answer, with its request; `None` after the last page. An error ends
+    /// the stream: nothing is fetched after it.
+    fn poll_page(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(GraphRequest, Response), Error>>> {
+        let fetching = match &mut self.fetching {
+            Some(fetching) => fetching,
+            None => {
+                let request = match self.next.take() {
+                    None => return Poll::Ready(None),
+                    Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                    Some(Ok(request)) => request,
                 };
-                if !s.seen.insert(request.url_hash()) {
-                    let e = Error::NextLink {
+                if !self.seen.insert(request.url_hash()) {
+                    return Poll::Ready(Some(Err(Error::NextLink {
                         link: request.url.to_string(),
                         reason: "it names a page this collection already gave".into(),
-                    };
-                    return Some((Err(e), s));
+                    })));
                 }
-                let page = match s.client.send(&request).await {
-                    Ok(response) => response.into_json::<Page<T>>(),
-                    Err(e) => Err(e),
-                };
-                match page {
-                    Ok(page) => {
-                        s.empty_run = if page.items.is_empty() {
-                            s.empty_run + 1
-                        } else {
-                            0
-                        };
-                        s.items = page.items.into_iter();
-                        if let Some(link) = &page.next_link {
-                            if s.empty_run >= MAX_EMPTY_PAGES_IN_A_ROW {
-                                let e = Error::NextLink {
-                                    link: link.clone(),
-                                    reason: format!(
-                                        "the last {MAX_EMPTY_PAGES_IN_A_ROW} pages held no item"
-                                    ),
-                                };
-                                return Some((Err(e), s));
-                            }
-                            s.next = Some(s.client.follow(&request, link));
-                        }
-                    }
-                    Err(e) => return Some((Err(e), s)),
-                }
+                let client = self.client.clone();
+                self.fetching.insert(Box::pin(async move {
+                    let answer = client.send(&request).await;
+                    (request, answer)
+                }))
             }
-        });
-        PageStream {
-            inner: Box::pin(stream),
-            collect_limit,
+        };
+        let (request, answer) = std::task::ready!(fetching.as_mut().poll(cx));
+        self.fetching = None;
+        Poll::Ready(Some(answer.map(|response| (request, response))))
+    }
+
+    /// After a page was read: the request for the one its `@odata.nextLink` names, unless too
+    /// many pages in a row were empty.
+    fn after_page(
+        &mut self,
+        request: &GraphRequest,
+        next_link: Option<&str>,
+        empty: bool,
+    ) -> Result<(), Error> {
+        self.empty_run = if empty { self.empty_run + 1 } else { 0 };
+        let Some(link) = next_link else {
+            return Ok(());
+        };
+        if self.empty_run >= MAX_EMPTY_PAGES_IN_A_ROW {
+            return Err(Error::NextLink {
+                link: link.to_owned(),
+                reason: format!("the last {MAX_EMPTY_PAGES_IN_A_ROW} pages held no item"),
+            });
         }
+        self.next = Some(self.client.follow(request, link));
+        Ok(())
     }
 }
 
