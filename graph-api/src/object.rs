@@ -63,34 +63,15 @@ impl<'de> Deserialize<'de> for Key<'de> {
 #[macro_export]
 macro_rules! __graph_api_object {
     (body $name:ident { $($kind:ident $field:ident = $wire:literal),* $(,)? }) => {
-        impl $crate::__private::serde::Serialize for $name {
-            fn serialize<S: $crate::__private::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use $crate::__private::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                $( $crate::__graph_api_object!(@put map, $kind, $wire, self.$field); )*
-                map.end()
-            }
-        }
+        $crate::__graph_api_object!(@serialize $name, map, self, { $($kind $field = $wire),* } {});
     };
     (model $name:ident { $($kind:ident $field:ident = $wire:literal),* $(,)? }) => {
-        impl $crate::__private::serde::Serialize for $name {
-            fn serialize<S: $crate::__private::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use $crate::__private::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                $( $crate::__graph_api_object!(@put map, $kind, $wire, self.$field); )*
-                $crate::__graph_api_object!(@put map, opt, "@odata.type", self.odata_type);
-                for (key, value) in &self.additional {
-                    map.serialize_entry(key, value)?;
-                }
-                map.end()
+        $crate::__graph_api_object!(@serialize $name, map, self, { $($kind $field = $wire),* } {
+            $crate::__graph_api_object!(@put map, opt, "@odata.type", self.odata_type);
+            for (key, value) in &self.additional {
+                map.serialize_entry(key, value)?;
             }
-        }
+        });
 
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
@@ -132,6 +113,23 @@ macro_rules! __graph_api_object {
                     }
                 }
                 deserializer.deserialize_map(ObjectVisitor)
+            }
+        }
+    };
+    // The writing half, shared by both forms; `map` and `self` come from the caller so that the
+    // extra statements a model adds can use them.
+    (@serialize $name:ident, $map:ident, $self:ident,
+        { $($kind:ident $field:ident = $wire:literal),* } { $($extra:tt)* }) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &$self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use $crate::__private::serde::ser::SerializeMap as _;
+                let mut $map = serializer.serialize_map(::std::option::Option::None)?;
+                $( $crate::__graph_api_object!(@put $map, $kind, $wire, $self.$field); )*
+                $($extra)*
+                $map.end()
             }
         }
     };
