@@ -141,6 +141,47 @@ async fn the_stream_fetches_a_page_only_when_its_items_are_wanted() {
     assert_eq!(server.requests().len(), 3);
 }
 
+#[tokio::test]
+async fn send_all_and_stream_run_on_spawned_tasks_and_send_nothing_before_the_first_poll() {
+    let server = paged(THREE_PAGES).await;
+    let client = client(server.url());
+    // `tokio::spawn` needs a `Send` future: each task owns its client and awaits the returned
+    // futures (Sending, Collecting, PageStream) across its await points.
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.team("t").installed_apps().list().send().await })
+    };
+    let all = {
+        let client = client.clone();
+        tokio::spawn(async move { client.team("t").installed_apps().list().all().await })
+    };
+    let streamed = tokio::spawn(async move {
+        let mut stream = client.team("t").installed_apps().list().stream();
+        let mut ids = Vec::new();
+        while let Some(app) = stream.next().await {
+            ids.extend(app?.id);
+        }
+        Ok::<_, Error>(ids)
+    });
+    let first = first.await.expect("task").expect("first page");
+    let all = all.await.expect("task").expect("every page");
+    let streamed = streamed.await.expect("task").expect("every item");
+    assert_eq!(first.items.len(), 2);
+    assert_eq!(all.len(), 5);
+    assert_eq!(streamed, ["a", "b", "c", "d", "e"]);
+    // 1 page for send, 3 each for all and the stream.
+    assert_eq!(server.requests().len(), 7);
+
+    // The future `.send()` returns has checked and encoded the request, but sent nothing yet.
+    let quiet = paged(THREE_PAGES).await;
+    let client = self::client(quiet.url());
+    let pending = client.team("t").installed_apps().list().send();
+    tokio::task::yield_now().await;
+    assert!(quiet.requests().is_empty(), "nothing before the first poll");
+    assert_eq!(pending.await.expect("first page").items.len(), 2);
+    assert_eq!(quiet.requests().len(), 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_throttled_page_is_retried_on_its_own() {
     let throttled = Arc::new(Mutex::new(false));
