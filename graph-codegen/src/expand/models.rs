@@ -160,7 +160,8 @@ pub(super) fn fields_default(
     })
 }
 
-/// A JSON object as a struct: serde-exact field names, `new` over the required fields, and a
+/// A JSON object as a struct: its fields named as the spec writes them on the wire (one
+/// `rt::object!` serde impl), `new` over the required fields, and a
 /// `with_*` setter per optional field.
 pub(super) fn object(
     cx: &Cx,
