@@ -325,14 +325,15 @@ pub(crate) fn check_response_body(
 }
 
 /// The method that builds a request takes the required body fields (a bound one as the id its
-/// path names), so their argument names must differ.
+/// path names; a fixed `value` is not an argument), so their argument names must differ.
 pub(crate) fn check_argument_names(
     file: FileId,
     body: &spec::Table<spec::FieldSpec>,
     cx: &mut Ctxt,
 ) {
     let mut seen: Vec<String> = Vec::new();
-    for (wire, f) in body.iter().filter(|(_, f)| !f.get_ref().optional) {
+    let argument = |f: &spec::FieldSpec| !f.optional && f.value.is_none();
+    for (wire, f) in body.iter().filter(|(_, f)| argument(f.get_ref())) {
         let bound = f.get_ref().bind.as_ref().and_then(|b| {
             PathTemplate::parse(b.get_ref())
                 .ok()
@@ -622,6 +623,37 @@ pub(crate) fn check_bind_field(
     }
 }
 
+/// `value` makes a body field a fixed string the request always sends (a page's `@odata.type`):
+/// only a request body has one, it is a required `string`, and nothing else fills it.
+pub(crate) fn check_value_field(
+    file: FileId,
+    wire: &SString,
+    f: &spec::FieldSpec,
+    in_body: bool,
+    cx: &mut Ctxt,
+) {
+    let Some(v) = f.value.as_ref() else { return };
+    if !in_body {
+        cx.error(&span(file, v), "`value` applies to request body fields only");
+        return;
+    }
+    if f.optional || f.bind.is_some() || f.rsc_consent {
+        cx.push(
+            Diagnostic::new(
+                span(file, v),
+                format!("body field `{}` has a fixed `value`, so it is always sent as is", wire.get_ref()),
+            )
+            .help("remove `optional`, `bind` and `rsc_consent` from it, or remove `value`"),
+        );
+    }
+    if let Some(t) = f.ty.as_ref().filter(|t| t.get_ref() != "string") {
+        cx.error(
+            &span(file, t),
+            "a field with a fixed `value` is a string; remove `type`",
+        );
+    }
+}
+
 /// A cargo feature name is letters, digits, `-` and `_`, starting with a letter or digit.
 pub(crate) fn check_feature_name(file: FileId, name: &SString, cx: &mut Ctxt) {
     let s = name.get_ref();
@@ -839,6 +871,7 @@ fn check_fields(file: FileId, fields: &spec::Table<spec::FieldSpec>, in_body: bo
     for (wire, f) in fields {
         let f = f.get_ref();
         check_bind_field(file, wire, f, in_body, cx);
+        check_value_field(file, wire, f, in_body, cx);
         check_rsc_flag_in_body(file, wire, f, in_body, cx);
         check_navigation_flag(file, wire, f, in_body, cx);
         check_field_name(file, wire, in_body, cx);

@@ -116,10 +116,10 @@ pub(crate) fn check_function(
                 .help("a parameter named like a builder method or a body field cannot be said; report it"),
             );
         }
-        if f.navigation || f.rsc_consent || f.bind.is_some() {
+        if f.navigation || f.rsc_consent || f.bind.is_some() || f.value.is_some() {
             cx.error(
                 &span(file, wire),
-                "a function parameter is a value: `navigation`, `rsc_consent` and `bind` do not apply",
+                "a function parameter is a value the caller passes: `navigation`, `rsc_consent`, `bind` and `value` do not apply",
             );
         }
         if let Some(ty) = &f.ty

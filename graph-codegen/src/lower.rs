@@ -94,13 +94,14 @@ fn lower_field(
     let ty = match (&f.ty, &f.bind) {
         (Some(t), _) => parse_type(file, t, cx),
         (None, Some(_)) => Some(TypeRef::String),
+        (None, None) if f.value.is_some() => Some(TypeRef::String),
         (None, None) => {
             cx.push(
                 Diagnostic::new(
                     span(file, wire),
                     format!("field `{}` has no `type`", wire.get_ref()),
                 )
-                .help("add `type = \"string\"` (or another type); only `bind` fields leave it out"),
+                .help("add `type = \"string\"` (or another type); only `bind` and `value` fields leave it out"),
             );
             None
         }
@@ -119,6 +120,7 @@ fn lower_field(
         rsc_consent: f.rsc_consent,
         navigation: f.navigation,
         bind,
+        value: f.value.as_ref().map(|v| v.get_ref().clone()),
     })
 }
 

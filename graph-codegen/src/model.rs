@@ -86,6 +86,16 @@ pub struct Field {
     pub navigation: bool,
     /// For an `@odata.bind` body field: the path of the bound entity, with one parameter.
     pub bind: Option<PathTemplate>,
+    /// For a body field the request always sends as is (such as `@odata.type`): its value.
+    pub value: Option<String>,
+}
+
+impl Field {
+    /// Whether the method that builds a request takes this body field as an argument: a
+    /// required field, unless the spec fixes its value.
+    pub fn is_argument(&self) -> bool {
+        !self.optional && self.value.is_none()
+    }
 }
 
 /// A field type.

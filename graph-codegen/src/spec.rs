@@ -106,6 +106,9 @@ pub struct FieldSpec {
     /// permissions.
     #[serde(default)]
     pub rsc_consent: bool,
+    /// Body fields only: a string the request always sends, such as the `@odata.type` a page's
+    /// request names; the method that builds the request fills it in, so the caller does not.
+    pub value: Option<SString>,
 }
 
 /// An enumeration serialized as a string.

@@ -522,6 +522,35 @@ fn bind_rules() {
 }
 
 #[test]
+fn fixed_value_rules() {
+    let post = |field: &str| {
+        BASE.replacen("method = \"GET\"", "method = \"POST\"", 1)
+            + &format!("[actions.get_thing.body.{field}\n")
+    };
+    let fixed = "\"@odata.type\"]\nvalue = \"#microsoft.graph.thing\"";
+    assert!(problems(&post(fixed)).is_empty());
+    assert!(problems(&post(&format!("{fixed}\ntype = \"string\""))).is_empty());
+    assert_one(
+        &post(&format!("{fixed}\noptional = true")),
+        "22:9",
+        "always sent as is",
+    );
+    assert_one(
+        &post(&format!("{fixed}\ntype = \"int32\"")),
+        "23:8",
+        "a field with a fixed `value` is a string",
+    );
+    assert_one(
+        &with(
+            "[types.Thing.fields.id]",
+            "[types.Thing.fields.id]\nvalue = \"x\"",
+        ),
+        "20:9",
+        "request body fields only",
+    );
+}
+
+#[test]
 fn derived_type_and_model_field_rules() {
     let derived = |extra: &str| {
         format!("{BASE}\n[types.Special]\ndoc = \"A special thing.\"\nbase = \"Thing\"\n{extra}")

@@ -371,10 +371,40 @@ fn verify_action(
     }
     // The body's fields.
     let op = model.op_of(&node);
+    // A body that fixes `@odata.type` sends that type, the path's or one derived from it, and
+    // its fields are read against it.
+    let mut body_ty = node.ty.as_str();
+    let fixed_type = a.body.as_ref().and_then(|b| {
+        b.get_ref()
+            .iter()
+            .find(|(w, _)| w.get_ref() == "@odata.type")
+            .and_then(|(_, f)| f.get_ref().value.as_ref())
+    });
+    if let Some(v) = fixed_type {
+        let named = v.get_ref().trim_start_matches('#');
+        if model.derives(named, &node.ty) {
+            body_ty = named;
+        } else {
+            out.push((
+                "body",
+                Diagnostic::new(
+                    at(file, v),
+                    format!(
+                        "`@odata.type` is `{}`, which the metadata does not have as `{}` or a type derived from it",
+                        v.get_ref(),
+                        node.ty
+                    ),
+                ),
+            ));
+        }
+    }
     if let Some(body) = &a.body {
         for (wire, f) in body.get_ref() {
             let f = f.get_ref();
             let w = wire.get_ref();
+            if w == "@odata.type" && f.value.is_some() {
+                continue;
+            }
             let expected = if let Some(op) = op {
                 match op.params.iter().find(|p| &p.name == w) {
                     Some(p) => Some(names.spelling(model, &p.ty, p.collection)),
@@ -394,20 +424,20 @@ fn verify_action(
                     }
                 }
             } else if let Some(nav) = w.strip_suffix("@odata.bind") {
-                if model.nav(&node.ty, nav).is_none() {
+                if model.nav(body_ty, nav).is_none() {
                     let d = Diagnostic::new(
                         at(file, wire),
                         format!(
                             "`{}` has no navigation property `{nav}` to bind in the metadata",
-                            node.ty
+                            body_ty
                         ),
                     );
-                    let navs = model.all_navs(&node.ty);
+                    let navs = model.all_navs(body_ty);
                     out.push(("body", hint(d, nav, navs.iter().map(|n| n.name.as_str()))));
                 }
                 None
             } else {
-                let props = model.all_props(&node.ty);
+                let props = model.all_props(body_ty);
                 match props.iter().find(|p| &p.name == w) {
                     Some(p) => Some(names.spelling(model, &p.ty, p.collection)),
                     None => {
@@ -415,7 +445,7 @@ fn verify_action(
                             at(file, wire),
                             format!(
                                 "body field `{w}` is not a property of `{}` in the metadata",
-                                node.ty
+                                body_ty
                             ),
                         );
                         out.push(("body", hint(d, w, props.iter().map(|p| p.name.as_str()))));

@@ -71,15 +71,32 @@ macro_rules! __graph_api_spec_with_base_2 {
 }
 #[doc(hidden)]
 #[macro_export]
-#[cfg(any(feature = "teams-app-installation"))]
+#[cfg(any(feature = "teams", feature = "teams-app-installation"))]
 macro_rules! __graph_api_spec_with_base_3 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_4!([$($acc)* ("", "", ["chat",
-        "upgrade_with_required_consent"]), ("/users/{}", "User", ["teamwork",
-        "upgrade_with_required_consent"]), ("/chats/{}", "Chat", ["installed_apps",
-        "installed_app", "upgrade_with_required_consent"]), ("/chats/{}/installedApps",
-        "ChatInstalledApps", ["list", "add", "upgrade_with_required_consent"]),
-        ("/chats/{}/installedApps/{}", "ChatInstalledApp", ["get", "upgrade", "delete",
+        $crate::__graph_api_spec_with_base_4!([$($acc)* ("", "", ["chat", "team",
+        "upgrade_with_required_consent"]),] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(any(feature = "teams", feature = "teams-app-installation")))]
+macro_rules! __graph_api_spec_with_base_3 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_4!([$($acc)*] $($input)*);
+    };
+}
+#[doc(hidden)]
+#[macro_export]
+#[cfg(any(feature = "teams-app-installation"))]
+macro_rules! __graph_api_spec_with_base_4 {
+    ([$($acc:tt)*] $($input:tt)*) => {
+        $crate::__graph_api_spec_with_base_5!([$($acc)* ("/users/{}", "User",
+        ["teamwork", "upgrade_with_required_consent"]), ("/chats/{}", "Chat",
+        ["installed_apps", "installed_app", "upgrade_with_required_consent"]),
+        ("/chats/{}/installedApps", "ChatInstalledApps", ["list", "add",
+        "upgrade_with_required_consent"]), ("/chats/{}/installedApps/{}",
+        "ChatInstalledApp", ["get", "upgrade", "delete",
         "upgrade_with_required_consent"]), ("/teams/{}", "Team", ["installed_apps",
         "installed_app", "upgrade_with_required_consent"]), ("/teams/{}/installedApps",
         "TeamInstalledApps", ["list", "add", "upgrade_with_required_consent"]),
@@ -96,28 +113,11 @@ macro_rules! __graph_api_spec_with_base_3 {
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(any(feature = "teams-app-installation")))]
-macro_rules! __graph_api_spec_with_base_3 {
+macro_rules! __graph_api_spec_with_base_4 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_4!([$($acc)* (type "TeamsAppInstallation"
+        $crate::__graph_api_spec_with_base_5!([$($acc)* (type "TeamsAppInstallation"
         needs["teams-app-installation"]), (type "UserScopeTeamsAppInstallation"
         needs["teams-app-installation"]),] $($input)*);
-    };
-}
-#[doc(hidden)]
-#[macro_export]
-#[cfg(any(feature = "teams", feature = "teams-app-installation"))]
-macro_rules! __graph_api_spec_with_base_4 {
-    ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_5!([$($acc)* ("", "", ["team",
-        "upgrade_with_required_consent"]),] $($input)*);
-    };
-}
-#[doc(hidden)]
-#[macro_export]
-#[cfg(not(any(feature = "teams", feature = "teams-app-installation")))]
-macro_rules! __graph_api_spec_with_base_4 {
-    ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_5!([$($acc)*] $($input)*);
     };
 }
 #[doc(hidden)]
@@ -125,10 +125,12 @@ macro_rules! __graph_api_spec_with_base_4 {
 #[cfg(any(feature = "teams"))]
 macro_rules! __graph_api_spec_with_base_5 {
     ([$($acc:tt)*] $($input:tt)*) => {
-        $crate::__graph_api_spec_with_base_6!([$($acc)* ("/teams/{}", "Team", ["members",
-        "channel", "clone_team", "upgrade_with_required_consent"]), ("/teams/{}/members",
+        $crate::__graph_api_spec_with_base_6!([$($acc)* ("/chats/{}", "Chat", ["members",
+        "upgrade_with_required_consent"]), ("/teams/{}", "Team", ["members", "channel",
+        "clone_team", "upgrade_with_required_consent"]), ("/teams/{}/members",
         "TeamMembers", ["add", "upgrade_with_required_consent"]),
         ("/teams/{}/channels/{}", "TeamChannel", ["does_user_have_access",
+        "upgrade_with_required_consent"]), ("/chats/{}/members", "ChatMembers", ["add",
         "upgrade_with_required_consent"]), (type "ConversationMember"), (type
         "AadUserConversationMember"), (type "ActionResultPart"), (type
         "AadUserConversationMemberResult"), (type "PublicError"), (enum

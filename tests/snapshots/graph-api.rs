@@ -2506,6 +2506,41 @@ pub mod actions {
             levels: &[PRIVILEGE_LEVELS],
         },
     };
+    #[cfg(feature = "teams")]
+    /// Metadata of [`AddChatMember`](super::requests::AddChatMember): Add a conversationMember to a chat.
+    pub static ADD_CHAT_MEMBER: ActionInfo = ActionInfo {
+        id: "add_chat_member",
+        summary: "Add a conversationMember to a chat.",
+        docs: "https://learn.microsoft.com/en-us/graph/api/chat-post-members?view=graph-rest-1.0",
+        method: Post,
+        path: "/chats/{chat-id}/members",
+        versions: &[ApiVersion::V1],
+        clouds: &[Global, UsGovL4, UsGovL5Dod, China21Vianet],
+        idempotent: false,
+        headers: &[("Content-Type", "application/json")],
+        success_status: 201,
+        response: Location,
+        query_options: &[],
+        permissions: Permissions {
+            delegated: Supported {
+                least: &["ChatMember.ReadWrite"],
+                higher: &["Chat.ReadWrite"],
+            },
+            delegated_personal: NotSupported,
+            application: Supported {
+                least: &["Chat.Manage.Chat"],
+                higher: &["Chat.ReadWrite.All", "ChatMember.ReadWrite.All"],
+            },
+            notes: &[
+                PermissionNote {
+                    text: "Chat.Manage.Chat is a resource-specific consent permission.",
+                    unusable_with_rsc_consent: &[],
+                },
+            ],
+            cloud_limits: &[],
+            levels: &[PRIVILEGE_LEVELS],
+        },
+    };
     /// Every action of this spec, in spec order.
     pub static ALL: &[&ActionInfo] = &[
         #[cfg(feature = "app-catalog")]
@@ -2552,6 +2587,8 @@ pub mod actions {
         &DOES_USER_HAVE_ACCESS,
         #[cfg(feature = "teams")]
         &CLONE_TEAM,
+        #[cfg(feature = "teams")]
+        &ADD_CHAT_MEMBER,
     ];
     /// Microsoft's privilege level of the permissions this spec names, per permission type
     /// (from `permissions.json`); the permission planner ranks permissions by it.
@@ -2614,6 +2651,12 @@ pub mod actions {
             permission: "Chat.ReadWrite",
             kind: PermissionType::Delegated,
             level: 2u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChatMember.ReadWrite",
+            kind: PermissionType::Delegated,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -2914,6 +2957,12 @@ pub mod actions {
             permission: "Chat.ReadWrite.All",
             kind: PermissionType::Application,
             level: 4u8,
+            resource_specific: false,
+        },
+        PrivilegeLevel {
+            permission: "ChatMember.ReadWrite.All",
+            kind: PermissionType::Application,
+            level: 3u8,
             resource_specific: false,
         },
         PrivilegeLevel {
@@ -4091,6 +4140,82 @@ pub mod requests {
             self
         }
     }
+    #[cfg(feature = "teams")]
+    /// The request body of [`AddChatMember`].
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub struct AddChatMemberBody {
+        /** The kind of member: a Microsoft Entra user.
+
+ Always `#microsoft.graph.aadUserConversationMember` as `new` makes it: the request sends it as is.*/
+        pub odata_type: String,
+        /// The user to add, by id or user principal name.
+        pub user_odata_bind: String,
+        /// How far back the chat's history is shared with the new member: `0001-01-01T00:00:00Z` for all of it; none is shared when not given.
+        pub visible_history_start_date_time: Option<String>,
+        /// The member's roles: `owner`, or none for a plain member.
+        pub roles: Vec<String>,
+    }
+    #[cfg(feature = "teams")]
+    rt::object!(
+        body AddChatMemberBody { req odata_type = "@odata.type", req user_odata_bind =
+        "user@odata.bind", opt visible_history_start_date_time =
+        "visibleHistoryStartDateTime", req roles = "roles" }
+    );
+    #[cfg(feature = "teams")]
+    impl AddChatMemberBody {
+        /// A value with the required fields set and the optional ones unset.
+        pub fn new(
+            user_odata_bind: impl Into<String>,
+            roles: impl Into<Vec<String>>,
+        ) -> Self {
+            AddChatMemberBody {
+                user_odata_bind: user_odata_bind.into(),
+                roles: roles.into(),
+                odata_type: "#microsoft.graph.aadUserConversationMember".into(),
+                visible_history_start_date_time: None,
+            }
+        }
+        /// Sets `visibleHistoryStartDateTime`.
+        #[must_use]
+        pub fn with_visible_history_start_date_time(
+            mut self,
+            value: impl Into<String>,
+        ) -> Self {
+            self.visible_history_start_date_time = Some(value.into());
+            self
+        }
+    }
+    #[cfg(feature = "teams")]
+    impl rt::Body for AddChatMemberBody {
+        fn bind(&mut self, field: &str, url: String) {
+            match field {
+                "user@odata.bind" => self.user_odata_bind = url,
+                _ => {}
+            }
+        }
+    }
+    #[cfg(feature = "teams")]
+    /// Add a conversationMember to a chat: `POST /chats/{chat-id}/members`. Built by the method that names this action (its documentation has the permissions and availability); nothing is sent until `.send().await`.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until `.send().await`"]
+    pub struct AddChatMember<'a>(rt::Request<'a, AddChatMemberBody>);
+    #[cfg(feature = "teams")]
+    rt::request!(
+        [send stream all replace_body call_options build]
+        AddChatMember(actions::ADD_CHAT_MEMBER, AddChatMemberBody) -> location
+    );
+    #[cfg(feature = "teams")]
+    impl AddChatMember<'_> {
+        /// Sets `visibleHistoryStartDateTime`: How far back the chat's history is shared with the new member: `0001-01-01T00:00:00Z` for all of it; none is shared when not given.
+        pub fn visible_history_start_date_time(
+            mut self,
+            value: impl Into<String>,
+        ) -> Self {
+            self.0.body.visible_history_start_date_time = Some(value.into());
+            self
+        }
+    }
 }
 /// Navigation types: each is a path prefix on the way to one or more actions.
 pub mod nav {
@@ -4268,13 +4393,13 @@ pub mod nav {
             requests::ListUserChats::__new(self.0.request(()))
         }
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     /// A point on the way to an action: `/chats/{chat-id}`.
     #[derive(Debug, Clone)]
     pub struct Chat<'a>(rt::Nav<'a>);
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     rt::nav!(Chat);
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     #[allow(clippy::should_implement_trait)]
     impl<'a> Chat<'a> {
         #[cfg(feature = "teams-app-installation")]
@@ -4294,6 +4419,11 @@ pub mod nav {
                     .segment("installedApps")
                     .param("app-installation-id", app_installation_id.as_ref(), false),
             )
+        }
+        #[cfg(feature = "teams")]
+        /// Navigates to `/members`.
+        pub fn members(self) -> ChatMembers<'a> {
+            ChatMembers::__new(self.0.segment("members"))
         }
     }
     #[cfg(feature = "teams-app-installation")]
@@ -4981,6 +5111,61 @@ pub mod nav {
             )
         }
     }
+    #[cfg(feature = "teams")]
+    /// A point on the way to an action: `/chats/{chat-id}/members`.
+    #[derive(Debug, Clone)]
+    pub struct ChatMembers<'a>(rt::Nav<'a>);
+    #[cfg(feature = "teams")]
+    rt::nav!(ChatMembers);
+    #[cfg(feature = "teams")]
+    #[allow(clippy::should_implement_trait)]
+    impl<'a> ChatMembers<'a> {
+        #[cfg(feature = "teams")]
+        /** Add a conversationMember to a chat.
+
+ `POST /chats/{chat-id}/members`
+
+ # Arguments
+ - `user_id`: The user to add, by id or user principal name.
+ - `roles`: The member's roles: `owner`, or none for a plain member.
+
+ # Permissions
+ | Permission type | Least privileged | Higher privileged |
+ |---|---|---|
+ | Delegated (work or school account) | `ChatMember.ReadWrite` | `Chat.ReadWrite` |
+ | Delegated (personal Microsoft account) | Not supported. | Not supported. |
+ | Application | `Chat.Manage.Chat` | `Chat.ReadWrite.All`, `ChatMember.ReadWrite.All` |
+
+ Chat.Manage.Chat is a resource-specific consent permission.
+ # Availability
+ API versions: v1.0. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
+
+ Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
+ # Response
+ 201 with a `Location` header, returned as `graph_api::Accepted` (its `location_key` reads ids out of it). [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-members?view=graph-rest-1.0)*/
+        pub fn add(
+            self,
+            user_id: impl ::std::convert::AsRef<str>,
+            roles: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> requests::AddChatMember<'a> {
+            requests::AddChatMember::__new(
+                self
+                    .0
+                    .request(
+                        requests::AddChatMemberBody::new(
+                            ::std::string::String::new(),
+                            roles,
+                        ),
+                    )
+                    .bind(
+                        "user@odata.bind",
+                        rt::PathBuilder::root()
+                            .segment("users")
+                            .param("user-id", user_id.as_ref(), false),
+                    ),
+            )
+        }
+    }
 }
 /// Navigation from the client to each action.
 impl crate::GraphClient {
@@ -5008,7 +5193,7 @@ impl crate::GraphClient {
                 .param("user-id", user_id.as_ref(), false),
         )
     }
-    #[cfg(feature = "teams-app-installation")]
+    #[cfg(any(feature = "teams", feature = "teams-app-installation"))]
     /// Selects one item by `{chat-id}`. The id is percent-encoded as one path segment; an id that would change the request's route (empty, `.`, `..`, `/`, `\`, control characters) makes `send` fail with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before anything is sent.
     pub fn chat(&self, chat_id: impl ::std::convert::AsRef<str>) -> nav::Chat<'_> {
         nav::Chat::__new(

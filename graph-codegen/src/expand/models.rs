@@ -153,7 +153,8 @@ pub(super) fn fields_default(
 ) -> bool {
     fields.iter().all(|f| {
         f.optional
-            || match &f.ty {
+            || f.value.is_none()
+                && match &f.ty {
                 TypeRef::Named(n) => !enums.contains(n.as_str()) && ok.contains(n),
                 _ => true,
             }
@@ -183,6 +184,9 @@ pub(super) fn object(
             .doc
             .clone()
             .unwrap_or_else(|| format!("`{}`, as Graph sends it.", f.wire));
+        if let Some(v) = &f.value {
+            text.push_str(&format!("\n\nAlways `{v}` as `new` makes it: the request sends it as is."));
+        }
         if f.navigation {
             text.push_str(&format!(
                 "\n\nA relationship: present only when the request expands it (`$expand={}`).",
@@ -204,7 +208,11 @@ pub(super) fn object(
         let wire = &f.wire;
         quote!(#kind #id = #wire)
     });
-    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_argument()).collect();
+    // Fields the spec fixes (`value`): `new` writes them, no argument or setter does.
+    let fixed: Vec<&Field> = fields.iter().filter(|f| f.value.is_some()).collect();
+    let fixed_ids: Vec<_> = fixed.iter().map(|f| naming::ident(&f.wire)).collect();
+    let fixed_values = fixed.iter().map(|f| f.value.as_deref().unwrap_or_default());
     let req_ids: Vec<_> = required.iter().map(|f| naming::ident(&f.wire)).collect();
     let req_tys = required.iter().map(|f| {
         let ty = rust_type(cx, &f.ty, models);
@@ -213,18 +221,20 @@ pub(super) fn object(
     let [(_, odata), (_, additional)] = MODEL_FIELDS;
     let (odata, additional) = (format_ident!("{odata}"), format_ident!("{additional}"));
     // Fields `new` leaves unset: spelled out, unless `Default` fills them.
-    let value = if defaultable && required.is_empty() {
+    let set = quote!(#(#req_ids: #req_ids.into(),)* #(#fixed_ids: #fixed_values.into(),)*);
+    let value = if defaultable && required.is_empty() && fixed.is_empty() {
         quote!(Default::default())
     } else if defaultable {
-        let rest = (required.len() < fields.len() || open).then(|| quote!(..Default::default()));
-        quote!(#name { #(#req_ids: #req_ids.into(),)* #rest })
+        let rest = (required.len() + fixed.len() < fields.len() || open)
+            .then(|| quote!(..Default::default()));
+        quote!(#name { #set #rest })
     } else {
         let unset = fields
             .iter()
             .filter(|f| f.optional)
             .map(|f| naming::ident(&f.wire));
         let open_unset = open.then(|| quote!(#odata: None, #additional: Default::default(),));
-        quote!(#name { #(#req_ids: #req_ids.into(),)* #(#unset: None,)* #open_unset })
+        quote!(#name { #set #(#unset: None,)* #open_unset })
     };
     let open_fields = open.then(|| {
         quote! {

@@ -128,7 +128,7 @@ pub(super) fn expand(cx: &Cx, ext: Option<&Ident>) -> TokenStream {
             let a = &cx.spec.actions[c.action];
             a.body.iter().flatten().chain(a.function.iter().flatten())
         })
-        .any(|f| !f.optional && f.bind.is_none() && cx.names_local(&f.ty))
+        .any(|f| f.is_argument() && f.bind.is_none() && cx.names_local(&f.ty))
         .then(|| {
             quote!(
                 use super::models;
@@ -343,7 +343,7 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
         None => c.tail.as_ref().map(|t| quote!(.segment(#t))),
         Some(_) => None,
     };
-    let required: Vec<_> = a.body.iter().flatten().filter(|f| !f.optional).collect();
+    let required: Vec<_> = a.body.iter().flatten().filter(|f| f.is_argument()).collect();
     let args: Vec<_> = required.iter().map(|f| requests::arg_name(f)).collect();
     let (fn_args, fn_tys, fn_call) = match &function {
         None => (Vec::new(), Vec::new(), TokenStream::new()),

@@ -626,6 +626,10 @@ async fn build_equals_the_wire_for_every_action() {
         "POST" if r.target.ends_with("/clone") => {
             Reply::status(202).with_header("Location", "/teams('x')/operations('y')")
         }
+        // chat-post-members: a 201 naming the new membership.
+        "POST" if r.target.ends_with("/members") => {
+            Reply::status(201).with_header("Location", "/chats('x')/members('y')")
+        }
         _ => Reply::status(204),
     })
     .await
@@ -745,6 +749,15 @@ async fn build_equals_the_wire_for_every_action() {
                 graph_api::models::ClonableTeamParts::APPS
                     | graph_api::models::ClonableTeamParts::TABS
             )),
+        ),
+        (
+            "add_chat_member",
+            both!(
+                c.chat(chat)
+                    .members()
+                    .add(user, vec!["owner".to_owned()])
+                    .visible_history_start_date_time("0001-01-01T00:00:00Z")
+            ),
         ),
         (
             "list_user_chats",

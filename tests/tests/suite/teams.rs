@@ -404,3 +404,92 @@ async fn a_batched_clone_gives_the_items_location() {
         Some("a1")
     );
 }
+
+/// chat-post-members, example 1: one user added as an owner, with the chat's history from a
+/// point in time; the page answers 201 and names the new membership in `Location`.
+const CHAT: &str = "19:cf66807577b149cca1b7af0c32eec122@thread.v2";
+const NEW_MEMBERSHIP: &str = "MCMjMjQzMmI1N2ItMGFiZC00M2RiLWFhN2ItMTZlYWRkMTE1ZDM0IyMxOTpiZDlkYTQ2MzIzYWY0MjUzOTZkMGZhNjcyMDAyODk4NEB0aHJlYWQudjIjIzQ4YmY5ZDUyLWRjYTctNGE1Zi04Mzk4LTM3Yjk1Y2M3YmQ4Mw==";
+
+#[tokio::test]
+async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
+    let location = format!("/chats/{CHAT}/members/{NEW_MEMBERSHIP}");
+    let server = standin(Reply::status(201).with_header("Location", &location)).await;
+    let accepted = client(server.url())
+        .chat(CHAT)
+        .members()
+        .add("8b081ef6-4792-4def-b2c9-c363a1bf41d5", vec!["owner".to_owned()])
+        .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
+        .send()
+        .await
+        .expect("201");
+    assert_eq!(accepted.status(), 201);
+    assert_eq!(
+        accepted.location_key("members").as_deref(),
+        Some(NEW_MEMBERSHIP)
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+    assert_eq!(
+        reqs[0].target,
+        "/v1.0/chats/19:cf66807577b149cca1b7af0c32eec122@thread.v2/members"
+    );
+    assert_eq!(reqs[0].header("content-type"), Some("application/json"));
+    // The page's body, with the user's URL under this client's service root.
+    let expected = json!({
+        "@odata.type": "#microsoft.graph.aadUserConversationMember",
+        "user@odata.bind": format!("{}/v1.0/users/8b081ef6-4792-4def-b2c9-c363a1bf41d5", server.url()),
+        "visibleHistoryStartDateTime": "2019-04-18T23:51:43.255Z",
+        "roles": ["owner"]
+    });
+    assert_eq!(json_of(&reqs[0]), expected);
+}
+
+/// Against Graph's own service root the built request is the page's example 1, key for key and
+/// in the page's order; example 4 names the user by principal name and shares no history.
+#[test]
+fn chat_members_add_builds_the_pages_examples() {
+    let graph = client("https://graph.microsoft.com");
+    let request = graph
+        .chat(CHAT)
+        .members()
+        .add("8b081ef6-4792-4def-b2c9-c363a1bf41d5", vec!["owner".to_owned()])
+        .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
+        .build()
+        .expect("a valid request");
+    assert_eq!(
+        request.url().as_str(),
+        "https://graph.microsoft.com/v1.0/chats/19:cf66807577b149cca1b7af0c32eec122@thread.v2/members"
+    );
+    assert_eq!(
+        std::str::from_utf8(request.body()).expect("UTF-8"),
+        concat!(
+            r##"{"@odata.type":"#microsoft.graph.aadUserConversationMember","##,
+            r#""user@odata.bind":"https://graph.microsoft.com/v1.0/users/8b081ef6-4792-4def-b2c9-c363a1bf41d5","#,
+            r#""visibleHistoryStartDateTime":"2019-04-18T23:51:43.255Z","roles":["owner"]}"#
+        )
+    );
+    let by_name = graph
+        .chat(CHAT)
+        .members()
+        .add("jacob@contoso.com", Vec::new())
+        .build()
+        .expect("a valid request");
+    let body: Value = serde_json::from_slice(by_name.body()).expect("JSON");
+    assert_eq!(
+        body,
+        json!({
+            "@odata.type": "#microsoft.graph.aadUserConversationMember",
+            "user@odata.bind": "https://graph.microsoft.com/v1.0/users/jacob@contoso.com",
+            "roles": []
+        })
+    );
+    // A user id that would change the bound URL's route is refused before anything is sent.
+    let bad = graph
+        .chat(CHAT)
+        .members()
+        .add("../me", Vec::new())
+        .build()
+        .expect_err("a path-changing id");
+    assert!(matches!(bad, Error::InvalidArgument { .. }), "{bad:?}");
+}
