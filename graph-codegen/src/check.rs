@@ -634,14 +634,20 @@ pub(crate) fn check_value_field(
 ) {
     let Some(v) = f.value.as_ref() else { return };
     if !in_body {
-        cx.error(&span(file, v), "`value` applies to request body fields only");
+        cx.error(
+            &span(file, v),
+            "`value` applies to request body fields only",
+        );
         return;
     }
     if f.optional || f.bind.is_some() || f.rsc_consent {
         cx.push(
             Diagnostic::new(
                 span(file, v),
-                format!("body field `{}` has a fixed `value`, so it is always sent as is", wire.get_ref()),
+                format!(
+                    "body field `{}` has a fixed `value`, so it is always sent as is",
+                    wire.get_ref()
+                ),
             )
             .help("remove `optional`, `bind` and `rsc_consent` from it, or remove `value`"),
         );

@@ -109,9 +109,9 @@ fn base_types_are_used_by_name_in_fields_bodies_responses_and_collections() {
             "response = { status = 200, type = \"ChatType\" }",
         ),
         &action(
-            "members",
+            "related",
             "GET",
-            "members",
+            "related",
             "response = { status = 200, type = \"[Chat]\" }",
         ),
     ]

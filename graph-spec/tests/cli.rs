@@ -32,6 +32,11 @@ const CLOUDS: &str = "tests/fixtures/msgraph/clouds";
 
 /// A copy of `spec/` in a fresh folder, with `edit` applied to the Teams file's text.
 fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    spec_copy_editing(name, "teams-app-installation.toml", edit)
+}
+
+/// A copy of `spec/` in a fresh folder, with `edit` applied to the text of `file`.
+fn spec_copy_editing(name: &str, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("graph-spec-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -43,11 +48,7 @@ fn spec_copy(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
         "permissions.toml",
     ] {
         let text = std::fs::read_to_string(root().join("spec").join(f)).expect("spec file");
-        let text = if f == "teams-app-installation.toml" {
-            edit(text)
-        } else {
-            text
-        };
+        let text = if f == file { edit(text) } else { text };
         std::fs::write(dir.join(f), text).expect("write");
     }
     dir
@@ -66,7 +67,7 @@ fn the_spec_agrees_with_microsofts_file() {
     let out = run(&["drift", "--permissions", SOURCE, "spec"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("the 22 permissions tables"),
+        text(&out).contains("the 23 permissions tables"),
         "{}",
         text(&out)
     );
@@ -399,6 +400,39 @@ fn assert_filled_draft_checks_and_verifies(draft: &str, name: &str) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A fixed `@odata.type` says which type the body is: its fields are verified against that
+/// type, and a type that is not the path's or derived from it is reported.
+#[test]
+fn verify_reads_a_body_as_the_type_its_fixed_odata_type_names() {
+    let fixed = "value = \"#microsoft.graph.aadUserConversationMember\"";
+    for (to, message) in [
+        (
+            "value = \"#microsoft.graph.conversationMember\"",
+            "has no navigation property `user` to bind",
+        ),
+        (
+            "value = \"#microsoft.graph.chat\"",
+            "which the metadata does not have as `microsoft.graph.conversationMember` or a type derived from it",
+        ),
+    ] {
+        let dir = spec_copy_editing("fixed-type", "teams.toml", |t| {
+            assert!(t.contains(fixed), "the chat member entry");
+            t.replacen(fixed, to, 1)
+        });
+        let out = run(&[
+            "verify",
+            "--csdl",
+            CSDL,
+            "--clouds",
+            CLOUDS,
+            dir.to_str().unwrap(),
+        ]);
+        let report = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{report}");
+        assert!(report.contains(message), "{report}");
+    }
+}
+
 fn located(report: &str, message: &str) -> Option<String> {
     report
         .split("\n\n")
@@ -413,7 +447,7 @@ fn the_spec_verifies_against_the_metadata_with_its_stated_exceptions() {
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     assert!(
-        report.contains("ok: spec: 22 action(s), 18 type(s), 6 enum(s)")
+        report.contains("ok: spec: 23 action(s), 18 type(s), 6 enum(s)")
             && report.contains("11 stated exception(s)")
             && !report.contains("excepted"),
         "{report}"

@@ -155,9 +155,9 @@ pub(super) fn fields_default(
         f.optional
             || f.value.is_none()
                 && match &f.ty {
-                TypeRef::Named(n) => !enums.contains(n.as_str()) && ok.contains(n),
-                _ => true,
-            }
+                    TypeRef::Named(n) => !enums.contains(n.as_str()) && ok.contains(n),
+                    _ => true,
+                }
     })
 }
 
@@ -185,7 +185,9 @@ pub(super) fn object(
             .clone()
             .unwrap_or_else(|| format!("`{}`, as Graph sends it.", f.wire));
         if let Some(v) = &f.value {
-            text.push_str(&format!("\n\nAlways `{v}` as `new` makes it: the request sends it as is."));
+            text.push_str(&format!(
+                "\n\nAlways `{v}` as `new` makes it: the request sends it as is."
+            ));
         }
         if f.navigation {
             text.push_str(&format!(

@@ -417,7 +417,10 @@ async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
     let accepted = client(server.url())
         .chat(CHAT)
         .members()
-        .add("8b081ef6-4792-4def-b2c9-c363a1bf41d5", vec!["owner".to_owned()])
+        .add(
+            "8b081ef6-4792-4def-b2c9-c363a1bf41d5",
+            vec!["owner".to_owned()],
+        )
         .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
         .send()
         .await
@@ -453,7 +456,10 @@ fn chat_members_add_builds_the_pages_examples() {
     let request = graph
         .chat(CHAT)
         .members()
-        .add("8b081ef6-4792-4def-b2c9-c363a1bf41d5", vec!["owner".to_owned()])
+        .add(
+            "8b081ef6-4792-4def-b2c9-c363a1bf41d5",
+            vec!["owner".to_owned()],
+        )
         .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
         .build()
         .expect("a valid request");
