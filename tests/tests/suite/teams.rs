@@ -410,11 +410,9 @@ async fn a_batched_clone_gives_the_items_location() {
 const CHAT: &str = "19:cf66807577b149cca1b7af0c32eec122@thread.v2";
 const NEW_MEMBERSHIP: &str = "MCMjMjQzMmI1N2ItMGFiZC00M2RiLWFhN2ItMTZlYWRkMTE1ZDM0IyMxOTpiZDlkYTQ2MzIzYWY0MjUzOTZkMGZhNjcyMDAyODk4NEB0aHJlYWQudjIjIzQ4YmY5ZDUyLWRjYTctNGE1Zi04Mzk4LTM3Yjk1Y2M3YmQ4Mw==";
 
-#[tokio::test]
-async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
-    let location = format!("/chats/{CHAT}/members/{NEW_MEMBERSHIP}");
-    let server = standin(Reply::status(201).with_header("Location", &location)).await;
-    let accepted = client(server.url())
+/// Example 1's call: the user by id, as an owner, sharing the history since a point in time.
+fn chat_member_example_1(client: &GraphClient) -> graph_api::requests::AddChatMember<'_> {
+    client
         .chat(CHAT)
         .members()
         .add(
@@ -422,6 +420,13 @@ async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
             vec!["owner".to_owned()],
         )
         .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
+}
+
+#[tokio::test]
+async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
+    let location = format!("/chats/{CHAT}/members/{NEW_MEMBERSHIP}");
+    let server = standin(Reply::status(201).with_header("Location", &location)).await;
+    let accepted = chat_member_example_1(&client(server.url()))
         .send()
         .await
         .expect("201");
@@ -453,14 +458,7 @@ async fn chat_members_add_sends_the_pages_request_and_reads_the_location() {
 #[test]
 fn chat_members_add_builds_the_pages_examples() {
     let graph = client("https://graph.microsoft.com");
-    let request = graph
-        .chat(CHAT)
-        .members()
-        .add(
-            "8b081ef6-4792-4def-b2c9-c363a1bf41d5",
-            vec!["owner".to_owned()],
-        )
-        .visible_history_start_date_time("2019-04-18T23:51:43.255Z")
+    let request = chat_member_example_1(&graph)
         .build()
         .expect("a valid request");
     assert_eq!(
