@@ -4,7 +4,7 @@ pub use crate::object::Key;
 pub use crate::odata::{FlagSet, FunctionCall, literal};
 pub use crate::path::PathBuilder;
 pub use crate::query::Headers;
-pub use serde::{self, Deserialize, Serialize};
+pub use serde;
 
 use crate::client::CallOptions;
 use crate::query::Query;

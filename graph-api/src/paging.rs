@@ -46,8 +46,8 @@ impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Page<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
                 let (mut items, mut next_link, mut count) = (None, None, None);
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match &*key {
+                while let Some(key) = map.next_key::<crate::object::Key<'de>>()? {
+                    match key.as_str() {
                         "value" if items.is_none() => items = Some(map.next_value()?),
                         "value" => return Err(A::Error::duplicate_field("value")),
                         "@odata.nextLink" => next_link = map.next_value()?,
