@@ -146,6 +146,8 @@ pub(super) fn defaultable_types(cx: &Cx) -> HashSet<String> {
     }
 }
 
+/// Whether a type with these fields can derive `Default`: every field optional or of a type
+/// with a default, and none fixed by the spec (`value`), which an empty default would lose.
 pub(super) fn fields_default(
     fields: &[Field],
     enums: &HashSet<&str>,
@@ -222,13 +224,14 @@ pub(super) fn object(
     });
     let [(_, odata), (_, additional)] = MODEL_FIELDS;
     let (odata, additional) = (format_ident!("{odata}"), format_ident!("{additional}"));
-    // Fields `new` leaves unset: spelled out, unless `Default` fills them.
+    // What `new` sets: its arguments and the fixed values (a type with a fixed value is never
+    // `Default`, whose value would be empty). The fields it leaves unset are spelled out,
+    // unless `Default` fills them.
     let set = quote!(#(#req_ids: #req_ids.into(),)* #(#fixed_ids: #fixed_values.into(),)*);
-    let value = if defaultable && required.is_empty() && fixed.is_empty() {
+    let value = if defaultable && required.is_empty() {
         quote!(Default::default())
     } else if defaultable {
-        let rest = (required.len() + fixed.len() < fields.len() || open)
-            .then(|| quote!(..Default::default()));
+        let rest = (required.len() < fields.len() || open).then(|| quote!(..Default::default()));
         quote!(#name { #set #rest })
     } else {
         let unset = fields
@@ -262,7 +265,7 @@ pub(super) fn object(
             }
         }
     });
-    let new_doc = if required.is_empty() {
+    let new_doc = if required.is_empty() && fixed.is_empty() {
         " An empty value: every field unset.".to_owned()
     } else {
         " A value with the required fields set and the optional ones unset.".to_owned()
