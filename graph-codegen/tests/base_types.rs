@@ -39,6 +39,15 @@ fn action(id: &str, method: &str, tail: &str, extra: &str) -> String {
     )
 }
 
+/// The fixture's `POST /chats/{chat-id}/start`, with `extra` (its response, its body).
+fn start(extra: &str) -> String {
+    action("start", "POST", "start", extra)
+}
+
+/// `start` answering graph-api's `Chat`, its body naming graph-api's `ChatType`.
+const STARTS_A_CHAT: &str = "response = { status = 201, type = \"Chat\" }\n\
+                             [actions.start.body.chatType]\ntype = \"ChatType\"";
+
 /// Loads `text` as a downstream spec over `base`: the problems, rendered, and the generated code.
 fn downstream(text: &str, base: BaseIndex) -> (Vec<String>, String) {
     downstream_in(text, base, graph_codegen::Options::default().krate)
@@ -95,13 +104,7 @@ fn base_types_are_used_by_name_in_fields_bodies_responses_and_collections() {
             "pins",
             "call = \"list\"\nresponse = { status = 200, type = \"[Pinned]\" }",
         ),
-        &action(
-            "start",
-            "POST",
-            "start",
-            "response = { status = 201, type = \"Chat\" }\n\
-             [actions.start.body.chatType]\ntype = \"ChatType\"",
-        ),
+        &start(STARTS_A_CHAT),
         &action(
             "kind",
             "GET",
@@ -162,12 +165,7 @@ fn base_types_are_used_by_name_in_fields_bodies_responses_and_collections() {
 #[test]
 fn generated_code_names_base_types_through_the_crate_path_it_was_given() {
     // A downstream crate that renamed its graph-api dependency passes `crate = graph`.
-    let text = action(
-        "start",
-        "POST",
-        "start",
-        "response = { status = 201, type = \"Chat\" }",
-    );
+    let text = start("response = { status = 201, type = \"Chat\" }");
     let (problems, code) = downstream_in(&text, graph_api(), quote::quote!(graph));
     assert_eq!(problems, Vec::<String>::new());
     assert!(code.contains("-> graph::models::Chat );"), "{code}");
@@ -180,13 +178,7 @@ fn generated_code_names_base_types_through_the_crate_path_it_was_given() {
 fn a_type_the_downstream_spec_declares_is_its_own_also_where_graph_api_has_one() {
     let text = [
         "[types.Chat]\ndoc = \"Contoso's own chat.\"\n[types.Chat.fields.room]\ntype = \"string\"\n",
-        &action(
-            "start",
-            "POST",
-            "start",
-            "response = { status = 201, type = \"Chat\" }\n\
-             [actions.start.body.chatType]\ntype = \"ChatType\"",
-        ),
+        &start(STARTS_A_CHAT),
     ]
     .concat();
     let (problems, code) = downstream(&text, graph_api());
@@ -207,12 +199,7 @@ fn a_type_the_downstream_spec_declares_is_its_own_also_where_graph_api_has_one()
 
 #[test]
 fn an_unknown_type_is_not_declared_and_a_near_graph_api_name_is_suggested() {
-    let text = action(
-        "start",
-        "POST",
-        "start",
-        "response = { status = 201, type = \"Chatt\" }",
-    );
+    let text = start("response = { status = 201, type = \"Chatt\" }");
     let (problems, _) = downstream(&text, graph_api());
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(
@@ -251,12 +238,7 @@ fn a_base_type_graph_api_was_built_without_names_the_feature_to_turn_on() {
     );
     assert_eq!(base.types.len(), 2);
     assert!(base.usable_type("Chat").is_none() && base.missing_type("Chat").is_some());
-    let text = action(
-        "start",
-        "POST",
-        "start",
-        "response = { status = 201, type = \"Chat\" }\n[actions.start.body.chatType]\ntype = \"ChatType\"",
-    );
+    let text = start(STARTS_A_CHAT);
     let (problems, _) = downstream(&text, base);
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(

@@ -960,17 +960,26 @@ mod tests {
 </edmx:Edmx>"#;
 
     fn draft(method: &str, path: &str) -> String {
+        draft_over(method, path, None).0
+    }
+
+    /// The draft of one action over an optional base spec, and what the drafter recorded.
+    fn draft_over(
+        method: &str,
+        path: &str,
+        base: Option<&graph_codegen::model::Spec>,
+    ) -> (String, Drafted) {
         let model = Model::parse(CSDL).expect("a CSDL document");
         let drafter = Drafter {
             model: &model,
             permissions: None,
             clouds: None,
             inherited: &[],
-            base: None,
+            base,
         };
         let mut out = Drafted::default();
         drafter.action(&mut out, method, path).expect("drafts");
-        drafter.render(&mut out)
+        (drafter.render(&mut out), out)
     }
 
     #[test]
@@ -983,17 +992,7 @@ mod tests {
         ));
         let (base, _, problems) = graph_codegen::load(&map);
         assert!(problems.is_empty(), "{problems:?}");
-        let model = Model::parse(CSDL).expect("a CSDL document");
-        let drafter = Drafter {
-            model: &model,
-            permissions: None,
-            clouds: None,
-            inherited: &[],
-            base: Some(&base),
-        };
-        let mut out = Drafted::default();
-        drafter.action(&mut out, "GET", "/notes").expect("drafts");
-        let text = drafter.render(&mut out);
+        let (text, out) = draft_over("GET", "/notes", Some(&base));
         // The base's `NoteKind` is the metadata's enum: named, not drafted.
         assert!(!text.contains("[enums.NoteKind]"), "{text}");
         assert_eq!(out.reused, ["NoteKind"]);
