@@ -421,6 +421,9 @@ pub use crate::{__graph_api_nav as nav, __graph_api_request as request};
 /// `value`, or `-> [T]` for a paged collection). The generated code names the
 /// methods (`[send stream all replace_body call_options build]`), from the list graph-codegen's
 /// checker keeps body setters off, so the two cannot drift apart.
+///
+/// Every method is `#[inline]`, as every non-generic function graph-codegen writes is: a crate
+/// compiles the machine code of the requests it sends, not of every action its spec declares.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __graph_api_request {
@@ -451,11 +454,13 @@ macro_rules! __graph_api_request {
             pub const INFO: &'static $crate::meta::ActionInfo = &$info;
 
             #[doc(hidden)]
+            #[inline]
             pub fn __new(request: $crate::__private::Request<'a, $body>) -> Self {
                 $name(request)
             }
 
             /// Overrides the client's retry policy, timeouts or both for this call.
+            #[inline]
             pub fn $call_options(self, options: $crate::CallOptions) -> Self {
                 $name(self.0.options(options))
             }
@@ -464,6 +469,7 @@ macro_rules! __graph_api_request {
             /// method, URL, headers and body bytes `.send()` would put on the wire. A bad id,
             /// or an action the client's API version or cloud lacks, fails here as it fails
             /// `.send()`.
+            #[inline]
             pub fn $build(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
                 self.0.build(Self::INFO)
             }
@@ -476,9 +482,11 @@ macro_rules! __graph_api_request {
         $name:ident, $out:ty, $decode:ident) => {
         impl $crate::BatchRequest for $name<'_> {
             type Output = $out;
+            #[inline]
             fn __into_batch(self) -> ::std::result::Result<$crate::GraphRequest, $crate::Error> {
                 self.$build()
             }
+            #[inline]
             fn __decode(
                 answer: $crate::__private::Answer,
             ) -> ::std::result::Result<$out, $crate::Error> {
@@ -492,6 +500,7 @@ macro_rules! __graph_api_request {
             [$send $stream $all $replace_body $call_options $build] $name, (), unit);
         impl<'a> $name<'a> {
             /// Sends the request.
+            #[inline]
             pub fn $send(self) -> $crate::Sending<'a, ()> {
                 self.0.send_unit(Self::INFO)
             }
@@ -503,6 +512,7 @@ macro_rules! __graph_api_request {
             [$send $stream $all $replace_body $call_options $build] $name, $crate::Page<$item>, json);
         impl<'a> $name<'a> {
             /// Sends the request and reads the first page.
+            #[inline]
             pub fn $send(self) -> $crate::Sending<'a, $crate::Page<$item>> {
                 self.0.send_json(Self::INFO)
             }
@@ -518,6 +528,7 @@ macro_rules! __graph_api_request {
             /// Every item of the collection, across all pages, up to the call's
             /// `max_collected_items` (100,000 unless the client or call sets it); use
             /// `.stream()` for larger collections.
+            #[inline]
             pub fn $all(self) -> $crate::Collecting<$item> {
                 self.$stream().collect_all()
             }
@@ -530,6 +541,7 @@ macro_rules! __graph_api_request {
         impl<'a> $name<'a> {
             /// Sends the request and reads the `Location` header the answer names its result
             /// with (for work Graph finishes later, the operation to follow).
+            #[inline]
             pub fn $send(self) -> $crate::Sending<'a, $crate::Accepted> {
                 self.0.send_accepted(Self::INFO)
             }
@@ -541,6 +553,7 @@ macro_rules! __graph_api_request {
             [$send $stream $all $replace_body $call_options $build] $name, $out, value);
         impl<'a> $name<'a> {
             /// Sends the request and reads the value (OData's `{"value": ...}`).
+            #[inline]
             pub fn $send(self) -> $crate::Sending<'a, $out> {
                 self.0.send_value(Self::INFO)
             }
@@ -552,6 +565,7 @@ macro_rules! __graph_api_request {
             [$send $stream $all $replace_body $call_options $build] $name, $out, json);
         impl<'a> $name<'a> {
             /// Sends the request.
+            #[inline]
             pub fn $send(self) -> $crate::Sending<'a, $out> {
                 self.0.send_json(Self::INFO)
             }
@@ -567,6 +581,7 @@ macro_rules! __graph_api_nav {
     ($name:ident) => {
         impl<'a> $name<'a> {
             #[doc(hidden)]
+            #[inline]
             pub fn __new(nav: $crate::__private::Nav<'a>) -> Self {
                 $name(nav)
             }
@@ -578,6 +593,7 @@ macro_rules! __graph_api_nav {
             }
 
             #[doc(hidden)]
+            #[inline]
             pub fn __client(&self) -> &'a $crate::GraphClient {
                 self.0.client
             }
@@ -593,6 +609,7 @@ macro_rules! __graph_api_string_enum {
     ($name:ident { $($member:ident = $wire:literal),* $(,)? }) => {
         impl $name {
             /// The value as written on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     $($name::$member => $wire,)*
@@ -602,6 +619,7 @@ macro_rules! __graph_api_string_enum {
         }
 
         impl ::std::convert::From<&str> for $name {
+            #[inline]
             fn from(value: &str) -> Self {
                 $(if value.eq_ignore_ascii_case($wire) {
                     return $name::$member;
@@ -611,6 +629,7 @@ macro_rules! __graph_api_string_enum {
         }
 
         impl ::std::fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }

@@ -229,37 +229,44 @@ macro_rules! __graph_api_flags {
             pub const __WIRE: &'static [&'static str] = &[$($wire),*];
 
             /// The empty set.
+            #[inline]
             pub const fn empty() -> Self {
                 $name($crate::__private::FlagSet { bits: 0, other: ::std::vec::Vec::new() })
             }
 
             /// Reads Graph's form, `a,b,c`: members matched in any casing, unknown ones kept.
+            #[inline]
             pub fn parse(text: &str) -> Self {
                 $name($crate::__private::FlagSet::parse(text, Self::__WIRE))
             }
 
             /// Whether every member of `other` is in this set.
+            #[inline]
             pub fn contains(&self, other: &Self) -> bool {
                 self.0.contains(&other.0)
             }
 
             /// Whether the set has no member.
+            #[inline]
             pub fn is_empty(&self) -> bool {
                 self.0.bits == 0 && self.0.other.is_empty()
             }
 
             /// Every member's wire spelling: the listed ones in the spec's order, then the
             /// ones Graph sent that the spec does not list.
+            #[inline]
             pub fn members(&self) -> impl ::std::iter::Iterator<Item = &str> + '_ {
                 self.0.members(Self::__WIRE)
             }
 
             /// The members Graph sent that the spec does not list, as sent.
+            #[inline]
             pub fn unknown(&self) -> &[::std::string::String] {
                 &self.0.other
             }
 
             /// Adds a member by its wire spelling (one the spec does not list is kept as is).
+            #[inline]
             pub fn insert(&mut self, member: &str) {
                 self.0.insert_wire(member, Self::__WIRE);
             }
@@ -267,18 +274,21 @@ macro_rules! __graph_api_flags {
 
         impl ::std::ops::BitOr for $name {
             type Output = $name;
+            #[inline]
             fn bitor(self, rhs: $name) -> $name {
                 $name(self.0.union(&rhs.0))
             }
         }
 
         impl ::std::ops::BitOrAssign for $name {
+            #[inline]
             fn bitor_assign(&mut self, rhs: $name) {
                 self.0 = ::std::mem::take(&mut self.0).union(&rhs.0);
             }
         }
 
         impl ::std::fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0.to_wire(Self::__WIRE))
             }

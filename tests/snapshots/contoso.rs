@@ -34,6 +34,7 @@ pub mod models {
     );
     impl Installation {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(id: impl Into<String>) -> Self {
             Installation {
                 id: id.into(),
@@ -89,6 +90,7 @@ pub mod models {
     rt::object!(model Message { opt id = "id", opt body = "body" });
     impl Message {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -128,6 +130,7 @@ pub mod models {
     );
     impl PinnedChat {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(chat: impl Into<::graph_api::models::Chat>) -> Self {
             PinnedChat {
                 chat: chat.into(),
@@ -506,6 +509,7 @@ pub mod requests {
     );
     impl AddTeamInstallationBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddTeamInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
@@ -554,10 +558,12 @@ pub mod requests {
     );
     impl ListChatMessages<'_> {
         /// Sets `$top`.
+        #[inline]
         pub fn top(self, value: u32) -> Self {
             Self(self.0.query("$top", value.to_string(), &[]))
         }
         /// Sets `$count`: whether the answer carries the total count. Sends `ConsistencyLevel: eventual` with it, as the page requires.
+        #[inline]
         pub fn count(self, value: bool) -> Self {
             Self(
                 self
@@ -582,6 +588,7 @@ pub mod requests {
     rt::object!(body RenameStringBody { req name = "name", req aliases = "aliases" });
     impl RenameStringBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(name: impl Into<String>, aliases: impl Into<Vec<String>>) -> Self {
             RenameStringBody {
                 name: name.into(),
@@ -620,6 +627,7 @@ pub mod requests {
     );
     impl PinTeamChatBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(chat_type: impl Into<::graph_api::models::ChatType>) -> Self {
             PinTeamChatBody {
                 chat_type: chat_type.into(),
@@ -683,6 +691,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  200 with `Installation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn get(self) -> requests::GetTeamInstallation<'a> {
             requests::GetTeamInstallation::__new(self.0.request(()))
         }
@@ -700,6 +709,7 @@ pub mod nav {
  API versions: v1.0, beta. National clouds: Global service, US Government L4.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn delete(self) -> requests::RemoveTeamInstallation<'a> {
             requests::RemoveTeamInstallation::__new(self.0.request(()))
         }
@@ -729,6 +739,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  201 with `Installation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn add(
             self,
             teams_app_odata_bind: impl ::std::convert::Into<::std::string::String>,
@@ -749,6 +760,7 @@ pub mod nav {
     #[allow(clippy::should_implement_trait)]
     impl<'a> Person<'a> {
         /// Navigates to `/teamwork`.
+        #[inline]
         pub fn teamwork(self) -> PersonTeamwork<'a> {
             PersonTeamwork::__new(self.0.segment("teamwork"))
         }
@@ -792,6 +804,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn pin(self) -> requests::PinPersonInstallation<'a> {
             requests::PinPersonInstallation::__new(
                 self.0.segment("microsoft.graph.pin").request(()),
@@ -820,6 +833,7 @@ pub mod nav {
  `$top` (`.top()`), `$count` (`.count()`).
  # Response
  200 with a page of `Message` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn list(self) -> requests::ListChatMessages<'a> {
             requests::ListChatMessages::__new(self.0.request(()))
         }
@@ -848,6 +862,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn rename(
             self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -881,6 +896,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  200 with a page of `PinnedChat` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn list(self) -> requests::ListTeamPinnedChats<'a> {
             requests::ListTeamPinnedChats::__new(self.0.request(()))
         }
@@ -901,6 +917,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  201 with `Chat`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn pin(
             self,
             chat_type: impl ::std::convert::Into<::graph_api::models::ChatType>,
@@ -930,6 +947,7 @@ pub mod nav {
  API versions: v1.0. National clouds: Global service.
  # Response
  200 with `ChatType`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/overview)*/
+        #[inline]
         pub fn get(self) -> requests::GetTeamPinnedChatType<'a> {
             requests::GetTeamPinnedChatType::__new(self.0.request(()))
         }
@@ -988,14 +1006,17 @@ impl<'a> ContosoGraphTeam<'a> for ::graph_api::nav::Team<'a> {
         )
     }
     /// Navigates to `/contosoApps`.
+    #[inline]
     fn contoso_apps(&self) -> nav::TeamContosoApps<'a> {
         nav::TeamContosoApps::__new(self.__nav().segment("contosoApps"))
     }
     /// Navigates to `/contosoPinnedChats`.
+    #[inline]
     fn contoso_pinned_chats(&self) -> nav::TeamContosoPinnedChats<'a> {
         nav::TeamContosoPinnedChats::__new(self.__nav().segment("contosoPinnedChats"))
     }
     /// Navigates to `/contosoPinnedChatType`.
+    #[inline]
     fn contoso_pinned_chat_type(&self) -> nav::TeamContosoPinnedChatType<'a> {
         nav::TeamContosoPinnedChatType::__new(
             self.__nav().segment("contosoPinnedChatType"),
@@ -1009,6 +1030,7 @@ pub trait ContosoGraphChat<'a> {
 }
 impl<'a> ContosoGraphChat<'a> for ::graph_api::nav::Chat<'a> {
     /// Navigates to `/messages`.
+    #[inline]
     fn messages(&self) -> nav::ChatMessages<'a> {
         nav::ChatMessages::__new(self.__nav().segment("messages"))
     }

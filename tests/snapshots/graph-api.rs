@@ -39,6 +39,7 @@ pub mod models {
     #[cfg(feature = "discovery")]
     impl User {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -112,6 +113,7 @@ pub mod models {
     #[cfg(feature = "discovery")]
     impl Team {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -174,6 +176,7 @@ pub mod models {
     #[cfg(feature = "teams-app-installation")]
     impl TeamsAppInstallation {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -254,6 +257,7 @@ pub mod models {
     #[cfg(feature = "teams-app-installation")]
     impl UserScopeTeamsAppInstallation {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -301,6 +305,7 @@ pub mod models {
     }
     #[cfg(feature = "teams-app-installation")]
     impl From<UserScopeTeamsAppInstallation> for TeamsAppInstallation {
+        #[inline]
         fn from(value: UserScopeTeamsAppInstallation) -> Self {
             let mut additional = value.additional;
             rt::keep(&mut additional, "chat", &value.chat);
@@ -317,6 +322,7 @@ pub mod models {
     #[cfg(feature = "teams-app-installation")]
     impl TryFrom<TeamsAppInstallation> for UserScopeTeamsAppInstallation {
         type Error = TeamsAppInstallation;
+        #[inline]
         fn try_from(value: TeamsAppInstallation) -> Result<Self, TeamsAppInstallation> {
             if !rt::names_type(
                 value.odata_type.as_deref(),
@@ -367,6 +373,7 @@ pub mod models {
     #[cfg(any(feature = "discovery", feature = "teams-app-installation"))]
     impl Chat {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -459,6 +466,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsApp {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -553,6 +561,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppDefinition {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -660,6 +669,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppAuthorization {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -705,6 +715,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamworkBot {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -748,6 +759,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl IdentitySet {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -798,6 +810,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl Identity {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -845,6 +858,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppPermissionSet {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -889,6 +903,7 @@ pub mod models {
     #[cfg(any(feature = "app-catalog", feature = "teams-app-installation"))]
     impl TeamsAppResourceSpecificPermission {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -944,6 +959,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl ConversationMember {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -1022,6 +1038,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl AadUserConversationMember {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -1084,6 +1101,7 @@ pub mod models {
     }
     #[cfg(feature = "teams")]
     impl From<AadUserConversationMember> for ConversationMember {
+        #[inline]
         fn from(value: AadUserConversationMember) -> Self {
             let mut additional = value.additional;
             rt::keep(&mut additional, "email", &value.email);
@@ -1103,6 +1121,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl TryFrom<ConversationMember> for AadUserConversationMember {
         type Error = ConversationMember;
+        #[inline]
         fn try_from(value: ConversationMember) -> Result<Self, ConversationMember> {
             if !rt::names_type(
                 value.odata_type.as_deref(),
@@ -1134,6 +1153,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl ActionResultPart {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -1177,6 +1197,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl AadUserConversationMemberResult {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -1200,6 +1221,7 @@ pub mod models {
     }
     #[cfg(feature = "teams")]
     impl From<AadUserConversationMemberResult> for ActionResultPart {
+        #[inline]
         fn from(value: AadUserConversationMemberResult) -> Self {
             let mut additional = value.additional;
             rt::keep(&mut additional, "userId", &value.user_id);
@@ -1213,6 +1235,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl TryFrom<ActionResultPart> for AadUserConversationMemberResult {
         type Error = ActionResultPart;
+        #[inline]
         fn try_from(value: ActionResultPart) -> Result<Self, ActionResultPart> {
             if !rt::names_type(
                 value.odata_type.as_deref(),
@@ -1251,6 +1274,7 @@ pub mod models {
     #[cfg(feature = "teams")]
     impl PublicError {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -3255,14 +3279,17 @@ pub mod requests {
     #[cfg(feature = "app-catalog")]
     impl ListTeamsApps<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3280,26 +3307,32 @@ pub mod requests {
     #[cfg(feature = "discovery")]
     impl ListUsers<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
         /// Sets `$orderby`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn orderby(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$orderby", value.into(), &[]))
         }
         /// Sets `$top`.
+        #[inline]
         pub fn top(self, value: u32) -> Self {
             Self(self.0.query("$top", value.to_string(), &[]))
         }
         /// Sets `$count`: whether the answer carries the total count. Sends `ConsistencyLevel: eventual` with it, as the page requires.
+        #[inline]
         pub fn count(self, value: bool) -> Self {
             Self(
                 self
@@ -3312,6 +3345,7 @@ pub mod requests {
             )
         }
         /// Sets `$search`, written as Graph writes it (it is percent-encoded when sent). Sends `ConsistencyLevel: eventual` with it, as the page requires.
+        #[inline]
         pub fn search(self, value: impl Into<String>) -> Self {
             Self(
                 self
@@ -3333,18 +3367,22 @@ pub mod requests {
     #[cfg(feature = "discovery")]
     impl ListTeams<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$top`.
+        #[inline]
         pub fn top(self, value: u32) -> Self {
             Self(self.0.query("$top", value.to_string(), &[]))
         }
         /// Sets `$count`: whether the answer carries the total count.
+        #[inline]
         pub fn count(self, value: bool) -> Self {
             Self(
                 self
@@ -3370,18 +3408,22 @@ pub mod requests {
     #[cfg(feature = "discovery")]
     impl ListUserChats<'_> {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
         /// Sets `$top`.
+        #[inline]
         pub fn top(self, value: u32) -> Self {
             Self(self.0.query("$top", value.to_string(), &[]))
         }
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$orderby`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn orderby(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$orderby", value.into(), &[]))
         }
@@ -3400,14 +3442,17 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl ListChatAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3426,10 +3471,12 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl GetChatAppInstallation<'_> {
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3452,6 +3499,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl AddChatAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddChatAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
@@ -3504,6 +3552,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3524,6 +3573,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeChatAppInstallationBody {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -3569,6 +3619,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3597,14 +3648,17 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl ListTeamAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3623,10 +3677,12 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl GetTeamAppInstallation<'_> {
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3649,6 +3705,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl AddTeamAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddTeamAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
@@ -3701,6 +3758,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3721,6 +3779,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeTeamAppInstallationBody {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -3766,6 +3825,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3794,14 +3854,17 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl ListUserAppInstallations<'_> {
         /// Sets `$filter`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn filter(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$filter", value.into(), &[]))
         }
         /// Sets `$select`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn select(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$select", value.into(), &[]))
         }
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3820,6 +3883,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl GetUserAppInstallation<'_> {
         /// Sets `$expand`, written as Graph writes it (it is percent-encoded when sent).
+        #[inline]
         pub fn expand(self, value: impl Into<String>) -> Self {
             Self(self.0.query("$expand", value.into(), &[]))
         }
@@ -3842,6 +3906,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl AddUserAppInstallationBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(teams_app_odata_bind: impl Into<String>) -> Self {
             AddUserAppInstallationBody {
                 teams_app_odata_bind: teams_app_odata_bind.into(),
@@ -3894,6 +3959,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3914,6 +3980,7 @@ pub mod requests {
     #[cfg(feature = "teams-app-installation")]
     impl UpgradeUserAppInstallationBody {
         /// An empty value: every field unset.
+        #[inline]
         pub fn new() -> Self {
             Default::default()
         }
@@ -3959,6 +4026,7 @@ pub mod requests {
         /** Whether this request consents to resource-specific permissions, which rules out the
  permissions the action's notes name (see
  [`Permissions::usable`](crate::meta::Permissions::usable)).*/
+        #[inline]
         pub fn consents_to_rsc(&self) -> bool {
             rt::Body::consents_to_rsc(&self.0.body)
         }
@@ -3986,6 +4054,7 @@ pub mod requests {
     #[cfg(feature = "teams")]
     impl AddTeamMembersBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(values: impl Into<Vec<models::ConversationMember>>) -> Self {
             AddTeamMembersBody {
                 values: values.into(),
@@ -4018,14 +4087,17 @@ pub mod requests {
     #[cfg(feature = "teams")]
     impl DoesUserHaveAccess<'_> {
         /// Sets the function parameter `userId`: Unique identifier for the user. Either specify the userId or the userPrincipalName. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        #[inline]
         pub fn user_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
             Self(self.0.arg("userId", rt::literal::string(value.as_ref())))
         }
         /// Sets the function parameter `tenantId`: The ID of the Microsoft Entra tenant that the user belongs to; by default the tenant of the signed-in user or app. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        #[inline]
         pub fn tenant_id(self, value: impl ::std::convert::AsRef<str>) -> Self {
             Self(self.0.arg("tenantId", rt::literal::string(value.as_ref())))
         }
         /// Sets the function parameter `userPrincipalName`: The user principal name (UPN) of the user. Either specify the userId or the userPrincipalName. It is written into the path as an OData literal, encoded once; a value that would change the route (`/`, `\`, control characters) fails `send` before anything is sent.
+        #[inline]
         pub fn user_principal_name(
             self,
             value: impl ::std::convert::AsRef<str>,
@@ -4061,6 +4133,7 @@ pub mod requests {
     #[cfg(feature = "teams")]
     impl CloneTeamBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(
             display_name: impl Into<String>,
             parts_to_clone: impl Into<models::ClonableTeamParts>,
@@ -4165,6 +4238,7 @@ pub mod requests {
     #[cfg(feature = "teams")]
     impl AddChatMemberBody {
         /// A value with the required fields set and the optional ones unset.
+        #[inline]
         pub fn new(
             user_odata_bind: impl Into<String>,
             roles: impl Into<Vec<String>>,
@@ -4233,6 +4307,7 @@ pub mod nav {
     impl<'a> AppCatalogs<'a> {
         #[cfg(feature = "app-catalog")]
         /// Navigates to `/teamsApps`.
+        #[inline]
         pub fn teams_apps(self) -> AppCatalogsTeamsApps<'a> {
             AppCatalogsTeamsApps::__new(self.0.segment("teamsApps"))
         }
@@ -4269,6 +4344,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with a page of `TeamsApp` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListTeamsApps<'a> {
             requests::ListTeamsApps::__new(self.0.request(()))
         }
@@ -4303,6 +4379,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`), `$orderby` (`.orderby()`), `$top` (`.top()`), `$count` (`.count()`), `$search` (`.search()`).
  # Response
  200 with a page of `User` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListUsers<'a> {
             requests::ListUsers::__new(self.0.request(()))
         }
@@ -4335,6 +4412,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$top` (`.top()`), `$count` (`.count()`).
  # Response
  200 with a page of `Team` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/teams-list?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListTeams<'a> {
             requests::ListTeams::__new(self.0.request(()))
         }
@@ -4350,11 +4428,13 @@ pub mod nav {
     impl<'a> User<'a> {
         #[cfg(feature = "discovery")]
         /// Navigates to `/chats`.
+        #[inline]
         pub fn chats(self) -> UserChats<'a> {
             UserChats::__new(self.0.segment("chats"))
         }
         #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/teamwork`.
+        #[inline]
         pub fn teamwork(self) -> UserTeamwork<'a> {
             UserTeamwork::__new(self.0.segment("teamwork"))
         }
@@ -4389,6 +4469,7 @@ pub mod nav {
  `$expand` (`.expand()`), `$top` (`.top()`), `$filter` (`.filter()`), `$orderby` (`.orderby()`).
  # Response
  200 with a page of `Chat` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListUserChats<'a> {
             requests::ListUserChats::__new(self.0.request(()))
         }
@@ -4404,6 +4485,7 @@ pub mod nav {
     impl<'a> Chat<'a> {
         #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
+        #[inline]
         pub fn installed_apps(self) -> ChatInstalledApps<'a> {
             ChatInstalledApps::__new(self.0.segment("installedApps"))
         }
@@ -4422,6 +4504,7 @@ pub mod nav {
         }
         #[cfg(feature = "teams")]
         /// Navigates to `/members`.
+        #[inline]
         pub fn members(self) -> ChatMembers<'a> {
             ChatMembers::__new(self.0.segment("members"))
         }
@@ -4457,6 +4540,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-list-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListChatAppInstallations<'a> {
             requests::ListChatAppInstallations::__new(self.0.request(()))
         }
@@ -4484,6 +4568,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn add(
             self,
             teams_app_id: impl ::std::convert::AsRef<str>,
@@ -4534,6 +4619,7 @@ pub mod nav {
  `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with `TeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-get-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn get(self) -> requests::GetChatAppInstallation<'a> {
             requests::GetChatAppInstallation::__new(self.0.request(()))
         }
@@ -4558,6 +4644,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        #[inline]
         pub fn upgrade(self) -> requests::UpgradeChatAppInstallation<'a> {
             requests::UpgradeChatAppInstallation::__new(
                 self
@@ -4583,6 +4670,7 @@ pub mod nav {
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD), China operated by 21Vianet.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-delete-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn delete(self) -> requests::RemoveChatAppInstallation<'a> {
             requests::RemoveChatAppInstallation::__new(self.0.request(()))
         }
@@ -4598,6 +4686,7 @@ pub mod nav {
     impl<'a> Team<'a> {
         #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
+        #[inline]
         pub fn installed_apps(self) -> TeamInstalledApps<'a> {
             TeamInstalledApps::__new(self.0.segment("installedApps"))
         }
@@ -4616,6 +4705,7 @@ pub mod nav {
         }
         #[cfg(feature = "teams")]
         /// Navigates to `/members`.
+        #[inline]
         pub fn members(self) -> TeamMembers<'a> {
             TeamMembers::__new(self.0.segment("members"))
         }
@@ -4660,6 +4750,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  202 with a `Location` header, returned as `graph_api::Accepted` (its `location_key` reads ids out of it). [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-clone?view=graph-rest-1.0)*/
+        #[inline]
         pub fn clone_team(
             self,
             display_name: impl ::std::convert::Into<::std::string::String>,
@@ -4703,6 +4794,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with a page of `TeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-list-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListTeamAppInstallations<'a> {
             requests::ListTeamAppInstallations::__new(self.0.request(()))
         }
@@ -4730,6 +4822,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  200, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-post-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn add(
             self,
             teams_app_id: impl ::std::convert::AsRef<str>,
@@ -4782,6 +4875,7 @@ pub mod nav {
  `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with `TeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-get-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn get(self) -> requests::GetTeamAppInstallation<'a> {
             requests::GetTeamAppInstallation::__new(self.0.request(()))
         }
@@ -4806,6 +4900,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        #[inline]
         pub fn upgrade(self) -> requests::UpgradeTeamAppInstallation<'a> {
             requests::UpgradeTeamAppInstallation::__new(
                 self
@@ -4831,6 +4926,7 @@ pub mod nav {
  API versions: v1.0, beta. National clouds: Global service, US Government L4, US Government L5 (DOD).
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/team-delete-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn delete(self) -> requests::RemoveTeamAppInstallation<'a> {
             requests::RemoveTeamAppInstallation::__new(self.0.request(()))
         }
@@ -4846,6 +4942,7 @@ pub mod nav {
     impl<'a> UserTeamwork<'a> {
         #[cfg(feature = "teams-app-installation")]
         /// Navigates to `/installedApps`.
+        #[inline]
         pub fn installed_apps(self) -> UserTeamworkInstalledApps<'a> {
             UserTeamworkInstalledApps::__new(self.0.segment("installedApps"))
         }
@@ -4896,6 +4993,7 @@ pub mod nav {
  `$filter` (`.filter()`), `$select` (`.select()`), `$expand` (`.expand()`).
  # Response
  200 with a page of `UserScopeTeamsAppInstallation` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn list(self) -> requests::ListUserAppInstallations<'a> {
             requests::ListUserAppInstallations::__new(self.0.request(()))
         }
@@ -4925,6 +5023,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  201, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-post-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn add(
             self,
             teams_app_id: impl ::std::convert::AsRef<str>,
@@ -4977,6 +5076,7 @@ pub mod nav {
  `$expand` (`.expand()`).
  # Response
  200 with `UserScopeTeamsAppInstallation`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-get-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn get(self) -> requests::GetUserAppInstallation<'a> {
             requests::GetUserAppInstallation::__new(self.0.request(()))
         }
@@ -5001,6 +5101,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-teamsappinstallation-upgrade?view=graph-rest-1.0)*/
+        #[inline]
         pub fn upgrade(self) -> requests::UpgradeUserAppInstallation<'a> {
             requests::UpgradeUserAppInstallation::__new(
                 self
@@ -5028,6 +5129,7 @@ pub mod nav {
  Not with Application permissions in US Government L4, US Government L5 (DOD): "Uninstall app for user: not supported in application context in the GCC High and DOD environments." ([source](https://learn.microsoft.com/en-us/graph/teamwork-national-cloud-differences)). The client refuses such a call before sending, with `Error::Unavailable`, when the token is a JWT whose claims say it is application.
  # Response
  204, returned as `Ok(())`. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/userteamwork-delete-installedapps?view=graph-rest-1.0)*/
+        #[inline]
         pub fn delete(self) -> requests::RemoveUserAppInstallation<'a> {
             requests::RemoveUserAppInstallation::__new(self.0.request(()))
         }
@@ -5064,6 +5166,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  200 with a page of `ActionResultPart` items: `.send()` reads the first page, `.stream()` and `.all()` every page. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/conversationmembers-add?view=graph-rest-1.0)*/
+        #[inline]
         pub fn add(
             self,
             values: impl ::std::convert::Into<
@@ -5105,6 +5208,7 @@ pub mod nav {
  The parameters set are written into the path as OData literals (strings quoted, with `'` doubled) and encoded once: `….user_id(..)` sends `doesUserHaveAccess(userId='…')`; a parameter left unset is left out.
  # Response
  200 with bool. [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/channel-doesuserhaveaccess?view=graph-rest-1.0)*/
+        #[inline]
         pub fn does_user_have_access(self) -> requests::DoesUserHaveAccess<'a> {
             requests::DoesUserHaveAccess::__new(
                 self.0.request(()).function("doesUserHaveAccess"),
@@ -5143,6 +5247,7 @@ pub mod nav {
  Sent with `Content-Type: application/json` and `Authorization: Bearer {token}`.
  # Response
  201 with a `Location` header, returned as `graph_api::Accepted` (its `location_key` reads ids out of it). [Microsoft Graph documentation](https://learn.microsoft.com/en-us/graph/api/chat-post-members?view=graph-rest-1.0)*/
+        #[inline]
         pub fn add(
             self,
             user_id: impl ::std::convert::AsRef<str>,
@@ -5171,16 +5276,19 @@ pub mod nav {
 impl crate::GraphClient {
     #[cfg(feature = "app-catalog")]
     /// Navigates to `/appCatalogs`.
+    #[inline]
     pub fn app_catalogs(&self) -> nav::AppCatalogs<'_> {
         nav::AppCatalogs::__new(crate::__private::Nav::root(self).segment("appCatalogs"))
     }
     #[cfg(feature = "discovery")]
     /// Navigates to `/users`.
+    #[inline]
     pub fn users(&self) -> nav::Users<'_> {
         nav::Users::__new(crate::__private::Nav::root(self).segment("users"))
     }
     #[cfg(feature = "discovery")]
     /// Navigates to `/teams`.
+    #[inline]
     pub fn teams(&self) -> nav::Teams<'_> {
         nav::Teams::__new(crate::__private::Nav::root(self).segment("teams"))
     }

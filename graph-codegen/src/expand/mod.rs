@@ -1,4 +1,11 @@
 //! Model -> Rust tokens: one submodule per generated product.
+//!
+//! Every generated function that is not generic is `#[inline]` (and so are the ones graph-api's
+//! `request!`, `nav!` and enum macros write): rustc then compiles a method's body, and the
+//! runtime code it instantiates for its body and answer types, only in a crate that calls it.
+//! A spec with hundreds of actions otherwise pays, in every build of its crate, for machine code
+//! of actions nobody there uses (BENCHMARKS.md section 5, run 8). Generic functions (the
+//! `impl Into<_>` setters) are compiled where they are used anyway.
 
 pub(crate) mod actions;
 pub(crate) mod gates;

@@ -102,6 +102,7 @@ fn conversions(
     let extra_ids = extra.map(|f| naming::ident(&f.wire));
     quote! {
         impl From<#d> for #b {
+            #[inline]
             fn from(value: #d) -> Self {
                 let mut additional = value.additional;
                 #( rt::keep(&mut additional, #extra_wire, &value.#extra_ids); )*
@@ -111,6 +112,7 @@ fn conversions(
 
         impl TryFrom<#b> for #d {
             type Error = #b;
+            #[inline]
             fn try_from(value: #b) -> Result<Self, #b> {
                 if !rt::names_type(value.odata_type.as_deref(), #d::ODATA_TYPE) {
                     return Err(value);
@@ -283,6 +285,7 @@ pub(super) fn object(
 
         impl #name {
             #[doc = #new_doc]
+            #[inline]
             pub fn new(#(#req_ids: #req_tys),*) -> Self {
                 #value
             }

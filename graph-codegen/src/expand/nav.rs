@@ -280,6 +280,7 @@ fn edge_method(cx: &Cx, e: &Edge, site: &Site) -> TokenStream {
             let d = format!(" Navigates to `/{l}`.");
             quote! {
                 #[doc = #d]
+                #[inline]
                 #vis fn #method(#receiver) -> #nav #target<#lifetime> {
                     #nav #target::__new(#start.segment(#l))
                 }
@@ -393,18 +394,21 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
     });
     quote! {
         #docs
+        #[inline]
         #vis fn #method(#receiver, #(#args: #tys,)* #(#fn_args: #fn_tys),*) -> #module #request<#lifetime> {
             #module #request::__new(#start #tail.request(#body) #(#binds)* #fn_call)
         }
     }
 }
-/// The signature of a generated method, for the extension trait's declaration.
+
+/// The signature of a generated method, for the extension trait's declaration (its docs and
+/// gates; `#[inline]` stays on the implementation).
 fn signature_of(method: &TokenStream) -> TokenStream {
     let f: syn::ImplItemFn = match syn::parse2(method.clone()) {
         Ok(f) => f,
         Err(e) => return e.to_compile_error(),
     };
-    let attrs = &f.attrs;
+    let attrs = f.attrs.iter().filter(|a| !a.path().is_ident("inline"));
     let sig = &f.sig;
     quote! { #(#attrs)* #sig; }
 }

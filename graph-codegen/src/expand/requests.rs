@@ -150,6 +150,7 @@ fn request(cx: &Cx, a: &Action) -> TokenStream {
         ));
         quote! {
             #rsc_doc
+            #[inline]
             pub fn #consents_to_rsc(&self) -> bool {
                 rt::Body::consents_to_rsc(&self.0.body)
             }
@@ -215,6 +216,7 @@ fn function_setter(cx: &Cx, f: &Field, models: &TokenStream) -> TokenStream {
     ));
     quote! {
         #d
+        #[inline]
         pub fn #id(self, value: #ty) -> Self {
             Self(self.0.arg(#wire, #value))
         }
@@ -326,6 +328,7 @@ fn query_method(q: &QueryOption) -> TokenStream {
     };
     quote! {
         #[doc = #d]
+        #[inline]
         pub fn #method(self, #arg) -> Self {
             Self(self.0.query(#wire, #value, #set))
         }
