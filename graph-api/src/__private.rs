@@ -1,6 +1,6 @@
 //! Items the generated code uses; not part of the public API and may change at any time.
 
-pub use crate::object::Key;
+pub use crate::object::{Key, Writer, read_opt, read_other, read_req, required};
 pub use crate::odata::{FlagSet, FunctionCall, literal};
 pub use crate::path::PathBuilder;
 pub use crate::query::Headers;

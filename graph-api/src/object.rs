@@ -9,7 +9,9 @@
 //! `@odata.type`, then the undeclared fields; reading matches keys exactly, keeps unknown keys
 //! (any value, `null` included) in `additional`, and fails on a missing required field.
 
-use serde::de::{Deserialize, Deserializer, Visitor};
+use crate::__private::Map;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
 
 /// An object key as read: borrowed from the input when it has no escapes, so matching a
@@ -51,6 +53,102 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Writes one object's entries in order and keeps the first error, so that a generated
+/// `Serialize` impl is one call per field with no branching of its own (which is what makes it
+/// cheap for rustc to check, hundreds of types at a time).
+pub struct Writer<M: SerializeMap> {
+    map: M,
+    error: Option<M::Error>,
+}
+
+impl<M: SerializeMap> Writer<M> {
+    /// Starts the object.
+    #[inline]
+    pub fn start<S: Serializer<SerializeMap = M>>(serializer: S) -> Result<Self, S::Error> {
+        Ok(Writer {
+            map: serializer.serialize_map(None)?,
+            error: None,
+        })
+    }
+
+    /// Writes `key` with the value inside `value`; nothing when it is `None`.
+    #[inline]
+    pub fn opt<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) {
+        if let Some(value) = value {
+            self.req(key, value);
+        }
+    }
+
+    /// Writes `key` with `value`.
+    #[inline]
+    pub fn req<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        if self.error.is_none() {
+            self.error = self.map.serialize_entry(key, value).err();
+        }
+    }
+
+    /// Ends the object.
+    #[inline]
+    pub fn end(self) -> Result<M::Ok, M::Error> {
+        match self.error {
+            Some(error) => Err(error),
+            None => self.map.end(),
+        }
+    }
+
+    /// Ends a model's object: its `@odata.type` when known, then every undeclared field.
+    #[inline]
+    pub fn end_model(
+        mut self,
+        odata_type: &Option<String>,
+        additional: &Map,
+    ) -> Result<M::Ok, M::Error> {
+        self.opt("@odata.type", odata_type);
+        for (key, value) in additional {
+            self.req(key, value);
+        }
+        self.end()
+    }
+}
+
+/// Reads the value of the key just read into `slot`; JSON's `null` leaves it `None`.
+#[inline]
+pub fn read_opt<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+) -> Result<(), A::Error> {
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Reads the value of the key just read, which must not be `null`, into `slot`.
+#[inline]
+pub fn read_req<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+) -> Result<(), A::Error> {
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Reads the value of an undeclared key into `additional`.
+#[inline]
+pub fn read_other<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: Key<'de>,
+    additional: &mut Map,
+) -> Result<(), A::Error> {
+    let value = map.next_value()?;
+    additional.insert(key.into_string(), value);
+    Ok(())
+}
+
+/// A required field's value, or serde's "missing field" error naming its wire name.
+#[inline]
+pub fn required<T, E: serde::de::Error>(value: Option<T>, wire: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(wire))
+}
+
 /// The serde impls of a generated struct, its fields listed in declaration order as
 /// `opt field = "wire"` (an `Option`, left out when `None`, `None` when absent or `null`) or
 /// `req field = "wire"` (always written; absent fails reading with serde's "missing field").
@@ -63,15 +161,12 @@ impl<'de> Deserialize<'de> for Key<'de> {
 #[macro_export]
 macro_rules! __graph_api_object {
     (body $name:ident { $($kind:ident $field:ident = $wire:literal),* $(,)? }) => {
-        $crate::__graph_api_object!(@serialize $name, map, self, { $($kind $field = $wire),* } {});
+        $crate::__graph_api_object!(@serialize $name, writer, self,
+            { $($kind $field = $wire),* } { writer.end() });
     };
     (model $name:ident { $($kind:ident $field:ident = $wire:literal),* $(,)? }) => {
-        $crate::__graph_api_object!(@serialize $name, map, self, { $($kind $field = $wire),* } {
-            $crate::__graph_api_object!(@put map, opt, "@odata.type", self.odata_type);
-            for (key, value) in &self.additional {
-                map.serialize_entry(key, value)?;
-            }
-        });
+        $crate::__graph_api_object!(@serialize $name, writer, self,
+            { $($kind $field = $wire),* } { writer.end_model(&self.odata_type, &self.additional) });
 
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
@@ -97,13 +192,10 @@ macro_rules! __graph_api_object {
                             map.next_key::<$crate::__private::Key<'de>>()?
                         {
                             match key.as_str() {
-                                $( $wire => $crate::__graph_api_object!(@get map, $kind, $field), )*
-                                "@odata.type" => odata_type = map.next_value()?,
-                                _ => {
-                                    let value = map.next_value()?;
-                                    additional.insert(key.into_string(), value);
-                                }
-                            }
+                                $( $wire => $crate::__graph_api_object!(@get $kind, map, $field), )*
+                                "@odata.type" => $crate::__private::read_opt(&mut map, &mut odata_type),
+                                _ => $crate::__private::read_other(&mut map, key, &mut additional),
+                            }?;
                         }
                         ::std::result::Result::Ok($name {
                             $( $field: $crate::__graph_api_object!(@end $kind, $field, $wire), )*
@@ -116,48 +208,31 @@ macro_rules! __graph_api_object {
             }
         }
     };
-    // The writing half, shared by both forms; `map` and `self` come from the caller so that the
-    // extra statements a model adds can use them.
-    (@serialize $name:ident, $map:ident, $self:ident,
-        { $($kind:ident $field:ident = $wire:literal),* } { $($extra:tt)* }) => {
+    // The writing half, shared by both forms; `writer` and `self` come from the caller so that
+    // the ending a model adds can use them.
+    (@serialize $name:ident, $writer:ident, $self:ident,
+        { $($kind:ident $field:ident = $wire:literal),* } { $($end:tt)* }) => {
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &$self,
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                use $crate::__private::serde::ser::SerializeMap as _;
-                let mut $map = serializer.serialize_map(::std::option::Option::None)?;
-                $( $crate::__graph_api_object!(@put $map, $kind, $wire, $self.$field); )*
-                $($extra)*
-                $map.end()
+                let mut $writer = $crate::__private::Writer::start(serializer)?;
+                $( $writer.$kind($wire, &$self.$field); )*
+                $($end)*
             }
         }
     };
-    (@put $map:ident, opt, $wire:literal, $value:expr) => {
-        if let ::std::option::Option::Some(value) = &$value {
-            $map.serialize_entry($wire, value)?;
-        }
+    (@get opt, $map:ident, $field:ident) => {
+        $crate::__private::read_opt(&mut $map, &mut $field)
     };
-    (@put $map:ident, req, $wire:literal, $value:expr) => {
-        $map.serialize_entry($wire, &$value)?;
-    };
-    (@get $map:ident, opt, $field:ident) => {
-        $field = $map.next_value()?
-    };
-    (@get $map:ident, req, $field:ident) => {
-        $field = ::std::option::Option::Some($map.next_value()?)
+    (@get req, $map:ident, $field:ident) => {
+        $crate::__private::read_req(&mut $map, &mut $field)
     };
     (@end opt, $field:ident, $wire:literal) => {
         $field
     };
     (@end req, $field:ident, $wire:literal) => {
-        match $field {
-            ::std::option::Option::Some(value) => value,
-            ::std::option::Option::None => {
-                return ::std::result::Result::Err(
-                    $crate::__private::serde::de::Error::missing_field($wire),
-                )
-            }
-        }
+        $crate::__private::required($field, $wire)?
     };
 }
