@@ -73,7 +73,7 @@ impl<M: SerializeMap> Writer<M> {
 
     /// Writes `key` with the value inside `value`; nothing when it is `None`.
     #[inline]
-    pub fn opt<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) {
+    pub fn opt<T: Serialize>(&mut self, key: &str, value: &Option<T>) {
         if let Some(value) = value {
             self.req(key, value);
         }

@@ -116,3 +116,38 @@ fn a_model_reads_escaped_keys_and_nulls_and_writes_back_in_a_fixed_order() {
         "{not_object}"
     );
 }
+
+#[test]
+fn a_failing_writer_stops_a_model_at_its_first_error_and_returns_it() {
+    use graph_api_tests::contoso::models::{Installation, InstallationKind};
+    /// Takes `room` bytes, then fails every write; counts the writes it failed.
+    struct Full {
+        room: usize,
+        failed: usize,
+    }
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                self.failed += 1;
+                return Err(std::io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut i: Installation =
+        serde_json::from_str(r#"{"id":"a","extra":[1,2,3],"more":"x"}"#).expect("reads");
+    i.r#type = Some(InstallationKind::Team);
+    let whole = serde_json::to_vec(&i).expect("serializes").len();
+    // The room runs out inside the declared fields; the undeclared ones after it are not tried.
+    let mut out = Full { room: 8, failed: 0 };
+    let error = serde_json::to_writer(&mut out, &i).expect_err("the writer is full");
+    assert!(error.is_io(), "{error}");
+    assert!(error.to_string().contains("disk full"), "{error}");
+    assert!(8 < whole);
+    assert_eq!(out.failed, 1, "nothing is written after the first error");
+}
