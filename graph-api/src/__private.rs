@@ -309,7 +309,7 @@ impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Value<T> {
 
 /// One call with everything generic resolved, so the async part is shared by every action
 /// (see [`Sending`]).
-type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
+pub(crate) type Call<'a> = Result<(&'a GraphClient, crate::call::GraphRequest), Error>;
 
 /// The URL an `@odata.bind` field carries: the client's versioned service root (its own cloud
 /// and API version) followed by the path, whose ids were checked and encoded like any other.

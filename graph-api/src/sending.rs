@@ -29,7 +29,7 @@ pub struct Sending<'a, T> {
 impl<'a, T> Sending<'a, T> {
     /// The future of a prepared call (or of the error that stopped it).
     pub(crate) fn new(
-        call: Result<(&'a crate::GraphClient, crate::GraphRequest), Error>,
+        call: crate::__private::Call<'a>,
         read: fn(Response) -> Result<T, Error>,
     ) -> Self {
         let call = match call {

@@ -367,3 +367,10 @@ pub struct Action {
     /// then gives `graph_api::Accepted`.
     pub location: bool,
 }
+
+impl Action {
+    /// The body fields the method that builds the request takes as arguments, in spec order.
+    pub fn arguments(&self) -> impl Iterator<Item = &Field> {
+        self.body.iter().flatten().filter(|f| f.is_argument())
+    }
+}

@@ -344,12 +344,7 @@ fn call_method(cx: &Cx, c: &Call, site: &Site) -> TokenStream {
         None => c.tail.as_ref().map(|t| quote!(.segment(#t))),
         Some(_) => None,
     };
-    let required: Vec<_> = a
-        .body
-        .iter()
-        .flatten()
-        .filter(|f| f.is_argument())
-        .collect();
+    let required: Vec<_> = a.arguments().collect();
     let args: Vec<_> = required.iter().map(|f| requests::arg_name(f)).collect();
     let (fn_args, fn_tys, fn_call) = match &function {
         None => (Vec::new(), Vec::new(), TokenStream::new()),

@@ -436,12 +436,7 @@ pub(super) fn method_doc(a: &Action) -> String {
 /// `# Arguments`: each required body field the method takes, by its argument name, with the
 /// field's doc (or where it goes on the wire); empty when the method takes none.
 fn arguments_doc(a: &Action) -> String {
-    let required: Vec<&Field> = a
-        .body
-        .iter()
-        .flatten()
-        .filter(|f| f.is_argument())
-        .collect();
+    let required: Vec<&Field> = a.arguments().collect();
     if required.is_empty() {
         return String::new();
     }
